@@ -1,0 +1,63 @@
+"""Time is injected.  :class:`SystemClock` is the only place in jiuzhu that reads wall time."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """A timezone-aware UTC instant."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FakeClock:
+    """A clock that moves only when told to (tests, the demo, replays)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = ensure_utc(start)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> datetime:
+        if delta < timedelta(0):
+            raise ValueError("a clock never goes back")
+        self._now += delta
+        return self._now
+
+    def set(self, instant: datetime) -> datetime:
+        instant = ensure_utc(instant)
+        if instant < self._now:
+            raise ValueError("a clock never goes back")
+        self._now = instant
+        return self._now
+
+
+def ensure_utc(instant: datetime) -> datetime:
+    if instant.tzinfo is None:
+        raise ValueError(f"naive datetime {instant.isoformat()}: give a timezone")
+    return instant.astimezone(UTC)
+
+
+def local_date(instant: datetime) -> date:
+    """The calendar day in Shanghai on which an instant falls."""
+    return ensure_utc(instant).astimezone(SHANGHAI).date()
+
+
+def iso_utc(instant: datetime) -> str:
+    """The one text form of an instant used in events and hashes: microseconds, 'Z'."""
+    return ensure_utc(instant).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso_utc(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)

@@ -1,0 +1,76 @@
+"""Engines: SQLite (the embedded default) with its pragmas, or PostgreSQL by URL.
+
+Nothing here runs at import.  Commands on SQLite begin with ``BEGIN IMMEDIATE`` (execution
+option ``jiuzhu_write=True``) so that writers queue on the busy timeout instead of failing on a
+stale snapshot; reads use a plain deferred ``BEGIN``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from ..errors import InvalidInput
+
+ENV_URL = "JIUZHU_DATABASE_URL"
+DEFAULT_PATH = "jiuzhu.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def resolve_url(db: str | None = None) -> str:
+    """``--db`` value -> SQLAlchemy URL.  A plain path means an SQLite file."""
+    db = db or os.environ.get(ENV_URL) or DEFAULT_PATH
+    if "://" not in db:
+        return f"sqlite:///{Path(db).expanduser().resolve()}"
+    if db.startswith(("postgresql://", "postgres://")):
+        db = "postgresql+psycopg://" + db.split("://", 1)[1]
+    try:
+        url = make_url(db)
+    except ArgumentError:
+        raise InvalidInput(
+            f"'{db}' is not a database URL (expected e.g. postgresql://user@host/db or a file path)",
+            f"“{db}”不是有效的数据库地址",
+        ) from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise InvalidInput(
+            f"database '{url.get_backend_name()}' is not supported; use SQLite or PostgreSQL",
+            "仅支持 SQLite 和 PostgreSQL 数据库",
+        )
+    return db
+
+
+def make_engine(db: str | None = None, **kwargs: Any) -> Engine:
+    url = resolve_url(db)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, **kwargs)
+        _configure_sqlite(engine)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        engine = create_engine(url, **kwargs)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        write = conn.get_execution_options().get("jiuzhu_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"

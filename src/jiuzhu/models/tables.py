@@ -1,0 +1,126 @@
+"""The tables (SQLModel).  Personal data lives only in ``persons``; events carry ids.
+
+Table names are plural (``case`` is an SQL keyword).  States are plain strings checked against
+the workflow, not SQL enums (an Enum column stores member names and Alembic misses new values).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .types import UTCDateTime
+
+
+def _serial() -> Any:
+    # BIGINT on PostgreSQL; INTEGER on SQLite, where only INTEGER PRIMARY KEY autoincrements.
+    big = BigInteger().with_variant(Integer, "sqlite")
+    return Field(default=None, sa_column=Column(big, primary_key=True, autoincrement=True))
+
+
+def _instant(nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class OrgUnitRecord(SQLModel, table=True):
+    """County ⊃ township ⊃ village; ``path`` is the chain of ids from the county down."""
+
+    __tablename__ = "org_units"
+
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=100)
+    level: str = Field(max_length=16)  # county | township | village
+    parent_id: str | None = Field(default=None, foreign_key="org_units.id", max_length=32)
+    path: str = Field(max_length=200, index=True)
+    created_at: datetime = _instant()
+
+
+class HouseholdRecord(SQLModel, table=True):
+    __tablename__ = "households"
+
+    id: str = Field(primary_key=True, max_length=36)
+    village_id: str = Field(foreign_key="org_units.id", max_length=32, index=True)
+    created_at: datetime = _instant()
+
+
+class PersonRecord(SQLModel, table=True):
+    """A household member.  Name and ID number are personal data: never put them in events."""
+
+    __tablename__ = "persons"
+
+    id: str = Field(primary_key=True, max_length=36)
+    household_id: str = Field(foreign_key="households.id", max_length=36, index=True)
+    name: str = Field(max_length=100)
+    id_number: str = Field(max_length=18, unique=True)
+    relation: str = Field(max_length=32)
+    created_at: datetime = _instant()
+
+
+class CaseRecord(SQLModel, table=True):
+    """The stored projection of a case; its events are the truth, replay rebuilds this row."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_org_state", "org_path", "state"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    workflow: str = Field(max_length=32)
+    workflow_version: int
+    state: str = Field(max_length=32, index=True)
+    row_version: int
+    programme: str = Field(max_length=32)
+    household_id: str = Field(foreign_key="households.id", max_length=36, index=True)
+    village_id: str = Field(foreign_key="org_units.id", max_length=32)
+    org_path: str = Field(max_length=200)
+    expenditure_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    monthly_amount_fen: int | None = Field(default=None, sa_column=Column(BigInteger))
+    facts: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    deadlines: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    last_seq: int
+    head_hash: str = Field(max_length=64)
+    opened_at: datetime = _instant()
+    updated_at: datetime = _instant()
+
+
+class EventRecord(SQLModel, table=True):
+    """One link of a case's hash chain.  Append-only: never updated, never deleted."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_events_case_seq"),)
+
+    id: int | None = _serial()
+    case_id: str = Field(foreign_key="cases.id", max_length=36)
+    seq: int
+    type: str = Field(max_length=32)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    actor_role: str = Field(max_length=32)
+    actor_org: str = Field(max_length=32)
+    actor_user: str | None = Field(default=None, max_length=64)
+    occurred_at: datetime = _instant()
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+    idempotency_key: str | None = Field(default=None, max_length=128, unique=True)
+
+
+class DeadlineRecord(SQLModel, table=True):
+    """A durable deadline, written in the transaction of the transition that starts it."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (Index("ix_deadlines_status_due", "status", "due_at"),)
+
+    id: int | None = _serial()
+    case_id: str = Field(foreign_key="cases.id", max_length=36, index=True)
+    kind: str = Field(max_length=32)
+    due_at: datetime = _instant()
+    status: str = Field(max_length=16)  # pending | claimed | fired | cancelled
+    opened_seq: int
+    closed_seq: int | None = None
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = _instant(nullable=True)
+    fired_at: datetime | None = _instant(nullable=True)
+
+
+TABLES = (OrgUnitRecord, HouseholdRecord, PersonRecord, CaseRecord, EventRecord, DeadlineRecord)
+metadata = SQLModel.metadata

@@ -1,0 +1,100 @@
+"""Who may do what, where (DOMAIN §2).  The one authorisation matrix, for every caller.
+
+An actor is a role at an organisation unit.  It may act only on cases inside its unit's
+subtree (county ⊃ township ⊃ village), and only through the commands its role holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ..errors import InvalidInput, PermissionDenied
+from ..workflows.base import Label
+
+
+class Role(StrEnum):
+    VILLAGE = "village"  # 村/社区 committee worker
+    TOWNSHIP = "township"  # 乡镇/街道 office
+    COUNTY = "county"  # 县/区 civil-affairs bureau
+    VERIFICATION_CENTRE = "verification_centre"  # 家庭经济状况核对中心 (county level)
+    AUDITOR = "auditor"  # read-only
+    ADMIN = "admin"  # sets up organisation units only
+
+
+ROLE_LABELS = {
+    Role.VILLAGE: Label("村（社区）", "village / community committee"),
+    Role.TOWNSHIP: Label("乡镇（街道）", "township / street office"),
+    Role.COUNTY: Label("县（区）民政局", "county civil-affairs bureau"),
+    Role.VERIFICATION_CENTRE: Label("经济状况核对中心", "verification centre"),
+    Role.AUDITOR: Label("审计监督", "auditor"),
+    Role.ADMIN: Label("系统管理员", "administrator"),
+}
+
+# The organisation level each role sits at (None: any level, or none for ADMIN).
+ROLE_LEVEL: dict[Role, str | None] = {
+    Role.VILLAGE: "village",
+    Role.TOWNSHIP: "township",
+    Role.COUNTY: "county",
+    Role.VERIFICATION_CENTRE: "county",
+    Role.AUDITOR: None,
+    Role.ADMIN: None,
+}
+
+READ = frozenset(Role) - {Role.ADMIN}
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "add_org_unit": frozenset({Role.ADMIN, Role.COUNTY}),
+    "register_household": frozenset({Role.VILLAGE}),
+    "apply": frozenset({Role.VILLAGE}),
+    "promise": frozenset({Role.VILLAGE}),
+    "record_appraisal": frozenset({Role.VILLAGE}),
+    "approve": frozenset({Role.TOWNSHIP}),
+    "refuse": frozenset({Role.TOWNSHIP}),
+    "record_verification": frozenset({Role.COUNTY, Role.VERIFICATION_CENTRE}),
+    "withdraw": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
+    "read": READ,
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A role at an organisation unit, with an optional staff id (never a personal ID number)."""
+
+    role: Role
+    org: str
+    user: str | None = None
+
+    @classmethod
+    def parse(cls, role: str, org: str, user: str | None = None) -> Actor:
+        try:
+            parsed = Role(role)
+        except ValueError:
+            raise InvalidInput(
+                f"unknown role '{role}'; expected one of: {', '.join(r.value for r in Role)}",
+                f"未知角色“{role}”；可用：{', '.join(r.value for r in Role)}",
+            ) from None
+        return cls(parsed, org, user)
+
+    def as_event_actor(self) -> dict[str, str]:
+        actor = {"role": self.role.value, "org": self.org}
+        if self.user:
+            actor["user"] = self.user
+        return actor
+
+
+def require_role(actor: Actor, command: str) -> None:
+    allowed = PERMISSIONS[command]
+    if actor.role not in allowed:
+        names = ", ".join(sorted(r.value for r in allowed))
+        zh = "、".join(ROLE_LABELS[r].zh for r in sorted(allowed))
+        raise PermissionDenied(
+            f"role '{actor.role.value}' may not {command.replace('_', ' ')}; allowed roles: {names}",
+            f"“{ROLE_LABELS[actor.role].zh}”无权执行此操作；应由{zh}办理",
+            command=command,
+            role=actor.role.value,
+        )
+
+
+def within(actor_path: str, target_path: str) -> bool:
+    """Is ``target_path`` inside the subtree rooted at ``actor_path``?"""
+    return target_path == actor_path or target_path.startswith(actor_path + "/")

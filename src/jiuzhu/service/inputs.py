@@ -1,0 +1,105 @@
+"""Checks of caller input.  Each failure says what was wrong and what was expected."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from ..errors import InvalidInput
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_ORG_ID = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
+_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
+MAX_TEXT = 2000
+MAX_COUNT = 100_000
+
+
+def record_id(value: object, what: str = "case id") -> str:
+    if not isinstance(value, str) or not _UUID.match(value.strip().lower()):
+        raise InvalidInput(
+            f"{what} '{value}' is malformed; expected a UUID such as "
+            "'3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d'",
+            f"{what}“{value}”格式不正确，应为 UUID（如 3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d）",
+        )
+    return value.strip().lower()
+
+
+def org_id(value: object) -> str:
+    if not isinstance(value, str) or not _ORG_ID.match(value):
+        raise InvalidInput(
+            f"organisation unit id '{value}' is malformed; expected 1-32 letters, digits, - or _ "
+            "(e.g. the division code 320922)",
+            f"单位编码“{value}”格式不正确，应为 1-32 位字母、数字、- 或 _（如区划代码 320922）",
+        )
+    return value
+
+
+def idempotency_key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _KEY.match(value):
+        raise InvalidInput(
+            "idempotency key must be 1-128 printable ASCII characters without spaces",
+            "幂等键应为 1-128 个可打印 ASCII 字符且不含空格",
+        )
+    return value
+
+
+def day(value: date | str | None, what: str, *, earliest: date, today: date) -> str:
+    """A calendar day given as a date or 'YYYY-MM-DD', not before ``earliest`` nor after today."""
+    if value is None:
+        value = today
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(
+                f"{what} '{value}' is not a date; expected YYYY-MM-DD", f"{what}“{value}”不是有效日期"
+            ) from None
+    if not isinstance(value, date):
+        raise InvalidInput(f"{what} must be a date (YYYY-MM-DD)", f"{what}应为日期")
+    if value > today:
+        raise InvalidInput(
+            f"{what} {value} is in the future (today is {today})",
+            f"{what} {value} 晚于今天（{today}）",
+        )
+    if value < earliest:
+        raise InvalidInput(
+            f"{what} {value} is before the application was made ({earliest})",
+            f"{what} {value} 早于申请日期（{earliest}）",
+        )
+    return value.isoformat()
+
+
+def count(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise InvalidInput(
+            f"{what} must be a whole number from 0 to {MAX_COUNT:,}, got {value!r}",
+            f"{what}应为 0 到 {MAX_COUNT:,} 之间的整数，实际为 {value!r}",
+        )
+    return value
+
+
+def text(value: object, what: str, *, required: bool) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput(f"{what} is required", f"请填写{what}")
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{what} must be text", f"{what}应为文字")
+    value = value.strip()
+    if len(value) > MAX_TEXT:
+        raise InvalidInput(
+            f"{what} is {len(value)} characters long; at most {MAX_TEXT} are kept",
+            f"{what}过长（{len(value)} 字），最多 {MAX_TEXT} 字",
+        )
+    return value
+
+
+def choice(value: object, what: str, options: dict[str, object]) -> str:
+    if value not in options:
+        raise InvalidInput(
+            f"{what} '{value}' is not known; expected one of: {', '.join(options)}",
+            f"{what}“{value}”无效；可选：{'、'.join(options)}",
+        )
+    return str(value)

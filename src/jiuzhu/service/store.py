@@ -1,0 +1,130 @@
+"""The SQL of the hot path (SQLAlchemy Core, compiled once and cached) and row mappings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Table, bindparam, select
+
+from ..clock import iso_utc, parse_iso_utc
+from ..models.tables import (
+    CaseRecord,
+    DeadlineRecord,
+    EventRecord,
+    HouseholdRecord,
+    OrgUnitRecord,
+    PersonRecord,
+)
+from ..workflows.base import CaseModel
+
+
+def _table(model: Any) -> Table:
+    return model.__table__  # type: ignore[no-any-return]
+
+
+cases = _table(CaseRecord)
+events = _table(EventRecord)
+deadlines = _table(DeadlineRecord)
+org_units = _table(OrgUnitRecord)
+households = _table(HouseholdRecord)
+persons = _table(PersonRecord)
+
+SELECT_ORG = select(org_units).where(org_units.c.id == bindparam("id"))
+INSERT_ORG = org_units.insert()
+INSERT_HOUSEHOLD = households.insert()
+INSERT_PERSON = persons.insert()
+SELECT_PERSON_BY_NUMBERS = select(persons.c.household_id).where(
+    persons.c.id_number.in_(bindparam("numbers", expanding=True))
+)
+SELECT_MEMBERS = (
+    select(households.c.village_id, persons.c.id)
+    .select_from(households.outerjoin(persons, persons.c.household_id == households.c.id))
+    .where(households.c.id == bindparam("household_id"))
+)
+
+SELECT_CASE = select(cases).where(cases.c.id == bindparam("id"))
+SELECT_CASE_FOR_UPDATE = SELECT_CASE.with_for_update()
+INSERT_CASE = cases.insert()
+_MUTABLE = ("state", "row_version", "monthly_amount_fen", "facts", "deadlines", "last_seq",
+            "head_hash", "updated_at")  # fmt: skip
+UPDATE_CASE = (
+    cases.update()
+    .where(cases.c.id == bindparam("case_id"), cases.c.row_version == bindparam("old_version"))
+    .values({name: bindparam(f"new_{name}") for name in _MUTABLE})
+)
+
+INSERT_EVENT = events.insert()
+SELECT_EVENTS = select(events).where(events.c.case_id == bindparam("case_id")).order_by(events.c.seq)
+SELECT_EVENTS_UPTO = SELECT_EVENTS.where(events.c.seq <= bindparam("seq"))
+SELECT_EVENT_BY_KEY = select(events.c.case_id, events.c.seq, events.c.type).where(
+    events.c.idempotency_key == bindparam("key")
+)
+
+INSERT_DEADLINE = deadlines.insert()
+CANCEL_DEADLINE = (
+    deadlines.update()
+    .where(
+        deadlines.c.case_id == bindparam("b_case_id"),
+        deadlines.c.kind == bindparam("b_kind"),
+        deadlines.c.status.in_(("pending", "claimed")),
+    )
+    .values(status="cancelled", closed_seq=bindparam("b_seq"))
+)
+
+# Which triggers a command may have fired (an idempotency key names a command, not a trigger).
+COMMAND_TRIGGERS = {
+    "apply": {"apply"},
+    "promise": {"promise"},
+    "record_appraisal": {"review", "fail_appraisal"},
+    "approve": {"approve"},
+    "refuse": {"refuse"},
+    "record_verification": {"verify", "revoke", "terminate"},
+    "withdraw": {"withdraw"},
+}
+
+
+def update_params(values: dict[str, Any], old_version: int) -> dict[str, Any]:
+    params = {f"new_{name}": values[name] for name in _MUTABLE}
+    params.update(case_id=values["id"], old_version=old_version)
+    return params
+
+
+def same_command(trigger: str, command: str) -> bool:
+    return trigger in COMMAND_TRIGGERS.get(command, ())
+
+
+def model_of(row: Any) -> CaseModel:
+    return CaseModel(
+        case_id=row.id,
+        state=row.state,
+        facts=dict(row.facts),
+        deadlines={kind: parse_iso_utc(due) for kind, due in row.deadlines.items()},
+        seq=row.last_seq,
+        head_hash=row.head_hash,
+    )
+
+
+def actor_of(row: Any) -> dict[str, str]:
+    actor = {"role": row.actor_role, "org": row.actor_org}
+    if row.actor_user:
+        actor["user"] = row.actor_user
+    return actor
+
+
+def event_dict(row: Any) -> dict[str, Any]:
+    """An event row as the hash chain and replay see it."""
+    return {
+        "case_id": row.case_id,
+        "seq": row.seq,
+        "type": row.type,
+        "payload": row.payload,
+        "actor": actor_of(row),
+        "occurred_at": iso_utc(row.occurred_at),
+        "prev_hash": row.prev_hash,
+        "hash": row.hash,
+    }
+
+
+def event_dicts(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    return [event_dict(r) for r in rows]

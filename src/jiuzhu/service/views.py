@@ -1,0 +1,108 @@
+"""What the service returns: plain frozen dataclasses, JSON-ready through ``to_dict``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..clock import iso_utc
+from ..workflows import get as get_workflow
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: str
+    workflow: str
+    workflow_version: int
+    state: str
+    state_zh: str
+    state_en: str
+    row_version: int
+    programme: str
+    village_id: str
+    household_id: str
+    expenditure_fen: int
+    monthly_amount_fen: int | None
+    facts: dict[str, Any]
+    deadlines: dict[str, str]
+    allowed: list[str]
+    last_seq: int
+    head_hash: str
+    opened_at: datetime
+    updated_at: datetime
+    replayed: bool = False  # True when an idempotency key returned an earlier result
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["opened_at"] = iso_utc(self.opened_at)
+        data["updated_at"] = iso_utc(self.updated_at)
+        return data
+
+
+def case_view(row: Any, replayed: bool = False) -> CaseView:
+    wf = get_workflow(row.workflow, row.workflow_version)
+    label = wf.state_label(row.state)
+    return CaseView(
+        id=row.id,
+        workflow=row.workflow,
+        workflow_version=row.workflow_version,
+        state=row.state,
+        state_zh=label.zh,
+        state_en=label.en,
+        row_version=row.row_version,
+        programme=row.programme,
+        village_id=row.village_id,
+        household_id=row.household_id,
+        expenditure_fen=row.expenditure_fen,
+        monthly_amount_fen=row.monthly_amount_fen,
+        facts=dict(row.facts),
+        deadlines=dict(row.deadlines),
+        allowed=wf.allowed(row.state),
+        last_seq=row.last_seq,
+        head_hash=row.head_hash,
+        opened_at=row.opened_at,
+        updated_at=row.updated_at,
+        replayed=replayed,
+    )
+
+
+@dataclass(frozen=True)
+class EventView:
+    case_id: str
+    seq: int
+    type: str
+    type_zh: str
+    type_en: str
+    payload: dict[str, Any]
+    actor: dict[str, str]
+    occurred_at: datetime
+    prev_hash: str
+    hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["occurred_at"] = iso_utc(self.occurred_at)
+        return data
+
+
+@dataclass(frozen=True)
+class HouseholdView:
+    id: str
+    village_id: str
+    member_ids: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class OrgUnitView:
+    id: str
+    name: str
+    level: str
+    parent_id: str | None
+    path: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
