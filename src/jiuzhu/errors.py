@@ -42,12 +42,22 @@ class TransitionNotAllowed(JiuzhuError):
 
     code = "transition_not_allowed"
 
-    def __init__(self, case_id: str, state: str, trigger: str, allowed: list[str]) -> None:
+    def __init__(
+        self,
+        case_id: str,
+        state: str,
+        trigger: str,
+        allowed: list[str],
+        state_zh: str = "",
+        trigger_zh: str = "",
+    ) -> None:
         allowed_text = ", ".join(allowed) or "none (the case is closed)"
+        allowed_zh = "、".join(allowed) or "无（案件已办结）"
         super().__init__(
             f"case {case_id} is '{state}': '{trigger}' is not allowed there; "
             f"allowed: {allowed_text}",
-            f"案件 {case_id} 当前状态为“{state}”，不能执行“{trigger}”；可执行：{allowed_text}",
+            f"案件 {case_id} 当前为“{state_zh or state}”，不能办理“{trigger_zh or trigger}”；"
+            f"可办理：{allowed_zh}",
             case_id=case_id,
             state=state,
             trigger=trigger,

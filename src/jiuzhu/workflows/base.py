@@ -193,12 +193,24 @@ class Workflow:
         source = model.state
         event = self.machine.events.get(trigger)
         if event is None or trigger not in self._allowed.get(source, ()):
-            raise TransitionNotAllowed(model.case_id, source, trigger, self.allowed(source))
+            raise self._not_allowed(model, trigger)
         try:
             event.trigger(model, payload=payload, at=at)
         except MachineError:  # pragma: no cover - guarded by the check above
-            raise TransitionNotAllowed(model.case_id, source, trigger, self.allowed(source)) from None
+            raise self._not_allowed(model, trigger) from None
         return self._apply_deadline_rules(model, source, at)
+
+    def _not_allowed(self, model: CaseModel, trigger: str) -> TransitionNotAllowed:
+        state_label = self.states.get(model.state)
+        trigger_label = self.trigger_labels.get(trigger)
+        return TransitionNotAllowed(
+            model.case_id,
+            model.state,
+            trigger,
+            self.allowed(model.state),
+            state_label.zh if state_label else "",
+            trigger_label.zh if trigger_label else "",
+        )
 
     def _apply_deadline_rules(self, model: CaseModel, source: str, at: datetime) -> Outcome:
         dest = model.state
