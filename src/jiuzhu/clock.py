@@ -56,8 +56,15 @@ def local_date(instant: datetime) -> date:
 
 def iso_utc(instant: datetime) -> str:
     """The one text form of an instant used in events and hashes: microseconds, 'Z'."""
-    return ensure_utc(instant).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if instant.tzinfo is None:
+        raise ValueError(f"naive datetime {instant.isoformat()}: give a timezone")
+    text = instant.astimezone(UTC).replace(tzinfo=None).isoformat("T", "microseconds")
+    if len(text) != 26:  # years before 1000 or after 9999 have no fixed-width form
+        raise ValueError(f"{instant!r} is outside the years 1000-9999")
+    return text + "Z"
 
 
 def parse_iso_utc(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    if len(text) != 27 or text[-1] != "Z" or text[10] != "T":
+        raise ValueError(f"'{text}' is not an instant of the form 2024-03-15T02:00:00.000000Z")
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)

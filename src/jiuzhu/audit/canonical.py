@@ -22,8 +22,16 @@ class CanonicalJSONError(ValueError):
     pass
 
 
+_SORTED = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, sort_keys=True
+)
+
+
 def canonical_json(value: Any) -> str:
     """Return the RFC 8785 text of ``value``."""
+    if _plain(value):
+        # ASCII keys: code-point order (sort_keys) is UTF-16 order; the C encoder does it all.
+        return _SORTED.encode(value)
     return _ENCODER.encode(_normalise(value))
 
 
@@ -41,6 +49,28 @@ def _utf16_key(key: str) -> bytes:
         raise CanonicalJSONError("a key holds a lone surrogate, which is not valid Unicode") from None
 
 
+def _plain(value: Any) -> bool:
+    """True when ``value`` is valid here and all its keys are ASCII; raise when it is invalid."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        if -_MAX_SAFE <= value <= _MAX_SAFE:
+            return True
+        _normalise(value)  # raises with the reason
+    if kind is dict:
+        plain = True
+        for key, item in value.items():
+            if type(key) is not str or not key.isascii():
+                plain = False
+            if not _plain(item):
+                plain = False
+        return plain
+    if kind is list or kind is tuple:
+        return all([_plain(item) for item in value])
+    return False  # subclasses and anything odd take the careful path, which may refuse
+
+
 def _normalise(value: Any) -> Any:
     # Rebuild dicts in RFC 8785 key order; check every leaf.  json keeps insertion order.
     if isinstance(value, dict):
@@ -48,7 +78,9 @@ def _normalise(value: Any) -> Any:
             if not isinstance(key, str):
                 raise CanonicalJSONError(f"object keys must be text, got {key!r}")
         keys = sorted(value)
-        if any(ord(ch) > 0xFFFF for key in keys for ch in key):
+        if not all(key.isascii() for key in keys) and any(
+            ord(ch) > 0xFFFF for key in keys for ch in key
+        ):
             keys = sorted(value, key=_utf16_key)
         return {key: _normalise(value[key]) for key in keys}
     if isinstance(value, list | tuple):

@@ -28,6 +28,7 @@ from ..workflows import get as get_workflow
 from ..workflows.base import CaseModel, Outcome
 from . import inputs, store
 from .actors import ROLE_LEVEL, Actor, Role, require_role, within
+from .hotpath import HotPath
 from .unit_of_work import UnitOfWork
 from .views import CaseView, EventView, HouseholdView, OrgUnitView, case_view
 
@@ -47,6 +48,7 @@ class CaseService:
         self.clock: Clock = clock or SystemClock()
         self.policy = {**fast_track.DEFAULT_POLICY, **(policy or {})}
         self.uow = UnitOfWork(engine)
+        self.sql = HotPath(engine.dialect.name)
         self._orgs: dict[str, tuple[str, str]] = {}  # id -> (level, path); units never move
 
     def close(self) -> None:
@@ -133,16 +135,16 @@ class CaseService:
         wf = get_workflow(fast_track.NAME)
 
         def run(conn: Connection) -> CaseView:
-            members = conn.execute(store.SELECT_MEMBERS, {"household_id": household_id}).all()
+            members = self.sql.household_members(conn, household_id)
             if not members:
                 raise NotFound(f"household {household_id} not found", f"未找到家庭 {household_id}")
-            village_id = members[0].village_id
+            village_id = members[0][0]
             self._require_jurisdiction(actor, self._org(village_id)[1], f"household {household_id}")
             payload = {
                 "workflow": wf.name, "workflow_version": wf.version,
                 "programme": programme, "cause": cause, "expenditure_fen": expenditure_fen,
                 "household_id": household_id, "applicant_id": applicant_id,
-                "member_ids": sorted(m.id for m in members if m.id is not None),
+                "member_ids": sorted(m[1] for m in members if m[1] is not None),
                 "village_id": village_id, "org_path": self._org(village_id)[1],
                 "policy": dict(self.policy),
             }  # fmt: skip
@@ -346,10 +348,9 @@ class CaseService:
         values.update(id=model.case_id, updated_at=now)
         if row is None:
             values.update(workflow=wf.name, workflow_version=wf.version, opened_at=opened)
-            conn.execute(store.INSERT_CASE, values)
+            self.sql.insert_case_row(conn, values)
         else:
-            params = store.update_params(values, row.row_version)
-            if conn.execute(store.UPDATE_CASE, params).rowcount != 1:
+            if self.sql.update_case_row(conn, values, row.row_version) != 1:
                 raise ConcurrencyConflict(
                     f"case {model.case_id} was changed by someone else at the same moment; "
                     "reload it and decide again",
@@ -357,7 +358,7 @@ class CaseService:
                 )
             values.update(workflow=row.workflow, workflow_version=row.workflow_version,
                           opened_at=row.opened_at)  # fmt: skip
-        conn.execute(store.INSERT_EVENT, {
+        self.sql.append_event(conn, {
             "case_id": model.case_id, "seq": seq, "type": trigger, "payload": payload,
             "actor_role": actor_doc["role"], "actor_org": actor_doc["org"],
             "actor_user": actor_doc.get("user"), "occurred_at": now,
@@ -365,11 +366,9 @@ class CaseService:
             "hash": digest, "idempotency_key": key,
         })  # fmt: skip
         for kind in outcome.closed:
-            conn.execute(store.CANCEL_DEADLINE,
-                         {"b_case_id": model.case_id, "b_kind": kind, "b_seq": seq})  # fmt: skip
+            self.sql.close_deadline(conn, model.case_id, kind, seq)
         for kind, due in outcome.opened.items():
-            conn.execute(store.INSERT_DEADLINE, {"case_id": model.case_id, "kind": kind,
-                         "due_at": due, "status": "pending", "opened_seq": seq})  # fmt: skip
+            self.sql.open_deadline(conn, model.case_id, kind, due, seq)
         return case_view(SimpleNamespace(**values))
 
     def _replay_key(self, key: str, case_id: str | None, command: str) -> CaseView | None:
@@ -397,8 +396,7 @@ class CaseService:
 
     # -- jurisdiction --------------------------------------------------------------------------
     def _load(self, conn: Connection, case_id: str, actor: Actor, *, for_update: bool) -> Any:
-        stmt = store.SELECT_CASE_FOR_UPDATE if for_update and not self.uow.sqlite else store.SELECT_CASE
-        row = conn.execute(stmt, {"id": case_id}).first()
+        row = self.sql.load_case(conn, case_id, for_update=for_update)
         if row is None:
             raise NotFound(f"case {case_id} not found", f"未找到案件 {case_id}", case_id=case_id)
         self._require_jurisdiction(actor, row.org_path, f"case {case_id}")

@@ -14,29 +14,35 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ..errors import ConcurrencyConflict, JiuzhuError, StorageError
+from ..models.db import begin_sqlite
 
 
 class UnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sqlite = engine.dialect.name == "sqlite"
-        self._writer = engine.execution_options(jiuzhu_write=True)
+        dbapi = engine.dialect.dbapi  # the hot path raises the driver's own exceptions
+        self._integrity = (IntegrityError, dbapi.IntegrityError) if dbapi else (IntegrityError,)
+        self._operational = (OperationalError, dbapi.OperationalError) if dbapi else (OperationalError,)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A transaction that commits when the block ends and rolls back on any error."""
         try:
-            with self._writer.begin() as conn:
-                yield conn
+            with self.engine.connect() as conn:
+                if self.sqlite:
+                    begin_sqlite(conn, write=True)
+                with conn.begin():
+                    yield conn
         except JiuzhuError:
             raise
-        except IntegrityError as exc:
+        except self._integrity as exc:
             raise ConcurrencyConflict(
                 "another change to the same record was saved at the same moment; "
                 "reload and try again",
                 "同一记录刚被他人修改，请刷新后重试",
             ) from exc
-        except OperationalError as exc:
+        except self._operational as exc:
             raise translate(exc) from exc
 
     @contextmanager
@@ -48,14 +54,15 @@ class UnitOfWork:
             raise translate(exc) from exc
 
 
-def translate(exc: DBAPIError) -> JiuzhuError:
-    text = str(exc.orig).lower()
+def translate(exc: Exception) -> JiuzhuError:
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    text = str(orig).lower()
     if "locked" in text or "busy" in text or "could not serialize" in text or "deadlock" in text:
         return ConcurrencyConflict(
             "the database was busy with another change; try again",
             "数据库正忙于处理其他操作，请重试",
         )
     return StorageError(
-        f"the database refused the operation: {exc.orig}",
-        f"数据库操作失败：{exc.orig}",
+        f"the database refused the operation: {orig}",
+        f"数据库操作失败：{orig}",
     )

@@ -1,0 +1,178 @@
+"""The SQL of a command, executed on the driver's cursor inside the SQLAlchemy transaction.
+
+A command is a handful of small statements (read the case, update it, append the event, open or
+close a deadline).  Through SQLAlchemy Core each statement costs ~60-100 µs of Python before
+the driver sees it -- more than the database itself spends on it -- so the command path speaks
+to the DB-API cursor directly, with statements generated once from the SQLModel tables (so the
+column lists cannot drift from the schema) and the two type conversions that matter done here:
+JSON columns and UTC instants.  The transaction, the pool and every other query stay with
+SQLAlchemy.  Both databases run the same integration contract suite through this path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import JSON, Connection, Table
+
+from ..models.types import UTCDateTime
+from . import store
+
+
+def _sqlite_instant(value: datetime | None) -> str | None:
+    # SQLAlchemy's own SQLite DATETIME text form, so Core reads these rows unchanged.
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_read_instant(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _sqlite_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class _Codec:
+    """Per-dialect placeholder syntax and value conversion."""
+
+    def __init__(self, dialect: str) -> None:
+        self.sqlite = dialect == "sqlite"
+        if self.sqlite:
+            self.placeholder = ":{}".format
+            self.write_json: Callable[[Any], Any] = _sqlite_json
+            self.read_json: Callable[[Any], Any] = json.loads
+            self.write_instant: Callable[[Any], Any] = _sqlite_instant
+            self.read_instant: Callable[[Any], Any] = _sqlite_read_instant
+        else:
+            from psycopg.types.json import Json
+
+            self.placeholder = "%({})s".format
+            self.write_json = Json
+            self.read_json = _identity
+            self.write_instant = _identity
+            self.read_instant = _identity
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+class _TableSQL:
+    """INSERT / SELECT text for one table, with converters derived from its column types."""
+
+    def __init__(self, table: Table, codec: _Codec) -> None:
+        self.name = table.name
+        self.columns = [c.name for c in table.columns]
+        self.codec = codec
+        self.json = {c.name for c in table.columns if isinstance(c.type, JSON)}
+        self.instants = {c.name for c in table.columns if isinstance(c.type, UTCDateTime)}
+
+    def insert(self, names: Sequence[str]) -> str:
+        marks = ", ".join(self.codec.placeholder(n) for n in names)
+        return f"INSERT INTO {self.name} ({', '.join(names)}) VALUES ({marks})"
+
+    def encode(self, params: dict[str, Any]) -> dict[str, Any]:
+        out = dict(params)
+        for name in self.json.intersection(out):
+            out[name] = self.codec.write_json(out[name])
+        for name in self.instants.intersection(out):
+            out[name] = self.codec.write_instant(out[name])
+        return out
+
+    def decode(self, row: Sequence[Any]) -> SimpleNamespace:
+        values = dict(zip(self.columns, row, strict=True))
+        for name in self.json:
+            values[name] = self.codec.read_json(values[name])
+        for name in self.instants:
+            values[name] = self.codec.read_instant(values[name])
+        return SimpleNamespace(**values)
+
+
+_MUTABLE = ("state", "row_version", "monthly_amount_fen", "facts", "deadlines", "last_seq",
+            "head_hash", "updated_at")  # fmt: skip
+_EVENT_COLUMNS = ("case_id", "seq", "type", "payload", "actor_role", "actor_org", "actor_user",
+                  "occurred_at", "prev_hash", "hash", "idempotency_key")  # fmt: skip
+_DEADLINE_COLUMNS = ("case_id", "kind", "due_at", "status", "opened_seq")
+
+
+class HotPath:
+    """The statements of one command, for one dialect; build once per engine."""
+
+    def __init__(self, dialect: str) -> None:
+        codec = self.codec = _Codec(dialect)
+        ph = codec.placeholder
+        self.cases = _TableSQL(store.cases, codec)
+        self.events = _TableSQL(store.events, codec)
+        self.deadlines = _TableSQL(store.deadlines, codec)
+        select = f"SELECT {', '.join(self.cases.columns)} FROM cases WHERE id = {ph('id')}"
+        self.select_case = select
+        self.select_case_for_update = select if codec.sqlite else select + " FOR UPDATE"
+        self.insert_case = self.cases.insert(self.cases.columns)
+        sets = ", ".join(f"{n} = {ph(n)}" for n in _MUTABLE)
+        self.update_case = (
+            f"UPDATE cases SET {sets} WHERE id = {ph('id')} AND row_version = {ph('old_version')}"
+        )
+        self.insert_event = self.events.insert(_EVENT_COLUMNS)
+        self.insert_deadline = self.deadlines.insert(_DEADLINE_COLUMNS)
+        self.select_members = (
+            "SELECT h.village_id, p.id FROM households h LEFT JOIN persons p "
+            f"ON p.household_id = h.id WHERE h.id = {ph('household_id')}"
+        )
+        self.cancel_deadline = (
+            f"UPDATE deadlines SET status = 'cancelled', closed_seq = {ph('seq')} "
+            f"WHERE case_id = {ph('case_id')} AND kind = {ph('kind')} "
+            "AND status IN ('pending', 'claimed')"
+        )
+
+    @staticmethod
+    def _cursor(conn: Connection) -> Any:
+        return conn.connection.cursor()
+
+    def load_case(self, conn: Connection, case_id: str, *, for_update: bool) -> Any:
+        cur = self._cursor(conn)
+        cur.execute(self.select_case_for_update if for_update else self.select_case, {"id": case_id})
+        row = cur.fetchone()
+        cur.close()
+        return None if row is None else self.cases.decode(row)
+
+    def household_members(self, conn: Connection, household_id: str) -> list[tuple[str, str]]:
+        """[(village_id, person_id), ...] of a household; empty when it does not exist."""
+        cur = self._cursor(conn)
+        cur.execute(self.select_members, {"household_id": household_id})
+        rows = [tuple(r) for r in cur.fetchall()]
+        cur.close()
+        return rows  # type: ignore[return-value]
+
+    def insert_case_row(self, conn: Connection, values: dict[str, Any]) -> None:
+        self._run(conn, self.insert_case, self.cases.encode({c: values[c] for c in self.cases.columns}))
+
+    def update_case_row(self, conn: Connection, values: dict[str, Any], old_version: int) -> int:
+        params = self.cases.encode({n: values[n] for n in _MUTABLE})
+        params.update(id=values["id"], old_version=old_version)
+        return self._run(conn, self.update_case, params)
+
+    def append_event(self, conn: Connection, params: dict[str, Any]) -> None:
+        self._run(conn, self.insert_event, self.events.encode(params))
+
+    def open_deadline(self, conn: Connection, case_id: str, kind: str, due: datetime,
+                      seq: int) -> None:  # fmt: skip
+        params = {"case_id": case_id, "kind": kind, "due_at": due, "status": "pending",
+                  "opened_seq": seq}  # fmt: skip
+        self._run(conn, self.insert_deadline, self.deadlines.encode(params))
+
+    def close_deadline(self, conn: Connection, case_id: str, kind: str, seq: int) -> None:
+        self._run(conn, self.cancel_deadline, {"case_id": case_id, "kind": kind, "seq": seq})
+
+    def _run(self, conn: Connection, sql: str, params: dict[str, Any]) -> int:
+        cur = self._cursor(conn)
+        try:
+            cur.execute(sql, params)
+            return int(cur.rowcount)
+        finally:
+            cur.close()
