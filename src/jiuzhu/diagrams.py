@@ -126,7 +126,7 @@ def write_all(out: Path, registry: Mapping[tuple[str, int], Workflow] | None = N
     out.mkdir(parents=True, exist_ok=True)
     dot_program = shutil.which("dot") if svg else None
     written: list[Path] = []
-    for workflow in _sorted(registry if registry is not None else REGISTRY):
+    for workflow in _sorted(REGISTRY if registry is None else registry):
         target = out / f"{file_stem(workflow)}.mmd"
         target.write_text(mermaid(workflow), encoding="utf-8", newline="\n")
         written.append(target)
@@ -143,4 +143,5 @@ def _sorted(registry: Mapping[tuple[str, int], Workflow]) -> Iterable[Workflow]:
 
 def expected_files(registry: Mapping[tuple[str, int], Workflow] | None = None) -> dict[str, str]:
     """File name -> Mermaid text for every workflow version (what ``write_all`` would write)."""
-    return {f"{file_stem(w)}.mmd": mermaid(w) for w in _sorted(registry or REGISTRY)}
+    workflows = _sorted(REGISTRY if registry is None else registry)
+    return {f"{file_stem(w)}.mmd": mermaid(w) for w in workflows}

@@ -30,7 +30,11 @@ def to_fen(amount: object, *, what: str, maximum_yuan: int) -> int:
             f"{what}: '{amount}' is not an amount of yuan (expected e.g. 30000 or 2000.50)",
             f"{what}：“{amount}”不是有效的金额（例如 30000 或 2000.50）",
         )
-    sign, whole, fraction = match.group(1), match.group(2).replace(",", "").lstrip("0") or "0", match.group(3) or ""
+    sign, whole, fraction = (
+        match.group(1),
+        match.group(2).replace(",", "").lstrip("0") or "0",
+        match.group(3) or "",
+    )
     fraction = fraction.rstrip("0")
     if len(fraction) > 2:
         raise InvalidInput(

@@ -39,14 +39,18 @@ def canonical_bytes(value: Any) -> bytes:
     try:
         return canonical_json(value).encode("utf-8")
     except UnicodeEncodeError:
-        raise CanonicalJSONError("text holds a lone surrogate, which is not valid Unicode") from None
+        raise CanonicalJSONError(
+            "text holds a lone surrogate, which is not valid Unicode"
+        ) from None
 
 
 def _utf16_key(key: str) -> bytes:
     try:
         return key.encode("utf-16-be")
     except UnicodeEncodeError:
-        raise CanonicalJSONError("a key holds a lone surrogate, which is not valid Unicode") from None
+        raise CanonicalJSONError(
+            "a key holds a lone surrogate, which is not valid Unicode"
+        ) from None
 
 
 def _plain(value: Any) -> bool:
@@ -89,7 +93,9 @@ def _normalise(value: Any) -> Any:
         return value
     if isinstance(value, int):
         if abs(value) > _MAX_SAFE:
-            raise CanonicalJSONError(f"integer {value} is beyond 2**53 - 1 and would lose precision")
+            raise CanonicalJSONError(
+                f"integer {value} is beyond 2**53 - 1 and would lose precision"
+            )
         return value
     raise CanonicalJSONError(
         f"{type(value).__name__} {value!r} has no canonical JSON form here "

@@ -67,7 +67,9 @@ def verify_chain(case_id: str, events: Iterable[dict[str, Any]]) -> Iterator[Cha
         if seq != expected_seq:
             yield ChainBreak(case_id, seq, "gap", f"expected seq {expected_seq}, found {seq}")
         if ev["prev_hash"] != prev:
-            yield ChainBreak(case_id, seq, "prev_mismatch", "prev_hash does not name the event before")
+            yield ChainBreak(
+                case_id, seq, "prev_mismatch", "prev_hash does not name the event before"
+            )
         recomputed = event_hash(
             case_id=case_id,
             seq=seq,
@@ -78,6 +80,8 @@ def verify_chain(case_id: str, events: Iterable[dict[str, Any]]) -> Iterator[Cha
             prev_hash=ev["prev_hash"],
         )
         if recomputed != ev["hash"]:
-            yield ChainBreak(case_id, seq, "altered", "stored hash differs from the recomputed hash")
+            yield ChainBreak(
+                case_id, seq, "altered", "stored hash differs from the recomputed hash"
+            )
         prev = ev["hash"]
         expected_seq = seq + 1

@@ -157,5 +157,11 @@ def _check_case(report: VerifyReport, row: Any, events: list[dict[str, Any]],
         return  # a broken chain cannot be replayed meaningfully
     result = compare(row.id, events, row, open_deadlines)
     for name, expected, stored in result.differences:
-        report.breaks.append(ChainBreak(row.id, row.last_seq, "projection_differs",
-                                        f"{name}: events imply {expected!r}, row has {stored!r}"))
+        report.breaks.append(
+            ChainBreak(
+                row.id,
+                row.last_seq,
+                "projection_differs",
+                f"{name}: events imply {expected!r}, row has {stored!r}",
+            )
+        )

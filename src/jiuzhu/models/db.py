@@ -10,11 +10,10 @@ makes every statement dispatch events, which costs ~15% of a command.)
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any
-
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url

@@ -136,7 +136,9 @@ class HotPath:
 
     def load_case(self, conn: Connection, case_id: str, *, for_update: bool) -> Any:
         cur = self._cursor(conn)
-        cur.execute(self.select_case_for_update if for_update else self.select_case, {"id": case_id})
+        cur.execute(
+            self.select_case_for_update if for_update else self.select_case, {"id": case_id}
+        )
         row = cur.fetchone()
         cur.close()
         return None if row is None else self.cases.decode(row)
@@ -150,7 +152,9 @@ class HotPath:
         return rows  # type: ignore[return-value]
 
     def insert_case_row(self, conn: Connection, values: dict[str, Any]) -> None:
-        self._run(conn, self.insert_case, self.cases.encode({c: values[c] for c in self.cases.columns}))
+        self._run(
+            conn, self.insert_case, self.cases.encode({c: values[c] for c in self.cases.columns})
+        )
 
     def update_case_row(self, conn: Connection, values: dict[str, Any], old_version: int) -> int:
         params = self.cases.encode({n: values[n] for n in _MUTABLE})

@@ -54,7 +54,8 @@ def day(value: date | str | None, what: str, *, earliest: date, today: date) -> 
             value = date.fromisoformat(value)
         except ValueError:
             raise InvalidInput(
-                f"{what} '{value}' is not a date; expected YYYY-MM-DD", f"{what}“{value}”不是有效日期"
+                f"{what} '{value}' is not a date; expected YYYY-MM-DD",
+                f"{what}“{value}”不是有效日期",
             ) from None
     if not isinstance(value, date):
         raise InvalidInput(f"{what} must be a date (YYYY-MM-DD)", f"{what}应为日期")

@@ -9,19 +9,24 @@ one transaction.  Any error leaves the database as it was.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select
+from sqlalchemy import Connection, Engine, func, or_, select
 
 from ..audit.chain import GENESIS, event_hash
 from ..audit.replay import fold
 from ..clock import Clock, SystemClock, iso_utc, local_date
-from ..errors import IdempotencyKeyReused, InvalidInput, JiuzhuError, NotFound, PermissionDenied
-from ..errors import ConcurrencyConflict
-from ..models.tables import OrgUnitRecord
+from ..errors import (
+    ConcurrencyConflict,
+    IdempotencyKeyReused,
+    InvalidInput,
+    JiuzhuError,
+    NotFound,
+    PermissionDenied,
+)
 from ..money import to_fen
 from ..workflows import fast_track
 from ..workflows import get as get_workflow
@@ -33,6 +38,8 @@ from .unit_of_work import UnitOfWork
 from .views import CaseView, EventView, HouseholdView, OrgUnitView, case_view
 
 LEVELS = ("county", "township", "village")
+# (projection, today, day the case was opened) -> (trigger, payload); dates are Shanghai days
+Build = Callable[[CaseModel, date, date], tuple[str, dict[str, Any]]]
 RELATIONS = {
     "head": "户主", "spouse": "配偶", "child": "子女", "parent": "父母",
     "grandchild": "孙辈", "grandparent": "祖辈", "sibling": "兄弟姐妹", "other": "其他",
@@ -80,7 +87,9 @@ class CaseService:
             path = f"{parent_path}/{unit_id}"
         with self.uow.write() as conn:
             if conn.execute(store.SELECT_ORG, {"id": unit_id}).first() is not None:
-                raise InvalidInput(f"organisation unit {unit_id} already exists", "该单位编码已存在")
+                raise InvalidInput(
+                    f"organisation unit {unit_id} already exists", "该单位编码已存在"
+                )
             conn.execute(store.INSERT_ORG, {"id": unit_id, "name": name, "level": level,
                          "parent_id": parent_id, "path": path, "created_at": self.clock.now()})  # fmt: skip
         return OrgUnitView(unit_id, name, level, parent_id, path)
@@ -98,7 +107,9 @@ class CaseService:
         for i, member in enumerate(members, 1):
             number = validate_id_number(str(member.get("id_number", "")), today=today)
             if number in seen:
-                raise InvalidInput(f"member {i}: the ID number appears twice", f"第 {i} 位成员身份证号重复")
+                raise InvalidInput(
+                    f"member {i}: the ID number appears twice", f"第 {i} 位成员身份证号重复"
+                )
             seen.add(number)
             rows.append({
                 "id": str(uuid.uuid4()), "id_number": number,
@@ -152,7 +163,7 @@ class CaseService:
             model = wf.open(str(uuid.uuid4()), payload)
             return self._append(conn, model, None, "apply", payload, actor, now, key, opened=now)
 
-        return self._command(run, key, None, "apply")
+        return self._command(actor, run, key, None, "apply")
 
     def promise(self, actor: Actor, case_id: str, *, signed_by: str,
                 signed_on: date | str | None = None, expected_version: int | None = None,
@@ -200,8 +211,14 @@ class CaseService:
                expected_version: int | None = None,
                idempotency_key: str | None = None) -> CaseView:  # fmt: skip
         why = inputs.text(reason, "reason", required=True)
-        return self._transition(actor, "refuse", case_id, expected_version, idempotency_key,
-                                lambda model, today, earliest: ("refuse", {"reason": why}))
+        return self._transition(
+            actor,
+            "refuse",
+            case_id,
+            expected_version,
+            idempotency_key,
+            lambda model, today, earliest: ("refuse", {"reason": why}),
+        )
 
     def record_verification(self, actor: Actor, case_id: str, *, result: str,
                             reason: str | None = None, checked_on: date | str | None = None,
@@ -262,8 +279,11 @@ class CaseService:
             query = query.where(cases.c.state == state)
         if programme is not None:
             query = query.where(cases.c.programme == programme)
-        query = query.order_by(cases.c.opened_at, cases.c.id).limit(limit).offset(
-            inputs.count(offset, "offset"))
+        query = (
+            query.order_by(cases.c.opened_at, cases.c.id)
+            .limit(limit)
+            .offset(inputs.count(offset, "offset"))
+        )
         with self.uow.read() as conn:
             return [case_view(r) for r in conn.execute(query)]
 
@@ -278,18 +298,11 @@ class CaseService:
         with self.uow.read() as conn:
             return {(p, s): n for p, s, n in conn.execute(query)}
 
-    def open_deadlines(self, *, due_before: datetime) -> Iterator[Any]:
-        with self.uow.read() as conn:
-            yield from conn.execute(
-                select(store.deadlines).where(and_(store.deadlines.c.status == "pending",
-                                                   store.deadlines.c.due_at <= due_before)))  # fmt: skip
-
     # -- the command machinery ----------------------------------------------------------------
-    Build = Callable[[CaseModel, date, date], tuple[str, dict[str, Any]]]
-
     def _transition(self, actor: Actor, command: str, case_id: str,
                     expected_version: int | None, idempotency_key: str | None,
                     build: Build) -> CaseView:  # fmt: skip
+        """Load the case, let ``build`` turn the command into (trigger, payload), fire, write."""
         require_role(actor, command)
         self._actor_path(actor)
         case_id = inputs.record_id(case_id)
@@ -314,16 +327,20 @@ class CaseService:
             trigger, payload = build(model, today, local_date(row.opened_at))
             return self._append(conn, model, row, trigger, payload, actor, now, key)
 
-        return self._command(run, key, case_id, command)
+        return self._command(actor, run, key, case_id, command)
 
-    def _command(self, run: Callable[[Connection], CaseView], key: str | None,
+    def _command(self, actor: Actor, run: Callable[[Connection], CaseView], key: str | None,
                  case_id: str | None, command: str) -> CaseView:  # fmt: skip
         try:
             with self.uow.write() as conn:
                 return run(conn)
+        except (PermissionDenied, InvalidInput, NotFound):
+            raise  # never answer from an earlier result what the caller may not do now
         except JiuzhuError:
+            # The command failed against the current state.  If its key was applied before,
+            # this is a retry: answer with that first result instead (writing nothing).
             if key is not None:
-                earlier = self._replay_key(key, case_id, command)
+                earlier = self._replay_key(actor, key, case_id, command)
                 if earlier is not None:
                     return earlier
             raise
@@ -371,15 +388,15 @@ class CaseService:
             self.sql.open_deadline(conn, model.case_id, kind, due, seq)
         return case_view(SimpleNamespace(**values))
 
-    def _replay_key(self, key: str, case_id: str | None, command: str) -> CaseView | None:
+    def _replay_key(self, actor: Actor, key: str, case_id: str | None,
+                    command: str) -> CaseView | None:  # fmt: skip
         """If ``key`` was applied before, return the result it produced then."""
         with self.uow.read() as conn:
             hit = conn.execute(store.SELECT_EVENT_BY_KEY, {"key": key}).first()
             if hit is None:
                 return None
-            if case_id is not None and hit.case_id != case_id or not store.same_command(
-                hit.type, command
-            ):
+            other_case = case_id is not None and hit.case_id != case_id
+            if other_case or not store.same_command(hit.type, command):
                 raise IdempotencyKeyReused(
                     f"idempotency key '{key}' was already used for '{hit.type}' on case "
                     f"{hit.case_id}; use a new key for a different command",
@@ -388,6 +405,7 @@ class CaseService:
             events = conn.execute(store.SELECT_EVENTS_UPTO,
                                   {"case_id": hit.case_id, "seq": hit.seq}).all()  # fmt: skip
         model = fold(store.event_dicts(events))
+        self._require_jurisdiction(actor, model.facts["org_path"], f"case {hit.case_id}")
         values = model.columns()
         values.update(id=hit.case_id, workflow=model.facts["workflow"],
                       workflow_version=model.facts["workflow_version"],
@@ -435,6 +453,3 @@ class CaseService:
                 f"{what} is outside the jurisdiction of {actor.org}",
                 f"{what} 不在 {actor.org} 的管辖范围内",
             )
-
-
-_ = (bindparam, OrgUnitRecord)

@@ -1,4 +1,4 @@
-"""The SQL of the hot path (SQLAlchemy Core, compiled once and cached) and row mappings."""
+"""Tables and the Core statements of reads (commands use :mod:`.hotpath`); row mappings."""
 
 from __future__ import annotations
 
@@ -37,40 +37,17 @@ INSERT_PERSON = persons.insert()
 SELECT_PERSON_BY_NUMBERS = select(persons.c.household_id).where(
     persons.c.id_number.in_(bindparam("numbers", expanding=True))
 )
-SELECT_MEMBERS = (
-    select(households.c.village_id, persons.c.id)
-    .select_from(households.outerjoin(persons, persons.c.household_id == households.c.id))
-    .where(households.c.id == bindparam("household_id"))
-)
 
 SELECT_CASE = select(cases).where(cases.c.id == bindparam("id"))
-SELECT_CASE_FOR_UPDATE = SELECT_CASE.with_for_update()
-INSERT_CASE = cases.insert()
-_MUTABLE = ("state", "row_version", "monthly_amount_fen", "facts", "deadlines", "last_seq",
-            "head_hash", "updated_at")  # fmt: skip
-UPDATE_CASE = (
-    cases.update()
-    .where(cases.c.id == bindparam("case_id"), cases.c.row_version == bindparam("old_version"))
-    .values({name: bindparam(f"new_{name}") for name in _MUTABLE})
-)
 
-INSERT_EVENT = events.insert()
-SELECT_EVENTS = select(events).where(events.c.case_id == bindparam("case_id")).order_by(events.c.seq)
+SELECT_EVENTS = (
+    select(events).where(events.c.case_id == bindparam("case_id")).order_by(events.c.seq)
+)
 SELECT_EVENTS_UPTO = SELECT_EVENTS.where(events.c.seq <= bindparam("seq"))
 SELECT_EVENT_BY_KEY = select(events.c.case_id, events.c.seq, events.c.type).where(
     events.c.idempotency_key == bindparam("key")
 )
 
-INSERT_DEADLINE = deadlines.insert()
-CANCEL_DEADLINE = (
-    deadlines.update()
-    .where(
-        deadlines.c.case_id == bindparam("b_case_id"),
-        deadlines.c.kind == bindparam("b_kind"),
-        deadlines.c.status.in_(("pending", "claimed")),
-    )
-    .values(status="cancelled", closed_seq=bindparam("b_seq"))
-)
 
 # Which triggers a command may have fired (an idempotency key names a command, not a trigger).
 COMMAND_TRIGGERS = {
@@ -82,12 +59,6 @@ COMMAND_TRIGGERS = {
     "record_verification": {"verify", "revoke", "terminate"},
     "withdraw": {"withdraw"},
 }
-
-
-def update_params(values: dict[str, Any], old_version: int) -> dict[str, Any]:
-    params = {f"new_{name}": values[name] for name in _MUTABLE}
-    params.update(case_id=values["id"], old_version=old_version)
-    return params
 
 
 def same_command(trigger: str, command: str) -> bool:

@@ -23,7 +23,9 @@ class UnitOfWork:
         self.sqlite = engine.dialect.name == "sqlite"
         dbapi = engine.dialect.dbapi  # the hot path raises the driver's own exceptions
         self._integrity = (IntegrityError, dbapi.IntegrityError) if dbapi else (IntegrityError,)
-        self._operational = (OperationalError, dbapi.OperationalError) if dbapi else (OperationalError,)
+        self._operational = (
+            (OperationalError, dbapi.OperationalError) if dbapi else (OperationalError,)
+        )
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -184,7 +184,9 @@ class Workflow:
     def allowed(self, state: str) -> list[str]:
         return self._allowed.get(state, [])
 
-    def fire(self, model: CaseModel, trigger: str, payload: dict[str, Any], at: datetime) -> Outcome:
+    def fire(
+        self, model: CaseModel, trigger: str, payload: dict[str, Any], at: datetime
+    ) -> Outcome:
         """Run ``trigger`` on ``model`` (guards, state change, effects, deadline rules).
 
         Raises :class:`TransitionNotAllowed` or the guard's :class:`GuardRejected`; on either,

@@ -82,9 +82,8 @@ def check_application(payload: Mapping[str, Any]) -> None:
         raise GuardRejected(
             f"unknown programme '{payload['programme']}'; the fast track serves: "
             + ", ".join(PROGRAMMES),
-            f"未知救助项目“{payload['programme']}”；容缺审批适用于：" + "、".join(
-                label.zh for label in PROGRAMMES.values()
-            ),
+            f"未知救助项目“{payload['programme']}”；容缺审批适用于："
+            + "、".join(label.zh for label in PROGRAMMES.values()),
         )
     if payload["cause"] not in CAUSES:
         raise GuardRejected(
@@ -188,9 +187,15 @@ WORKFLOW = Workflow(
     trigger_labels=TRIGGERS,
     opener=open_facts,
     transitions=(
-        Transition("promise", ("applied",), "promised", (_signer_is_member,), _record("commitment")),
         Transition(
-            "review", ("promised",), "reviewed", (_votes_add_up, _outcome("passed")), _record("appraisal")
+            "promise", ("applied",), "promised", (_signer_is_member,), _record("commitment")
+        ),
+        Transition(
+            "review",
+            ("promised",),
+            "reviewed",
+            (_votes_add_up, _outcome("passed")),
+            _record("appraisal"),
         ),
         Transition(
             "fail_appraisal",
@@ -199,7 +204,9 @@ WORKFLOW = Workflow(
             (_votes_add_up, _outcome("failed")),
             _record("appraisal"),
         ),
-        Transition("approve", ("reviewed",), "provisionally_approved", (_amount_in_policy,), _approved),
+        Transition(
+            "approve", ("reviewed",), "provisionally_approved", (_amount_in_policy,), _approved
+        ),
         Transition("refuse", ("reviewed",), "rejected", (), _record("refusal")),
         Transition(
             "verify",
