@@ -1,10 +1,11 @@
 """Engines: SQLite (the embedded default) with its pragmas, or PostgreSQL by URL.
 
-Nothing here runs at import.  On SQLite the driver runs in autocommit mode and jiuzhu issues
-``BEGIN`` itself (:func:`begin_sqlite`): commands begin with ``BEGIN IMMEDIATE`` so that writers
-queue on the busy timeout instead of failing on a stale snapshot; reads use a deferred
-``BEGIN``.  (SQLAlchemy's ``begin`` event would do the same, but any connection-level listener
-makes every statement dispatch events, which costs ~15% of a command.)
+Nothing here runs at import.  On SQLite, jiuzhu's commands open their transaction themselves
+with ``BEGIN IMMEDIATE`` (:func:`begin_sqlite`), so that writers queue on the busy timeout
+instead of failing later on a stale snapshot.  The driver keeps its default transaction
+handling, so ``engine.begin()`` behaves for embedders exactly as SQLAlchemy documents it for
+SQLite.  (A ``begin`` event listener would also do it, but any connection-level listener makes
+every statement dispatch events, which cost ~15% of a command.)
 """
 
 from __future__ import annotations
@@ -62,7 +63,6 @@ def make_engine(db: str | None = None, **kwargs: Any) -> Engine:
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA journal_mode = WAL")
@@ -76,7 +76,7 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def begin_sqlite(conn: Connection, *, write: bool) -> None:
-    """Open the transaction on an SQLite connection (the driver is in autocommit mode)."""
+    """Open the transaction on an SQLite connection before its first statement."""
     conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
