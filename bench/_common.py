@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+
 # -- imports ------------------------------------------------------------------------------------
 def import_library_transitions() -> None:
     """Make ``import transitions`` mean the state-machine library, not ``bench/transitions.py``.

@@ -40,6 +40,7 @@ from typing import Any  # noqa: E402
 
 import sqlalchemy  # noqa: E402
 import sqlalchemy.exc  # noqa: E402
+from _common import emit, info, summarise  # noqa: E402
 from sqlalchemy import Engine, bindparam, func, select  # noqa: E402
 
 import jiuzhu  # noqa: E402
@@ -56,8 +57,6 @@ from jiuzhu.models.tables import (  # noqa: E402
     OrgUnitRecord,
 )
 from jiuzhu.workflows import fast_track  # noqa: E402
-
-from _common import emit, info, summarise  # noqa: E402
 
 BENCH = "transitions"
 ENGINE = "engine"
@@ -398,8 +397,10 @@ def report(backend: str, timings: dict[str, Timings]) -> None:
           "n": len(timings[ENGINE].all), "rate": round(rates[ENGINE] / rates[BASELINE], 3),
           "unit": "x", "p50_ms": None, "p99_ms": None})  # fmt: skip
     p50 = {label: summarise(timings[label].all)["p50_ms"] for label in (ENGINE, BASELINE)}
-    info(f"{backend}: ratio of rates {rates[ENGINE] / rates[BASELINE]:.3f}; ratio of medians "
-         f"(baseline p50 / engine p50, steadier, blind to tails) {p50[BASELINE] / p50[ENGINE]:.3f}")
+    info(
+        f"{backend}: ratio of rates {rates[ENGINE] / rates[BASELINE]:.3f}; ratio of medians "
+        f"(baseline p50 / engine p50, steadier, blind to tails) {p50[BASELINE] / p50[ENGINE]:.3f}"
+    )
     for label in (ENGINE, BASELINE):
         parts = []
         for command, ns in timings[label].by_command.items():
@@ -453,8 +454,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="directory in which to create the scratch SQLite files (in a "
                              "fresh subdirectory, removed at the end; default: the system "
                              "temp dir)")  # fmt: skip
-    parser.add_argument("--warmup", type=int, metavar="W",
-                        help="untimed lifecycles per side before timing (default: N/10, 10..100)")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        metavar="W",
+        help="untimed lifecycles per side before timing (default: N/10, 10..100)",
+    )
     parser.add_argument("--chunks", type=int, default=None, metavar="C",
                         help="timed lifecycles are split into C chunks run alternately "
                              "baseline/engine, engine/baseline, ... (default 20)")  # fmt: skip

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock, FakeClock, SystemClock
 from .errors import (
@@ -21,9 +21,21 @@ from .errors import (
     TransitionNotAllowed,
 )
 from .service.actors import Actor, Role
-from .service.service import CaseService
+
+if TYPE_CHECKING:
+    from .service.service import CaseService
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The service pulls in SQLModel and Alembic; load them on first use, not at import,
+    # so that `jiuzhu --help` and pure uses of the workflows stay quick.
+    if name == "CaseService":
+        from .service.service import CaseService
+
+        return CaseService
+    raise AttributeError(f"module 'jiuzhu' has no attribute {name!r}")
 
 
 def connect(
@@ -38,12 +50,23 @@ def connect(
     Without ``url``: ``$JIUZHU_DATABASE_URL``, else ``./jiuzhu.db``.  ``upgrade`` brings the
     schema to the current migration first (safe from several processes).
     """
+    from sqlalchemy.exc import OperationalError
+
     from .migrations import upgrade as upgrade_schema
     from .models.db import make_engine
+    from .service.service import CaseService
 
     engine = make_engine(url)
     if upgrade:
-        upgrade_schema(engine)
+        try:
+            upgrade_schema(engine)
+        except OperationalError as exc:
+            engine.dispose()
+            raise StorageError(
+                f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
+                f"{exc.orig}",
+                f"无法打开数据库：{exc.orig}",
+            ) from None
     return CaseService(engine, clock=clock, policy=policy)
 
 

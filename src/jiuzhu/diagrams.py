@@ -63,7 +63,7 @@ def _trigger_text(workflow: Workflow, trigger: str) -> str:
 
 # -- Mermaid ------------------------------------------------------------------------------------
 def mermaid(workflow: Workflow) -> str:
-    lines = ["---", f"title: {_flat(title(workflow))}", "---", HEADER, "stateDiagram-v2",
+    lines = ["---", f"title: {_flat(title(workflow))}", "---", "stateDiagram-v2", f"    {HEADER}",
              "    direction LR"]  # fmt: skip
     for name, label in workflow.states.items():
         lines.append(f'    state "{_flat(label.zh)}<br/>{_flat(label.en)}" as {name}')
@@ -99,7 +99,7 @@ def dot(workflow: Workflow) -> str:
         f"  label={_quoted(title(workflow))}; labelloc=t; rankdir=LR;",
         '  node [shape=box, style=rounded, fontname="Noto Sans CJK SC,sans-serif"];',
         '  edge [fontname="Noto Sans CJK SC,sans-serif", fontsize=10];',
-        "  __start [shape=point, label=\"\"];",
+        '  __start [shape=point, label=""];',
     ]
     for name, label in workflow.states.items():
         extra = ", peripheries=2" if name in workflow.final else ""

@@ -50,14 +50,15 @@ class TransitionNotAllowed(JiuzhuError):
         allowed: list[str],
         state_zh: str = "",
         trigger_zh: str = "",
+        allowed_zh: list[str] | None = None,
     ) -> None:
         allowed_text = ", ".join(allowed) or "none (the case is closed)"
-        allowed_zh = "、".join(allowed) or "无（案件已办结）"
+        allowed_zh_text = "、".join(allowed_zh or allowed) or "无（案件已办结）"
         super().__init__(
             f"case {case_id} is '{state}': '{trigger}' is not allowed there; "
             f"allowed: {allowed_text}",
             f"案件 {case_id} 当前为“{state_zh or state}”，不能办理“{trigger_zh or trigger}”；"
-            f"可办理：{allowed_zh}",
+            f"可办理：{allowed_zh_text}",
             case_id=case_id,
             state=state,
             trigger=trigger,

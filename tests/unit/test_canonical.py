@@ -17,8 +17,26 @@ SAFE = 2**53 - 1  # rfc8785 accepts exactly +-(2**53 - 1)
 # Characters that stress escaping and key order: C0 controls, DEL, quotes, backslash, the BMP
 # private-use / specials area (which sorts AFTER non-BMP in UTF-16), non-BMP characters, CJK.
 SPECIAL_CHARS = [chr(c) for c in range(0x20)] + [
-    "\x7f", '"', "\\", "/", "\u2028", "\u2029", "\ue000", "\uff5e", "\ufeff", "\uffff",
-    "\U00010000", "\U0001f600", "\U00020000", "\U0010ffff", "救", "助", "é", "a", "A", "0",
+    "\x7f",
+    '"',
+    "\\",
+    "/",
+    "\u2028",
+    "\u2029",
+    "\ue000",
+    "\uff5e",
+    "\ufeff",
+    "\uffff",
+    "\U00010000",
+    "\U0001f600",
+    "\U00020000",
+    "\U0010ffff",
+    "救",
+    "助",
+    "é",
+    "a",
+    "A",
+    "0",
 ]
 chars = st.one_of(
     st.sampled_from(SPECIAL_CHARS),
@@ -67,7 +85,7 @@ def test_canonical_json_sorts_keys_by_utf16_code_units_when_non_bmp_present() ->
 
 
 def test_canonical_json_escapes_controls_like_rfc8785() -> None:
-    value = {"k\x00\n": "\b\f\n\r\t\x01\x1f\x7f\"\\/"}
+    value = {"k\x00\n": '\b\f\n\r\t\x01\x1f\x7f"\\/'}
     assert canonical_json(value) == '{"k\\u0000\\n":"\\b\\f\\n\\r\\t\\u0001\\u001f\x7f\\"\\\\/"}'
 
 

@@ -100,7 +100,24 @@ def test_to_fen_refuses_when_above_maximum(amount: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "amount", ["", "   ", "abc", "12元", "¥12", "1.2.3", "--1", "1 000", "1,0,0", "1_000", "１２３", "1e3", None, [1], "0x10"]
+    "amount",
+    [
+        "",
+        "   ",
+        "abc",
+        "12元",
+        "¥12",
+        "1.2.3",
+        "--1",
+        "1 000",
+        "1,0,0",
+        "1_000",
+        "１２３",
+        "1e3",
+        None,
+        [1],
+        "0x10",
+    ],
 )
 def test_to_fen_refuses_garbage(amount: object) -> None:
     err = refused(amount)
@@ -125,8 +142,15 @@ def test_to_fen_refuses_when_exponent_overflows() -> None:
 
 @pytest.mark.parametrize(
     ("fen_amount", "text"),
-    [(200050, "2000.50"), (0, "0.00"), (1, "0.01"), (10, "0.10"), (200000, "2000.00"),
-     (-150, "-1.50"), (-1, "-0.01")],
+    [
+        (200050, "2000.50"),
+        (0, "0.00"),
+        (1, "0.01"),
+        (10, "0.10"),
+        (200000, "2000.00"),
+        (-150, "-1.50"),
+        (-1, "-0.01"),
+    ],
 )
 def test_yuan_renders_two_decimals(fen_amount: int, text: str) -> None:
     assert yuan(fen_amount) == text

@@ -45,6 +45,16 @@ def idempotency_key(value: str | None) -> str | None:
     return value
 
 
+def staff_id(value: object) -> str:
+    """The optional staff id of an actor (a work id, never a personal ID number)."""
+    if not isinstance(value, str) or not _KEY.match(value) or len(value) > 64:
+        raise InvalidInput(
+            "the actor's staff id must be 1-64 printable ASCII characters without spaces",
+            "操作人工号应为 1-64 个可打印 ASCII 字符且不含空格",
+        )
+    return value
+
+
 def day(value: date | str | None, what: str, *, earliest: date, today: date) -> str:
     """A calendar day given as a date or 'YYYY-MM-DD', not before ``earliest`` nor after today."""
     if value is None:
@@ -81,7 +91,7 @@ def count(value: object, what: str) -> int:
     return value
 
 
-def text(value: object, what: str, *, required: bool) -> str | None:
+def text(value: object, what: str, *, required: bool, max_length: int = MAX_TEXT) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise InvalidInput(f"{what} is required", f"请填写{what}")
@@ -89,10 +99,10 @@ def text(value: object, what: str, *, required: bool) -> str | None:
     if not isinstance(value, str):
         raise InvalidInput(f"{what} must be text", f"{what}应为文字")
     value = value.strip()
-    if len(value) > MAX_TEXT:
+    if len(value) > max_length:
         raise InvalidInput(
-            f"{what} is {len(value)} characters long; at most {MAX_TEXT} are kept",
-            f"{what}过长（{len(value)} 字），最多 {MAX_TEXT} 字",
+            f"{what} is {len(value)} characters long; at most {max_length} are kept",
+            f"{what}过长（{len(value)} 字），最多 {max_length} 字",
         )
     return value
 

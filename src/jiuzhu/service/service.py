@@ -46,6 +46,11 @@ RELATIONS = {
 }  # fmt: skip
 
 
+def _in_subtree(column: Any, path: str) -> Any:
+    # autoescape: '_' is allowed in unit ids and is a LIKE wildcard
+    return or_(column == path, column.startswith(path + "/", autoescape=True))
+
+
 class CaseService:
     """Use :func:`jiuzhu.connect` to make one."""
 
@@ -67,7 +72,7 @@ class CaseService:
         require_role(actor, "add_org_unit")
         unit_id = inputs.org_id(id)
         inputs.choice(level, "level", dict.fromkeys(LEVELS))
-        name = inputs.text(name, "name", required=True) or ""
+        name = inputs.text(name, "name", required=True, max_length=100) or ""
         if level == "county":
             if parent_id is not None or actor.role is not Role.ADMIN:
                 raise PermissionDenied(
@@ -113,7 +118,8 @@ class CaseService:
             seen.add(number)
             rows.append({
                 "id": str(uuid.uuid4()), "id_number": number,
-                "name": inputs.text(member.get("name"), f"member {i} name", required=True),
+                "name": inputs.text(member.get("name"), f"member {i} name", required=True,
+                                    max_length=100),
                 "relation": inputs.choice(member.get("relation", "other"), "relation", RELATIONS),
             })  # fmt: skip
         household_id = str(uuid.uuid4())
@@ -132,6 +138,27 @@ class CaseService:
                          [{**r, "household_id": household_id, "created_at": now} for r in rows])  # fmt: skip
         return HouseholdView(household_id, actor.org, [r["id"] for r in rows])
 
+    def get_household(self, actor: Actor, household_id: str) -> HouseholdView:
+        from ..idnumber import mask_id_number
+
+        require_role(actor, "read")
+        household_id = inputs.record_id(household_id, "household id")
+        with self.uow.read() as conn:
+            home = conn.execute(store.SELECT_HOUSEHOLD, {"id": household_id}).first()
+            if home is None:
+                raise NotFound(f"household {household_id} not found", f"未找到家庭 {household_id}")
+            self._require_jurisdiction(
+                actor, self._org(home.village_id)[1], f"household {household_id}"
+            )
+            people = conn.execute(store.SELECT_PERSONS, {"household_id": household_id}).all()
+        show_names = actor.role is not Role.AUDITOR
+        members = [
+            {"id": p.id, "relation": p.relation, "id_number": mask_id_number(p.id_number)}
+            | ({"name": p.name} if show_names else {})
+            for p in people
+        ]
+        return HouseholdView(home.id, home.village_id, [p.id for p in people], members)
+
     # -- the fast track ------------------------------------------------------------------------
     def apply(self, actor: Actor, *, household_id: str, applicant_id: str, programme: str,
               cause: str, expenditure: object, idempotency_key: str | None = None) -> CaseView:  # fmt: skip
@@ -141,6 +168,9 @@ class CaseService:
         household_id = inputs.record_id(household_id, "household id")
         applicant_id = inputs.record_id(applicant_id, "applicant id")
         key = inputs.idempotency_key(idempotency_key)
+        for what, value in (("programme", programme), ("cause", cause)):
+            if not isinstance(value, str):
+                raise InvalidInput(f"{what} must be text such as 'dibao'", f"{what}应为文字")
         expenditure_fen = to_fen(expenditure, what="sudden expenditure",
                                  maximum_yuan=self.policy["max_expenditure_yuan"])  # fmt: skip
         wf = get_workflow(fast_track.NAME)
@@ -273,8 +303,7 @@ class CaseService:
         path = self._actor_path(actor)
         limit = min(max(inputs.count(limit, "limit"), 1), 1000)
         cases = store.cases
-        query = select(cases).where(or_(cases.c.org_path == path,
-                                        cases.c.org_path.like(path + "/%")))  # fmt: skip
+        query = select(cases).where(_in_subtree(cases.c.org_path, path))
         if state is not None:
             query = query.where(cases.c.state == state)
         if programme is not None:
@@ -293,7 +322,7 @@ class CaseService:
         path = self._actor_path(actor)
         cases = store.cases
         query = (select(cases.c.programme, cases.c.state, func.count())
-                 .where(or_(cases.c.org_path == path, cases.c.org_path.like(path + "/%")))
+                 .where(_in_subtree(cases.c.org_path, path))
                  .group_by(cases.c.programme, cases.c.state))  # fmt: skip
         with self.uow.read() as conn:
             return {(p, s): n for p, s, n in conn.execute(query)}
@@ -431,6 +460,8 @@ class CaseService:
         return cached
 
     def _actor_path(self, actor: Actor) -> str:
+        if actor.user is not None:
+            inputs.staff_id(actor.user)
         if actor.role is Role.ADMIN:
             return ""
         try:

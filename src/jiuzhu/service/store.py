@@ -33,6 +33,12 @@ persons = _table(PersonRecord)
 SELECT_ORG = select(org_units).where(org_units.c.id == bindparam("id"))
 INSERT_ORG = org_units.insert()
 INSERT_HOUSEHOLD = households.insert()
+SELECT_HOUSEHOLD = select(households).where(households.c.id == bindparam("id"))
+SELECT_PERSONS = (
+    select(persons)
+    .where(persons.c.household_id == bindparam("household_id"))
+    .order_by(persons.c.id)
+)
 INSERT_PERSON = persons.insert()
 SELECT_PERSON_BY_NUMBERS = select(persons.c.household_id).where(
     persons.c.id_number.in_(bindparam("numbers", expanding=True))

@@ -88,9 +88,13 @@ class EventView:
 
 @dataclass(frozen=True)
 class HouseholdView:
+    """A household; ``members`` (read only) holds relation, masked ID number and, for case
+    workers but not auditors, the name."""
+
     id: str
     village_id: str
     member_ids: list[str] = field(default_factory=list)
+    members: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

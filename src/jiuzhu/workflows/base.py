@@ -205,13 +205,15 @@ class Workflow:
     def _not_allowed(self, model: CaseModel, trigger: str) -> TransitionNotAllowed:
         state_label = self.states.get(model.state)
         trigger_label = self.trigger_labels.get(trigger)
+        allowed = self.allowed(model.state)
         return TransitionNotAllowed(
             model.case_id,
             model.state,
             trigger,
-            self.allowed(model.state),
+            allowed,
             state_label.zh if state_label else "",
             trigger_label.zh if trigger_label else "",
+            [self.trigger_labels[t].zh for t in allowed],
         )
 
     def _apply_deadline_rules(self, model: CaseModel, source: str, at: datetime) -> Outcome:

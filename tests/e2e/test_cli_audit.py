@@ -1,0 +1,64 @@
+"""``jiuzhu audit verify`` and ``replay`` in the console program, before and after tampering."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from cli_support import COUNTY, Binhai, Cli, apply
+
+
+def tamper(cli: Cli, case_id: str, seq: int, payload: dict[str, object]) -> None:
+    """What someone with write access to the file could do: drop the guard, rewrite an event."""
+    with sqlite3.connect(cli.db) as conn:
+        conn.execute("DROP TRIGGER events_no_update")
+        conn.execute("UPDATE events SET payload = ? WHERE case_id = ? AND seq = ?",
+                     (json.dumps(payload), case_id, seq))  # fmt: skip
+
+
+def test_audit_verify_passes_on_an_intact_database(cli: Cli, binhai: Binhai) -> None:
+    cli.ok("case", "verify", binhai.approved_case, *COUNTY, "--result", "meets_standard")
+    apply(cli, binhai)
+    result = cli.ok("audit", "verify")
+    assert "2 案件 cases, 6 事件 events" in result.stdout
+    assert "audit passed" in result.stdout
+    assert cli.json("audit", "verify") == {"ok": True, "cases": 2, "events": 6, "breaks": []}
+
+
+def test_audit_verify_exits_1_naming_case_and_seq_after_tampering(cli: Cli, binhai: Binhai) -> None:
+    intact, forged = apply(cli, binhai)["id"], binhai.approved_case
+    tamper(cli, forged, 4, {"monthly_amount_fen": 900_000})
+    result = cli("audit", "verify")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "audit FAILED" in result.stdout
+    rows = [line for line in result.stdout.splitlines() if forged in line]
+    assert len(rows) == 1 and " 4 " in rows[0] and "altered" in rows[0]
+    assert intact not in result.stdout
+    report = json.loads(cli("audit", "verify", "--json").stdout)
+    assert report["ok"] is False
+    breaks = [(b["case_id"], b["seq"], b["kind"]) for b in report["breaks"]]
+    assert breaks == [(forged, 4, "altered")]
+
+
+def test_audit_replay_exits_1_and_shows_what_differs_after_tampering(
+    cli: Cli, binhai: Binhai
+) -> None:
+    case_id = binhai.approved_case
+    matching = cli.ok("audit", "replay", case_id)
+    assert "replay matches" in matching.stdout
+    tamper(cli, case_id, 4, {"monthly_amount_fen": 900_000})
+    result = cli("audit", "replay", case_id)
+    assert result.returncode == 1, result.stderr
+    assert "replay DIFFERS in: facts, monthly_amount_fen" in result.stdout
+    report = json.loads(cli("audit", "replay", case_id, "--json").stdout)
+    differences = {d["field"]: (d["expected"], d["stored"]) for d in report["differences"]}
+    assert differences["monthly_amount_fen"] == (900_000, 200_000)
+
+
+def test_audit_verify_refuses_a_missing_database_without_creating_it(cli: Cli) -> None:
+    missing = cli.cwd / "nowhere.db"
+    result = cli("audit", "verify", "--db", str(missing))
+    assert result.returncode == 2
+    assert "不存在" in result.stderr and "there is no database" in result.stderr
+    assert not missing.exists()

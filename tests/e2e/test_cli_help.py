@@ -1,0 +1,63 @@
+"""Every command group and command answers ``--help`` with its English and Chinese terms."""
+
+from __future__ import annotations
+
+import pytest
+from cli_support import Cli
+from typer.testing import CliRunner
+
+from jiuzhu.cli import app
+from jiuzhu.diagrams import expected_files
+
+HELP = {
+    (): "救助",
+    ("db",): "数据库",
+    ("db", "upgrade"): "升级数据库结构",
+    ("db", "current"): "当前数据库结构版本",
+    ("org",): "组织单位",
+    ("org", "add"): "添加单位",
+    ("household",): "家庭",
+    ("household", "add"): "登记家庭",
+    ("case",): "容缺审批",
+    ("case", "apply"): "受理容缺审批申请",
+    ("case", "promise"): "信用承诺书",
+    ("case", "appraise"): "村级民主评议",
+    ("case", "approve"): "先行审批",
+    ("case", "refuse"): "不予批准",
+    ("case", "verify"): "家庭经济状况核对",
+    ("case", "withdraw"): "撤回申请",
+    ("case", "show"): "查看案件",
+    ("case", "history"): "案件历史",
+    ("case", "list"): "案件列表",
+    ("audit",): "审计",
+    ("audit", "verify"): "核验审计链",
+    ("audit", "replay"): "事件重放",
+    ("diagrams",): "状态图",
+    ("demo",): "滨海县",
+}
+
+
+def test_help_of_the_console_program_lists_every_command_group(cli: Cli) -> None:
+    result = cli.ok("--help")
+    assert "Usage: jiuzhu" in result.stdout and HELP[()] in result.stdout
+    for (group,) in (c for c in HELP if len(c) == 1):
+        assert group in result.stdout and HELP[(group,)] in result.stdout
+
+
+@pytest.mark.parametrize("command", [c for c in HELP if c], ids=" ".join)
+def test_help_of_each_group_and_command_names_it_in_english_and_chinese(
+    command: tuple[str, ...],
+) -> None:
+    # In process: the very Typer app the console program runs, without 23 more interpreters.
+    result = CliRunner().invoke(app, [*command, "--help"], prog_name="jiuzhu", terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert f"Usage: jiuzhu {' '.join(command)}" in result.output
+    assert HELP[command] in result.output
+
+
+def test_diagrams_command_writes_the_mermaid_file_of_every_workflow(cli: Cli) -> None:
+    out = cli.cwd / "drawn"
+    result = cli.ok("diagrams", "--out", str(out))
+    expected = expected_files()
+    assert {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.mmd")} == expected
+    assert all(name in result.stdout for name in expected)

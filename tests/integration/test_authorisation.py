@@ -1,0 +1,304 @@
+"""Who may do what, where (DOMAIN §2): roles, jurisdiction, and what a refused caller learns.
+
+Wrong-role actors are placed where they *would* have jurisdiction, so that the role alone is
+what refuses them; wrong-place actors hold the right role, so that jurisdiction alone does.
+Every refusal writes nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+from helpers import (
+    Org,
+    case_in,
+    command_call,
+    db_snapshot,
+    fire,
+    make_county,
+    make_household,
+    open_case,
+)
+
+from jiuzhu import Actor, CaseService, InvalidInput, NotFound, PermissionDenied, Role
+from jiuzhu.service.views import CaseView
+
+# The command, the state in which it is valid, and the trigger it fires there.
+COMMANDS = {
+    "promise": ("applied", "promise"),
+    "record_appraisal": ("promised", "review"),
+    "approve": ("reviewed", "approve"),
+    "refuse": ("reviewed", "refuse"),
+    "record_verification": ("provisionally_approved", "verify"),
+    "withdraw": ("applied", "withdraw"),
+}
+# DOMAIN §2, by hand: villages handle the household's side, townships decide, the county (or
+# its verification centre) returns the data check.
+ENTITLED = {
+    "apply": {Role.VILLAGE},
+    "register_household": {Role.VILLAGE},
+    "promise": {Role.VILLAGE},
+    "record_appraisal": {Role.VILLAGE},
+    "approve": {Role.TOWNSHIP},
+    "refuse": {Role.TOWNSHIP},
+    "record_verification": {Role.COUNTY, Role.VERIFICATION_CENTRE},
+    "withdraw": {Role.VILLAGE, Role.TOWNSHIP},
+}
+UNKNOWN_CASE = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
+
+
+def actor_in_place(org: Org, role: Role) -> Actor:
+    """An actor of ``role`` whose unit covers ``org.village`` (where the test case lives)."""
+    return {
+        Role.VILLAGE: org.village,
+        Role.TOWNSHIP: org.township,
+        Role.COUNTY: org.county,
+        Role.VERIFICATION_CENTRE: org.centre,
+        Role.AUDITOR: org.auditor,
+        Role.ADMIN: org.admin,
+    }[role]
+
+
+# -- roles ------------------------------------------------------------------------------------
+
+WRONG_ROLES = [
+    (command, role) for command in COMMANDS for role in Role if role not in ENTITLED[command]
+]
+RIGHT_ROLES = [(command, role) for command in COMMANDS for role in ENTITLED[command]]
+
+
+@pytest.mark.parametrize(("command", "role"), WRONG_ROLES)
+def test_case_command_is_denied_when_role_not_entitled(
+    svc: CaseService, org: Org, command: str, role: Role
+) -> None:
+    state, trigger = COMMANDS[command]
+    case = case_in(svc, org, state)
+    before = db_snapshot(svc)
+    with pytest.raises(PermissionDenied) as err:
+        fire(svc, org, case, trigger, actor=actor_in_place(org, role))
+    assert err.value.details == {"command": command, "role": role.value}
+    assert err.value.zh
+    assert db_snapshot(svc) == before
+
+
+@pytest.mark.parametrize(("command", "role"), RIGHT_ROLES)
+def test_case_command_succeeds_when_role_entitled(
+    svc: CaseService, org: Org, command: str, role: Role
+) -> None:
+    state, trigger = COMMANDS[command]
+    case = case_in(svc, org, state)
+    after = fire(svc, org, case, trigger, actor=actor_in_place(org, role))
+    assert after.row_version == case.row_version + 1
+    assert svc.history(org.county, case.id)[-1].actor == {
+        "role": role.value,
+        "org": actor_in_place(org, role).org,
+    }
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r not in ENTITLED["apply"]])
+def test_apply_is_denied_when_role_not_entitled(svc: CaseService, org: Org, role: Role) -> None:
+    household = make_household(svc, org.village)
+    before = db_snapshot(svc)
+    with pytest.raises(PermissionDenied):
+        svc.apply(
+            actor_in_place(org, role),
+            household_id=household.id,
+            applicant_id=household.member_ids[0],
+            programme="dibao",
+            cause="major_illness",
+            expenditure="90000",
+        )
+    assert db_snapshot(svc) == before
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r not in ENTITLED["register_household"]])
+def test_register_household_is_denied_when_role_not_entitled(
+    svc: CaseService, org: Org, role: Role
+) -> None:
+    before = db_snapshot(svc)
+    with pytest.raises(PermissionDenied):
+        make_household(svc, actor_in_place(org, role))
+    assert db_snapshot(svc) == before
+
+
+@pytest.mark.parametrize("reader", ["county", "centre", "auditor", "township", "village"])
+def test_reads_succeed_when_actor_covers_case(svc: CaseService, org: Org, reader: str) -> None:
+    case = case_in(svc, org, "reviewed")
+    actor = getattr(org, reader)
+    assert svc.get_case(actor, case.id).state == "reviewed"
+    assert [e.type for e in svc.history(actor, case.id)] == ["apply", "promise", "review"]
+    assert [c.id for c in svc.list_cases(actor)] == [case.id]
+    assert svc.count_by_state(actor) == {("dibao", "reviewed"): 1}
+
+
+def test_reads_are_denied_when_actor_is_administrator(svc: CaseService, org: Org) -> None:
+    case = case_in(svc, org, "applied")
+    for read in (
+        lambda: svc.get_case(org.admin, case.id),
+        lambda: svc.history(org.admin, case.id),
+        lambda: svc.list_cases(org.admin),
+        lambda: svc.count_by_state(org.admin),
+    ):
+        with pytest.raises(PermissionDenied):
+            read()
+
+
+@pytest.mark.parametrize(
+    "actor",
+    [
+        Actor(Role.TOWNSHIP, "320922100001"),
+        Actor(Role.VILLAGE, "320922100"),
+        Actor(Role.COUNTY, "320922100"),
+        Actor(Role.VERIFICATION_CENTRE, "320922100"),
+    ],
+    ids=["township_at_village", "village_at_township", "county_at_township", "centre_at_township"],
+)
+def test_read_is_denied_when_role_acts_from_wrong_level(
+    svc: CaseService, org: Org, actor: Actor
+) -> None:
+    case = case_in(svc, org, "reviewed")
+    with pytest.raises(PermissionDenied, match="acts from a"):
+        svc.get_case(actor, case.id)
+
+
+@pytest.mark.parametrize("org_id", ["999999", "320922100009"])
+def test_command_is_denied_when_actor_unit_unknown(svc: CaseService, org: Org, org_id: str) -> None:
+    case = case_in(svc, org, "applied")
+    before = db_snapshot(svc)
+    with pytest.raises(PermissionDenied, match="unknown organisation unit"):
+        svc.promise(Actor(Role.VILLAGE, org_id), case.id, signed_by=case.facts["applicant_id"])
+    assert db_snapshot(svc) == before
+
+
+# -- jurisdiction -----------------------------------------------------------------------------
+
+OUTSIDERS = [
+    ("promise", "neighbour_village"),
+    ("promise", "far_village"),
+    ("withdraw", "neighbour_village"),
+    ("withdraw", "other_township"),
+    ("approve", "other_township"),
+    ("refuse", "other_township"),
+]
+
+
+@pytest.mark.parametrize(("command", "outsider"), OUTSIDERS)
+def test_case_command_is_denied_when_case_outside_jurisdiction(
+    svc: CaseService, org: Org, command: str, outsider: str
+) -> None:
+    state, trigger = COMMANDS[command]
+    case = case_in(svc, org, state)
+    before = db_snapshot(svc)
+    with pytest.raises(PermissionDenied, match="outside the jurisdiction"):
+        fire(svc, org, case, trigger, actor=getattr(org, outsider))
+    assert db_snapshot(svc) == before
+
+
+def test_verification_is_denied_when_case_in_another_county(svc: CaseService, org: Org) -> None:
+    other = make_county(svc, "320923")
+    case = case_in(svc, org, "provisionally_approved")
+    before = db_snapshot(svc)
+    for actor in (other.county, other.centre):
+        with pytest.raises(PermissionDenied, match="outside the jurisdiction"):
+            fire(svc, org, case, "verify", actor=actor)
+    assert db_snapshot(svc) == before
+
+
+def test_apply_is_denied_when_household_in_neighbour_village(svc: CaseService, org: Org) -> None:
+    household = make_household(svc, org.village)
+    before = db_snapshot(svc)
+    with pytest.raises(PermissionDenied, match="outside the jurisdiction"):
+        open_case(svc, org, village=org.neighbour_village, household=household)
+    assert db_snapshot(svc) == before
+
+
+@pytest.mark.parametrize("outsider", ["neighbour_village", "far_village", "other_township"])
+def test_reads_are_denied_when_case_outside_jurisdiction(
+    svc: CaseService, org: Org, outsider: str
+) -> None:
+    case = case_in(svc, org, "applied")
+    actor = getattr(org, outsider)
+    with pytest.raises(PermissionDenied):
+        svc.get_case(actor, case.id)
+    with pytest.raises(PermissionDenied):
+        svc.history(actor, case.id)
+    assert svc.list_cases(actor) == []
+    assert svc.count_by_state(actor) == {}
+
+
+def test_lists_hold_only_cases_inside_jurisdiction(svc: CaseService, org: Org) -> None:
+    ids = {v.org: open_case(svc, org, village=v).id for v in org.villages}
+    for village in org.villages:
+        assert [c.id for c in svc.list_cases(village)] == [ids[village.org]]
+    assert {c.id for c in svc.list_cases(org.township)} == {ids[v.org] for v in org.villages[:2]}
+    assert {c.id for c in svc.list_cases(org.other_township)} == {
+        ids[v.org] for v in org.villages[2:]
+    }
+    assert {c.id for c in svc.list_cases(org.county)} == set(ids.values())
+    assert svc.count_by_state(org.township) == {("dibao", "applied"): 2}
+
+
+def test_lists_exclude_neighbour_township_when_unit_id_contains_underscore(
+    svc: CaseService, org: Org
+) -> None:
+    for township, village in (("T_1", "T_1V"), ("TA1", "TA1V")):
+        svc.add_org_unit(
+            org.county, id=township, name="镇", level="township", parent_id=org.county.org
+        )
+        svc.add_org_unit(org.county, id=village, name="村", level="village", parent_id=township)
+    org_neighbour = Actor(Role.VILLAGE, "TA1V")
+    household = make_household(svc, org_neighbour)
+    svc.apply(
+        org_neighbour,
+        household_id=household.id,
+        applicant_id=household.member_ids[0],
+        programme="dibao",
+        cause="major_illness",
+        expenditure="90000",
+    )
+    assert svc.list_cases(Actor(Role.TOWNSHIP, "T_1")) == []
+    assert svc.count_by_state(Actor(Role.TOWNSHIP, "T_1")) == {}
+
+
+# -- malformed and unknown ids ------------------------------------------------------------------
+
+BAD_IDS = ["abc", "", None, 42, "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6", "' OR 1=1 --"]
+CASE_CALLS = [*COMMANDS, "get_case", "history"]
+
+
+def call_on(svc: CaseService, org: Org, name: str, case_id: object, like: CaseView) -> None:
+    """Call ``name`` on ``case_id`` with the arguments and actor that would be valid for ``like``."""
+    if name in ("get_case", "history"):
+        getattr(svc, name)(org.county, case_id)
+        return
+    trigger = COMMANDS[name][1]
+    _, kwargs = command_call(trigger, like)
+    getattr(svc, name)(org.actor_for(trigger, like.village_id), case_id, **kwargs)
+
+
+@pytest.mark.parametrize("name", CASE_CALLS)
+def test_case_call_is_refused_with_invalid_input_when_case_id_malformed(
+    svc: CaseService, org: Org, name: str
+) -> None:
+    case = case_in(svc, org, "applied")
+    before = db_snapshot(svc)
+    for bad_id in BAD_IDS:
+        with pytest.raises(InvalidInput, match="case id"):
+            call_on(svc, org, name, bad_id, like=case)
+    assert db_snapshot(svc) == before
+
+
+@pytest.mark.parametrize("name", CASE_CALLS)
+def test_case_call_is_refused_with_not_found_when_case_unknown(
+    svc: CaseService, org: Org, name: str
+) -> None:
+    case = case_in(svc, org, "applied")
+    before = db_snapshot(svc)
+    with pytest.raises(NotFound) as err:
+        call_on(svc, org, name, UNKNOWN_CASE, like=case)
+    assert err.value.details == {"case_id": UNKNOWN_CASE}
+    assert db_snapshot(svc) == before
+
+
+def test_get_case_finds_case_when_id_given_in_upper_case(svc: CaseService, org: Org) -> None:
+    case = open_case(svc, org)
+    assert svc.get_case(org.village, f"  {case.id.upper()} ").id == case.id

@@ -1,0 +1,121 @@
+"""Unit tests for jiuzhu.service.actors: the permission matrix and the jurisdiction test.
+
+The matrix below is written out from DOMAIN §2, not read from ``PERMISSIONS``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from jiuzhu import Actor, InvalidInput, PermissionDenied, Role
+from jiuzhu.service.actors import PERMISSIONS, ROLE_LABELS, ROLE_LEVEL, require_role, within
+
+V, T, C, VC, AU, AD = (
+    Role.VILLAGE,
+    Role.TOWNSHIP,
+    Role.COUNTY,
+    Role.VERIFICATION_CENTRE,
+    Role.AUDITOR,
+    Role.ADMIN,
+)
+EXPECTED: dict[str, set[Role]] = {
+    "add_org_unit": {AD, C},
+    "register_household": {V},
+    "apply": {V},
+    "promise": {V},
+    "record_appraisal": {V},
+    "approve": {T},
+    "refuse": {T},
+    "record_verification": {C, VC},
+    "withdraw": {V, T},
+    "read": {V, T, C, VC, AU},
+}
+
+
+def test_matrix_names_every_command() -> None:
+    assert set(PERMISSIONS) == set(EXPECTED)
+
+
+@pytest.mark.parametrize(
+    ("command", "role"),
+    [(command, role) for command, roles in EXPECTED.items() for role in sorted(roles)],
+)
+def test_require_role_passes_when_role_entitled(command: str, role: Role) -> None:
+    require_role(Actor(role, "320922"), command)
+
+
+@pytest.mark.parametrize(
+    ("command", "role"),
+    [(command, role) for command, roles in EXPECTED.items() for role in Role if role not in roles],
+)
+def test_require_role_raises_permission_denied_when_role_not_entitled(
+    command: str, role: Role
+) -> None:
+    with pytest.raises(PermissionDenied) as err:
+        require_role(Actor(role, "320922"), command)
+    assert err.value.details == {"command": command, "role": role.value}
+    assert f"role '{role.value}' may not" in err.value.message
+    assert ROLE_LABELS[role].zh in err.value.zh
+    assert err.value.code == "permission_denied"
+
+
+def test_auditor_may_only_read() -> None:
+    assert [c for c, roles in PERMISSIONS.items() if Role.AUDITOR in roles] == ["read"]
+
+
+def test_every_role_has_labels_and_a_level() -> None:
+    for role in Role:
+        assert ROLE_LABELS[role].zh and ROLE_LABELS[role].en
+    assert ROLE_LEVEL == {
+        V: "village",
+        T: "township",
+        C: "county",
+        VC: "county",
+        AU: None,
+        AD: None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("actor_path", "target_path", "inside"),
+    [
+        ("320922", "320922", True),
+        ("320922", "320922/320922100", True),
+        ("320922", "320922/320922100/320922100001", True),
+        ("320922/320922100", "320922/320922100/320922100001", True),
+        ("320922/320922100", "320922/320922101/320922101001", False),  # sibling township
+        ("320922/320922100/320922100001", "320922/320922100/320922100002", False),  # neighbour
+        ("320922/320922100/320922100001", "320922/320922100", False),  # the parent
+        ("320922/3209221", "320922/32092210/x", False),  # text prefix, not a path prefix
+        ("320922/32092210", "320922/320922100", False),
+        ("320923", "320922/320922100", False),  # another county
+        ("", "320922", False),
+    ],
+)
+def test_within_is_true_only_inside_subtree(
+    actor_path: str, target_path: str, inside: bool
+) -> None:
+    assert within(actor_path, target_path) is inside
+
+
+def test_actor_parse_builds_actor_when_role_known() -> None:
+    assert Actor.parse("township", "320922100", "staff-7") == Actor(T, "320922100", "staff-7")
+
+
+def test_actor_parse_raises_invalid_input_when_role_unknown() -> None:
+    with pytest.raises(InvalidInput, match="unknown role 'mayor'"):
+        Actor.parse("mayor", "320922")
+
+
+@pytest.mark.parametrize(
+    ("actor", "document"),
+    [
+        (Actor(V, "320922100001"), {"role": "village", "org": "320922100001"}),
+        (Actor(C, "320922", "staff-7"), {"role": "county", "org": "320922", "user": "staff-7"}),
+        (Actor(C, "320922", ""), {"role": "county", "org": "320922"}),
+    ],
+)
+def test_event_actor_holds_role_org_and_user_when_given(
+    actor: Actor, document: dict[str, str]
+) -> None:
+    assert actor.as_event_actor() == document
