@@ -48,8 +48,12 @@ def opening_triggers(workflow: Workflow) -> list[str]:
 
 
 def edges(workflow: Workflow) -> list[tuple[str, str, str]]:
-    """(source, dest, trigger) in definition order, one per source state."""
-    return [(source, t.dest, t.trigger) for t in workflow.transitions for source in t.source]
+    """(source, dest, trigger) in definition order, one per source state.
+
+    An internal transition (the state stays) is drawn as a loop on its state.
+    """
+    return [(source, t.dest or source, t.trigger)
+            for t in workflow.transitions for source in t.source]  # fmt: skip
 
 
 def _flat(text: str) -> str:
@@ -137,8 +141,18 @@ def write_all(out: Path, registry: Mapping[tuple[str, int], Workflow] | None = N
     return sorted(written)
 
 
+def all_workflows() -> dict[tuple[str, int], Workflow]:
+    """Every workflow version to draw: the registered ones and their sub-workflows."""
+    return {(w.name, w.version): w for w in _sorted(REGISTRY)}
+
+
 def _sorted(registry: Mapping[tuple[str, int], Workflow]) -> Iterable[Workflow]:
-    return (registry[key] for key in sorted(registry))
+    """The registered workflows and the sub-workflows they carry (service plans), sorted."""
+    every = dict(registry)
+    for workflow in registry.values():
+        for sub in workflow.subflows.values():
+            every[(sub.workflow.name, sub.workflow.version)] = sub.workflow
+    return (every[key] for key in sorted(every))
 
 
 def expected_files(registry: Mapping[tuple[str, int], Workflow] | None = None) -> dict[str, str]:

@@ -55,6 +55,7 @@ def actor_in_place(org: Org, role: Role) -> Actor:
         Role.VERIFICATION_CENTRE: org.centre,
         Role.AUDITOR: org.auditor,
         Role.ADMIN: org.admin,
+        Role.SYSTEM: Actor(Role.SYSTEM, org.county.org, "worker-1"),
     }[role]
 
 

@@ -29,6 +29,8 @@ EXPECTED: dict[str, set[Role]] = {
     "record_verification": {C, VC},
     "withdraw": {V, T},
     "read": {V, T, C, VC, AU},
+    "manage_service_plans": {V, T, C},  # district, town and village together (DOMAIN §6)
+    "record_visit": {V, T, C},
 }
 
 
@@ -73,6 +75,7 @@ def test_every_role_has_labels_and_a_level() -> None:
         VC: "county",
         AU: None,
         AD: None,
+        Role.SYSTEM: None,
     }
 
 

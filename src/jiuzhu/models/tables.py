@@ -112,9 +112,9 @@ class DeadlineRecord(SQLModel, table=True):
 
     id: int | None = _serial()
     case_id: str = Field(foreign_key="cases.id", max_length=36, index=True)
-    kind: str = Field(max_length=32)
+    kind: str = Field(max_length=64)  # e.g. verification_due, visit_due/<plan id>
     due_at: datetime = _instant()
-    status: str = Field(max_length=16)  # pending | claimed | fired | cancelled
+    status: str = Field(max_length=16)  # pending | claimed | fired | cancelled | done
     opened_seq: int
     closed_seq: int | None = None
     claimed_by: str | None = Field(default=None, max_length=64)

@@ -20,6 +20,7 @@ class Role(StrEnum):
     VERIFICATION_CENTRE = "verification_centre"  # 家庭经济状况核对中心 (county level)
     AUDITOR = "auditor"  # read-only
     ADMIN = "admin"  # sets up organisation units only
+    SYSTEM = "system"  # the deadline worker; holds no command, acts only through deadlines
 
 
 ROLE_LABELS = {
@@ -29,6 +30,7 @@ ROLE_LABELS = {
     Role.VERIFICATION_CENTRE: Label("经济状况核对中心", "verification centre"),
     Role.AUDITOR: Label("审计监督", "auditor"),
     Role.ADMIN: Label("系统管理员", "administrator"),
+    Role.SYSTEM: Label("系统定时任务", "deadline worker"),
 }
 
 # The organisation level each role sits at (None: any level, or none for ADMIN).
@@ -39,9 +41,11 @@ ROLE_LEVEL: dict[Role, str | None] = {
     Role.VERIFICATION_CENTRE: "county",
     Role.AUDITOR: None,
     Role.ADMIN: None,
+    Role.SYSTEM: None,
 }
 
-READ = frozenset(Role) - {Role.ADMIN}
+READ = frozenset(Role) - {Role.ADMIN, Role.SYSTEM}
+LOCAL = frozenset({Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY})  # 区—镇—村 three levels together
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "add_org_unit": frozenset({Role.ADMIN, Role.COUNTY}),
     "register_household": frozenset({Role.VILLAGE}),
@@ -52,6 +56,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "refuse": frozenset({Role.TOWNSHIP}),
     "record_verification": frozenset({Role.COUNTY, Role.VERIFICATION_CENTRE}),
     "withdraw": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
+    "manage_service_plans": LOCAL,
+    "record_visit": LOCAL,
     "read": READ,
 }
 

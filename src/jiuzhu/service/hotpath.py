@@ -124,11 +124,21 @@ class HotPath:
             "SELECT h.village_id, p.id FROM households h LEFT JOIN persons p "
             f"ON p.household_id = h.id WHERE h.id = {ph('household_id')}"
         )
-        self.cancel_deadline = (
-            f"UPDATE deadlines SET status = 'cancelled', closed_seq = {ph('seq')} "
+        self.close_deadline_sql = (
+            f"UPDATE deadlines SET status = {ph('status')}, closed_seq = {ph('seq')} "
             f"WHERE case_id = {ph('case_id')} AND kind = {ph('kind')} "
             "AND status IN ('pending', 'claimed')"
         )
+        lock = "" if codec.sqlite else " FOR UPDATE"
+        self.select_deadline = (
+            f"SELECT id, case_id, kind, due_at, status, claimed_by FROM deadlines "
+            f"WHERE id = {ph('id')}{lock}"
+        )
+        self.mark_fired = (
+            f"UPDATE deadlines SET status = 'fired', fired_at = {ph('fired_at')}, "
+            f"closed_seq = {ph('seq')} WHERE id = {ph('id')}"
+        )
+        self.drop_stale = f"UPDATE deadlines SET status = 'cancelled' WHERE id = {ph('id')}"
 
     @staticmethod
     def _cursor(conn: Connection) -> Any:
@@ -170,8 +180,28 @@ class HotPath:
                   "opened_seq": seq}  # fmt: skip
         self._run(conn, self.insert_deadline, self.deadlines.encode(params))
 
-    def close_deadline(self, conn: Connection, case_id: str, kind: str, seq: int) -> None:
-        self._run(conn, self.cancel_deadline, {"case_id": case_id, "kind": kind, "seq": seq})
+    def close_deadline(self, conn: Connection, case_id: str, kind: str, seq: int, *,
+                       status: str = "cancelled") -> None:  # fmt: skip
+        params = {"case_id": case_id, "kind": kind, "seq": seq, "status": status}
+        self._run(conn, self.close_deadline_sql, params)
+
+    def load_deadline(self, conn: Connection, deadline_id: int) -> Any:
+        cur = self._cursor(conn)
+        cur.execute(self.select_deadline, {"id": deadline_id})
+        row = cur.fetchone()
+        cur.close()
+        if row is None:
+            return None
+        case_id, kind, due_at = row[1], row[2], self.codec.read_instant(row[3])
+        return SimpleNamespace(id=row[0], case_id=case_id, kind=kind, due_at=due_at,
+                               status=row[4], claimed_by=row[5])  # fmt: skip
+
+    def deadline_fired(self, conn: Connection, deadline_id: int, at: datetime, seq: int) -> None:
+        params = {"id": deadline_id, "fired_at": self.codec.write_instant(at), "seq": seq}
+        self._run(conn, self.mark_fired, params)
+
+    def deadline_stale(self, conn: Connection, deadline_id: int) -> None:
+        self._run(conn, self.drop_stale, {"id": deadline_id})
 
     def _run(self, conn: Connection, sql: str, params: dict[str, Any]) -> int:
         cur = self._cursor(conn)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 from ..errors import InvalidInput
 
@@ -80,6 +80,25 @@ def day(value: date | str | None, what: str, *, earliest: date, today: date) -> 
             f"{what} {value} 早于申请日期（{earliest}）",
         )
     return value.isoformat()
+
+
+def instant(value: datetime | str | None, what: str, *, default: datetime) -> datetime:
+    """A timezone-aware instant, or ISO text with an offset (e.g. 2024-03-15T09:00+08:00)."""
+    if value is None:
+        return default
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(
+                f"{what} '{value}' is not a date-time; expected e.g. 2024-03-15T09:00+08:00",
+                f"{what}“{value}”不是有效时间",
+            ) from None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InvalidInput(
+            f"{what} needs a time zone (e.g. 2024-03-15T09:00+08:00)", f"{what}须包含时区"
+        )
+    return value.astimezone(UTC)
 
 
 def count(value: object, what: str) -> int:

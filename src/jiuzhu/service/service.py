@@ -14,7 +14,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, or_, select
+from sqlalchemy import Connection, Engine, func, select
 
 from ..audit.chain import GENESIS, event_hash
 from ..audit.replay import fold
@@ -33,7 +33,9 @@ from ..workflows import get as get_workflow
 from ..workflows.base import CaseModel, Outcome
 from . import inputs, store
 from .actors import ROLE_LEVEL, Actor, Role, require_role, within
+from .firing import DeadlineFiring
 from .hotpath import HotPath
+from .plans import PlanCommands
 from .unit_of_work import UnitOfWork
 from .views import CaseView, EventView, HouseholdView, OrgUnitView, case_view
 
@@ -46,12 +48,7 @@ RELATIONS = {
 }  # fmt: skip
 
 
-def _in_subtree(column: Any, path: str) -> Any:
-    # autoescape: '_' is allowed in unit ids and is a LIKE wildcard
-    return or_(column == path, column.startswith(path + "/", autoescape=True))
-
-
-class CaseService:
+class CaseService(PlanCommands, DeadlineFiring):
     """Use :func:`jiuzhu.connect` to make one."""
 
     def __init__(self, engine: Engine, *, clock: Clock | None = None,
@@ -293,8 +290,8 @@ class CaseService:
             rows = conn.execute(store.SELECT_EVENTS, {"case_id": case_id}).all()
         wf_name = rows[0].payload["workflow"]
         wf = get_workflow(wf_name, rows[0].payload["workflow_version"])
-        return [EventView(r.case_id, r.seq, r.type, wf.trigger_labels[r.type].zh,
-                          wf.trigger_labels[r.type].en, r.payload, store.actor_of(r),
+        return [EventView(r.case_id, r.seq, r.type, wf.label_of(r.type).zh,
+                          wf.label_of(r.type).en, r.payload, store.actor_of(r),
                           r.occurred_at, r.prev_hash, r.hash) for r in rows]  # fmt: skip
 
     def list_cases(self, actor: Actor, *, state: str | None = None, programme: str | None = None,
@@ -303,7 +300,7 @@ class CaseService:
         path = self._actor_path(actor)
         limit = min(max(inputs.count(limit, "limit"), 1), 1000)
         cases = store.cases
-        query = select(cases).where(_in_subtree(cases.c.org_path, path))
+        query = select(cases).where(store.in_subtree(cases.c.org_path, path))
         if state is not None:
             query = query.where(cases.c.state == state)
         if programme is not None:
@@ -322,7 +319,7 @@ class CaseService:
         path = self._actor_path(actor)
         cases = store.cases
         query = (select(cases.c.programme, cases.c.state, func.count())
-                 .where(_in_subtree(cases.c.org_path, path))
+                 .where(store.in_subtree(cases.c.org_path, path))
                  .group_by(cases.c.programme, cases.c.state))  # fmt: skip
         with self.uow.read() as conn:
             return {(p, s): n for p, s, n in conn.execute(query)}
@@ -412,7 +409,8 @@ class CaseService:
             "hash": digest, "idempotency_key": key,
         })  # fmt: skip
         for kind in outcome.closed:
-            self.sql.close_deadline(conn, model.case_id, kind, seq)
+            status = "done" if kind in outcome.done else "cancelled"
+            self.sql.close_deadline(conn, model.case_id, kind, seq, status=status)
         for kind, due in outcome.opened.items():
             self.sql.open_deadline(conn, model.case_id, kind, due, seq)
         return case_view(SimpleNamespace(**values))

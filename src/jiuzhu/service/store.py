@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, or_, select
 
 from ..clock import iso_utc, parse_iso_utc
 from ..models.tables import (
@@ -64,7 +64,17 @@ COMMAND_TRIGGERS = {
     "refuse": {"refuse"},
     "record_verification": {"verify", "revoke", "terminate"},
     "withdraw": {"withdraw"},
+    "manage_service_plans": {"plan.open", "plan.suspend", "plan.resume", "plan.end"},
+    "record_visit": {"plan.visit"},
 }
+
+
+def in_subtree(column: Any, path: str) -> Any:
+    """``column`` (an org path) lies in the subtree rooted at ``path``.
+
+    autoescape: '_' is allowed in unit ids and is a LIKE wildcard.
+    """
+    return or_(column == path, column.startswith(path + "/", autoescape=True))
 
 
 def same_command(trigger: str, command: str) -> bool:

@@ -35,20 +35,27 @@ class Label:
 
 @dataclass(frozen=True)
 class Transition:
+    """``dest=None`` is an internal transition: the state stays, effects still run."""
+
     trigger: str
     source: tuple[str, ...]
-    dest: str
+    dest: str | None
     guards: tuple[Guard, ...] = ()
     effect: Effect | None = None
+    system: bool = False  # fired by a due deadline, never by a person's command
 
 
 @dataclass(frozen=True)
 class DeadlineRule:
-    """On entering ``state`` start deadline ``kind``; leaving the state cancels it."""
+    """Deadline ``kind`` lives only while the case is in ``state``.
+
+    With ``due``, entering the state opens it at ``due(entered_at, policy)``.  Leaving the
+    state closes it, and every ``kind/...`` deadline opened by effects while there.
+    """
 
     kind: str
     state: str
-    due: Callable[[datetime, Mapping[str, Any]], datetime]  # (entered_at, policy) -> due_at
+    due: Callable[[datetime, Mapping[str, Any]], datetime] | None = None
 
 
 @dataclass
@@ -65,6 +72,8 @@ class CaseModel:
     deadlines: dict[str, datetime] = field(default_factory=dict)
     seq: int = 0
     head_hash: str = ""
+    # transient: kinds an effect closed because their task was done (not merely cancelled)
+    done: set[str] = field(default_factory=set, compare=False, repr=False)
 
     def columns(self) -> dict[str, Any]:
         """The values of the stored ``cases`` row that this projection implies.
@@ -91,12 +100,17 @@ class CaseModel:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one fired trigger changed: the state, deadlines opened and closed."""
+    """What one fired trigger changed: the state, deadlines opened and closed.
+
+    A deadline whose due instant changed is closed and opened again.  ``done`` names the
+    closed ones whose task was completed (a visit made) rather than cancelled.
+    """
 
     source: str
     dest: str
     opened: dict[str, datetime]
     closed: tuple[str, ...]
+    done: frozenset[str] = frozenset()
 
 
 class Workflow:
@@ -112,6 +126,8 @@ class Workflow:
         trigger_labels: Mapping[str, Label],
         opener: Callable[[Mapping[str, Any]], dict[str, Any]],
         deadline_rules: tuple[DeadlineRule, ...] = (),
+        subflows: Mapping[str, SubFlow] | None = None,
+        on_deadline: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name
         self.version = version
@@ -121,6 +137,9 @@ class Workflow:
         self.transitions = transitions
         self.trigger_labels = dict(trigger_labels)
         self.deadline_rules = deadline_rules
+        self.subflows = dict(subflows or {})
+        # which trigger a due deadline fires, by kind (the part before any "/")
+        self.on_deadline = dict(on_deadline or {})
         self._opener = opener
         self._check_definition()
         self.machine = Machine(
@@ -132,7 +151,10 @@ class Workflow:
             send_event=True,
         )
         self._allowed = {
-            state: sorted({t.trigger for t in transitions if state in t.source})
+            state: {t.trigger for t in transitions if state in t.source} for state in self.states
+        }
+        self._offered = {
+            state: sorted({t.trigger for t in transitions if state in t.source and not t.system})
             for state in self.states
         }
 
@@ -150,7 +172,7 @@ class Workflow:
         return {
             "trigger": t.trigger,
             "source": list(t.source),
-            "dest": t.dest,
+            "dest": t.dest,  # None: internal
             "conditions": [check],
             "after": [apply],
         }
@@ -158,19 +180,19 @@ class Workflow:
     def _check_definition(self) -> None:
         names = set(self.states)
         for t in self.transitions:
-            unknown = (set(t.source) | {t.dest}) - names
+            unknown = (set(t.source) | ({t.dest} if t.dest else set())) - names
             if unknown:
                 raise WorkflowDefinitionError(f"{self.name}: {t.trigger} names unknown {unknown}")
             if t.trigger not in self.trigger_labels:
                 raise WorkflowDefinitionError(f"{self.name}: trigger {t.trigger} has no label")
-            if set(t.source) & set(self.final):
+            if t.dest is not None and set(t.source) & set(self.final):
                 raise WorkflowDefinitionError(f"{self.name}: {t.trigger} leaves a final state")
         reached = {self.initial}
         frontier = [self.initial]
         while frontier:
             state = frontier.pop()
             for t in self.transitions:
-                if state in t.source and t.dest not in reached:
+                if state in t.source and t.dest is not None and t.dest not in reached:
                     reached.add(t.dest)
                     frontier.append(t.dest)
         if reached != names:
@@ -182,25 +204,46 @@ class Workflow:
         return CaseModel(case_id, self.initial, self._opener(payload))
 
     def allowed(self, state: str) -> list[str]:
-        return self._allowed.get(state, [])
+        """The triggers a person may fire in ``state`` (deadline-driven ones are not listed)."""
+        return self._offered.get(state, [])
 
     def fire(
         self, model: CaseModel, trigger: str, payload: dict[str, Any], at: datetime
     ) -> Outcome:
         """Run ``trigger`` on ``model`` (guards, state change, effects, deadline rules).
 
-        Raises :class:`TransitionNotAllowed` or the guard's :class:`GuardRejected`; on either,
-        ``model`` is unchanged.
+        ``prefix.trigger`` runs a sub-workflow (e.g. ``plan.visit``) on the entity its payload
+        names.  Raises :class:`TransitionNotAllowed` or the guard's :class:`GuardRejected`; on
+        either, ``model`` is unchanged.
         """
+        before = dict(model.deadlines)
         source = model.state
+        prefix, dot, sub_trigger = trigger.partition(".")
+        if dot and prefix in self.subflows:
+            self.subflows[prefix].fire(model, sub_trigger, payload, at)
+        else:
+            self._fire_own(model, trigger, payload, at)
+            self._apply_deadline_rules(model, source, at)
+        return self._outcome(model, source, before)
+
+    def _fire_own(self, model: CaseModel, trigger: str, payload: dict[str, Any],
+                  at: datetime) -> None:  # fmt: skip
         event = self.machine.events.get(trigger)
-        if event is None or trigger not in self._allowed.get(source, ()):
+        if event is None or trigger not in self._allowed.get(model.state, ()):
             raise self._not_allowed(model, trigger)
         try:
             event.trigger(model, payload=payload, at=at)
         except MachineError:  # pragma: no cover - guarded by the check above
             raise self._not_allowed(model, trigger) from None
-        return self._apply_deadline_rules(model, source, at)
+
+    @staticmethod
+    def _outcome(model: CaseModel, source: str, before: dict[str, datetime]) -> Outcome:
+        after = model.deadlines
+        closed = tuple(k for k, due in before.items() if after.get(k) != due)
+        opened = {k: due for k, due in after.items() if before.get(k) != due}
+        done = frozenset(model.done & set(closed))
+        model.done.clear()
+        return Outcome(source, model.state, opened, closed, done)
 
     def _not_allowed(self, model: CaseModel, trigger: str) -> TransitionNotAllowed:
         state_label = self.states.get(model.state)
@@ -216,19 +259,64 @@ class Workflow:
             [self.trigger_labels[t].zh for t in allowed],
         )
 
-    def _apply_deadline_rules(self, model: CaseModel, source: str, at: datetime) -> Outcome:
+    def _apply_deadline_rules(self, model: CaseModel, source: str, at: datetime) -> None:
         dest = model.state
-        closed: list[str] = []
-        opened: dict[str, datetime] = {}
+        if dest == source:
+            return
         for rule in self.deadline_rules:
-            if rule.state == source and dest != source and rule.kind in model.deadlines:
-                del model.deadlines[rule.kind]
-                closed.append(rule.kind)
-            if rule.state == dest and dest != source:
-                due = rule.due(at, model.facts.get("policy", {}))
-                model.deadlines[rule.kind] = due
-                opened[rule.kind] = due
-        return Outcome(source, dest, opened, tuple(closed))
+            if rule.state == source:
+                for kind in [k for k in model.deadlines if k == rule.kind
+                             or k.startswith(rule.kind + "/")]:  # fmt: skip
+                    del model.deadlines[kind]
+            if rule.state == dest and rule.due is not None:
+                model.deadlines[rule.kind] = rule.due(at, model.facts.get("policy", {}))
 
     def state_label(self, state: str) -> Label:
         return self.states[state]
+
+    def label_of(self, trigger: str) -> Label:
+        prefix, dot, sub_trigger = trigger.partition(".")
+        if dot and prefix in self.subflows:
+            return self.subflows[prefix].workflow.trigger_labels[sub_trigger]
+        return self.trigger_labels[trigger]
+
+
+class SubFlow:
+    """A workflow for entities that live inside a case (e.g. its service plans).
+
+    Each entity is a dict in ``case.facts[collection][id]`` with its own ``state``; its events
+    go into the case's chain as ``prefix.trigger`` with ``payload[id_key]`` naming it.  The
+    entity's deadlines are the case's, named ``kind/<id>``.
+    """
+
+    def __init__(self, workflow: Workflow, *, collection: str, id_key: str, open_trigger: str,
+                 may_open: Callable[[CaseModel], None], after_open: Effect) -> None:  # fmt: skip
+        self.workflow = workflow
+        self.collection = collection
+        self.id_key = id_key
+        self.open_trigger = open_trigger
+        self.may_open = may_open  # (case) -> None, raises GuardRejected when it may not
+        self.after_open = after_open  # (entity model, payload, at): e.g. arm the first deadline
+
+    def fire(self, model: CaseModel, trigger: str, payload: dict[str, Any], at: datetime) -> None:
+        entities = model.facts.setdefault(self.collection, {})
+        entity_id = payload[self.id_key]
+        if trigger == self.open_trigger:
+            self.may_open(model)
+            if entity_id in entities:
+                raise WorkflowDefinitionError(f"{self.id_key} {entity_id} exists already")
+            entity = self.workflow._opener(payload)
+            entity["state"] = self.workflow.initial
+            entities[entity_id] = entity
+            sub = CaseModel(f"{model.case_id}/{entity_id}", entity["state"], entity,
+                            model.deadlines, done=model.done)  # fmt: skip
+            self.after_open(sub, payload, at)
+            return
+        entity = entities.get(entity_id)
+        if entity is None:
+            raise TransitionNotAllowed(model.case_id, model.state, trigger, [],
+                                       trigger_zh=f"{self.id_key} {entity_id} 不存在")  # fmt: skip
+        sub = CaseModel(f"{model.case_id}/{entity_id}", entity["state"], entity, model.deadlines,
+                        done=model.done)  # fmt: skip
+        self.workflow._fire_own(sub, trigger, payload, at)
+        entity["state"] = sub.state

@@ -9,13 +9,14 @@ follows, and its result verifies, revokes (falsification) or terminates (no fals
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import iso_utc
 from ..errors import GuardRejected
 from ..money import yuan
-from .base import CaseModel, DeadlineRule, Label, Transition, Workflow
+from . import service_plan
+from .base import CaseModel, DeadlineRule, Label, SubFlow, Transition, Workflow
 from .calendar import add_months
 
 NAME = "fast_track"
@@ -46,6 +47,8 @@ DEFAULT_POLICY: dict[str, Any] = {
     "verification_months": 1,  # the data check returns in about a month (SEED)
     "max_expenditure_yuan": 100_000_000,
     "max_monthly_amount_yuan": 100_000,
+    "reminder_days": 7,  # an overdue verification is chased weekly until its result arrives
+    "suspend_when_overdue": False,  # assistance continues while the data check is late
 }
 
 STATES = {
@@ -72,6 +75,8 @@ TRIGGERS = {
     "revoke": Label("撤销并追回", "revoke and recover"),
     "terminate": Label("终止救助", "terminate"),
     "withdraw": Label("撤回申请", "withdraw"),
+    "mark_overdue": Label("核对逾期", "verification overdue"),
+    "remind": Label("逾期催办", "overdue reminder"),
 }
 
 
@@ -166,6 +171,38 @@ def _approved(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     model.facts["approved_at"] = iso_utc(at)
 
 
+def _ended(key: str) -> Any:
+    def effect(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
+        model.facts[key] = dict(payload)
+        service_plan.end_all(model)  # a revoked or terminated case ends its service plans
+
+    effect.__name__ = f"record_{key}_and_end_plans"
+    return effect
+
+
+def _overdue(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
+    policy = model.facts["policy"]
+    model.facts["overdue"] = {"due_at": payload["due_at"], "reminders": 0}
+    if policy.get("suspend_when_overdue", False):
+        model.facts["assistance_suspended"] = True
+    model.deadlines.pop("verification_due", None)
+    model.deadlines["verification_reminder"] = at + timedelta(days=policy.get("reminder_days", 7))
+
+
+def _reminded(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
+    policy = model.facts["policy"]
+    model.facts["overdue"]["reminders"] += 1
+    model.deadlines["verification_reminder"] = at + timedelta(days=policy.get("reminder_days", 7))
+
+
+def _plans_allowed(model: CaseModel) -> None:
+    if model.state not in ("provisionally_approved", "verified"):
+        raise GuardRejected(
+            f"service plans start once assistance has started; the case is '{model.state}'",
+            f"救助开始后方可设立服务计划，案件当前为“{STATES[model.state].zh}”",
+        )
+
+
 def open_facts(payload: Mapping[str, Any]) -> dict[str, Any]:
     """The projection's facts right after the ``apply`` event."""
     check_application(payload)
@@ -220,16 +257,36 @@ WORKFLOW = Workflow(
             ("provisionally_approved",),
             "revoked",
             (_result("falsification"),),
-            _record("verification"),
+            _ended("verification"),
         ),
         Transition(
             "terminate",
             ("provisionally_approved",),
             "terminated",
             (_result("fails_without_falsification"),),
-            _record("verification"),
+            _ended("verification"),
         ),
         Transition("withdraw", PENDING, "withdrawn", (), _record("withdrawal")),
+        Transition("mark_overdue", ("provisionally_approved",), None, (), _overdue, system=True),
+        Transition("remind", ("provisionally_approved",), None, (), _reminded, system=True),
     ),
-    deadline_rules=(DeadlineRule("verification_due", "provisionally_approved", _verification_due),),
+    deadline_rules=(
+        DeadlineRule("verification_due", "provisionally_approved", _verification_due),
+        DeadlineRule("verification_reminder", "provisionally_approved"),
+    ),
+    subflows={
+        "plan": SubFlow(
+            service_plan.WORKFLOW,
+            collection="plans",
+            id_key="plan_id",
+            open_trigger="open",
+            may_open=_plans_allowed,
+            after_open=service_plan.after_open,
+        )
+    },
+    on_deadline={
+        "verification_due": "mark_overdue",
+        "verification_reminder": "remind",
+        "visit_due": "plan.miss",
+    },
 )

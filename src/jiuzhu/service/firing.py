@@ -1,0 +1,137 @@
+"""Firing one due deadline, and the lists that deadlines feed (overdue checks, missed visits).
+
+Mixed into :class:`~jiuzhu.service.service.CaseService`.  The worker claims due rows
+(``scheduler/sweep.py``) and calls :meth:`DeadlineFiring.fire_deadline` for each: in ONE
+transaction the row is checked to still be this worker's claim, marked ``fired``, and the
+case's transition, its hashed event and its next deadlines are written -- so a deadline fires
+exactly once even when a worker dies mid-batch or another takes over its expired claims.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, and_, select
+
+from ..clock import iso_utc
+from ..workflows import get as get_workflow
+from ..workflows.base import CaseModel
+from . import store
+from .actors import Actor, Role, require_role
+from .plans import following
+
+if TYPE_CHECKING:
+    from .unit_of_work import UnitOfWork
+    from .views import CaseView
+
+
+@dataclass(frozen=True)
+class Fired:
+    """What became of one claimed deadline: fired, skipped (not ours any more) or stale."""
+
+    deadline_id: int
+    outcome: str
+    case_id: str | None = None
+    kind: str | None = None
+    late_by_seconds: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class DeadlineFiring:
+    if TYPE_CHECKING:
+        uow: UnitOfWork
+        clock: Any
+        sql: Any
+
+        def _append(self, conn: Connection, model: CaseModel, row: Any, trigger: str,
+                    payload: dict[str, Any], actor: Actor, now: datetime, key: str | None,
+                    opened: datetime | None = None) -> CaseView: ...  # fmt: skip
+
+        def _actor_path(self, actor: Actor) -> str: ...
+
+    def fire_deadline(self, deadline_id: int, *, worker: str,
+                      now: datetime | None = None) -> Fired:  # fmt: skip
+        """Fire deadline ``deadline_id`` if ``worker`` still holds its claim."""
+        now = now or self.clock.now()
+        with self.uow.write() as conn:
+            due = self.sql.load_deadline(conn, deadline_id)
+            if due is None or due.status != "claimed" or due.claimed_by != worker:
+                return Fired(deadline_id, "skipped")
+            row = self.sql.load_case(conn, due.case_id, for_update=True)
+            model = store.model_of(row)
+            if model.deadlines.get(due.kind) != due.due_at:
+                self.sql.deadline_stale(conn, deadline_id)  # closed meanwhile; nothing to fire
+                return Fired(deadline_id, "stale", due.case_id, due.kind)
+            trigger, payload = self._deadline_event(model, row, due.kind, due.due_at, now)
+            self.sql.deadline_fired(conn, deadline_id, now, model.seq + 1)
+            county = row.org_path.split("/", 1)[0]
+            self._append(conn, model, row, trigger, payload, Actor(Role.SYSTEM, county, worker),
+                         now, None)  # fmt: skip
+        return Fired(deadline_id, "fired", due.case_id, due.kind, payload["late_by_seconds"])
+
+    @staticmethod
+    def _deadline_event(model: CaseModel, row: Any, kind: str, due_at: datetime,
+                        now: datetime) -> tuple[str, dict[str, Any]]:  # fmt: skip
+        wf = get_workflow(row.workflow, row.workflow_version)
+        base, _, entity = kind.partition("/")
+        trigger = wf.on_deadline[base]
+        late = max((now - due_at).total_seconds(), 0.0)
+        payload: dict[str, Any] = {"deadline": kind, "due_at": iso_utc(due_at),
+                                   "late_by_seconds": int(late)}  # fmt: skip
+        if trigger == "plan.miss":
+            plan = model.facts["plans"][entity]
+            payload.update(plan_id=entity, n=plan["n"], scheduled_at=plan["scheduled_at"],
+                           next_at=following(plan))  # fmt: skip
+        return trigger, payload
+
+    # -- the lists deadlines feed --------------------------------------------------------------
+    def overdue_verifications(self, actor: Actor, *,
+                              now: datetime | None = None) -> list[dict[str, Any]]:  # fmt: skip
+        """Provisionally approved cases whose data check is overdue, most overdue first."""
+        require_role(actor, "read")
+        path = self._actor_path(actor)
+        now = now or self.clock.now()
+        c, d = store.cases, store.deadlines
+        query = (
+            select(c.c.id, c.c.village_id, c.c.facts)
+            .join(d, d.c.case_id == c.c.id)
+            .where(and_(d.c.kind == "verification_reminder", d.c.status.in_(("pending", "claimed")),
+                        store.in_subtree(c.c.org_path, path)))
+        )  # fmt: skip
+        with self.uow.read() as conn:
+            rows = conn.execute(query).all()
+        out = []
+        for case_id, village_id, facts in rows:
+            due = facts["overdue"]["due_at"]
+            late = now - datetime.fromisoformat(due.replace("Z", "+00:00"))
+            out.append({"case_id": case_id, "village_id": village_id, "due_at": due,
+                        "late_days": round(late.total_seconds() / 86400, 1),
+                        "reminders": facts["overdue"]["reminders"]})  # fmt: skip
+        return sorted(out, key=lambda item: item["due_at"])
+
+    def missed_visits(self, actor: Actor) -> list[dict[str, Any]]:
+        """Every service occurrence that passed its grace period undone, oldest first."""
+        require_role(actor, "read")
+        path = self._actor_path(actor)
+        c, d = store.cases, store.deadlines
+        query = (
+            select(c.c.id, c.c.village_id, c.c.facts, d.c.kind, d.c.due_at, d.c.fired_at)
+            .join(d, d.c.case_id == c.c.id)
+            .where(and_(d.c.kind.startswith("visit_due/"), d.c.status == "fired",
+                        store.in_subtree(c.c.org_path, path)))
+            .order_by(d.c.due_at, d.c.id)
+        )  # fmt: skip
+        out = []
+        with self.uow.read() as conn:
+            for case_id, village_id, facts, kind, due_at, fired_at in conn.execute(query):
+                plan_id = kind.partition("/")[2]
+                plan = facts.get("plans", {}).get(plan_id, {})
+                out.append({"case_id": case_id, "village_id": village_id, "plan_id": plan_id,
+                            "service": plan.get("kind"), "provider": plan.get("provider"),
+                            "due_at": iso_utc(due_at),
+                            "recorded_missed_at": iso_utc(fired_at)})  # fmt: skip
+        return out
