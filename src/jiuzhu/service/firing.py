@@ -58,10 +58,15 @@ class DeadlineFiring:
         """Fire deadline ``deadline_id`` if ``worker`` still holds its claim."""
         now = now or self.clock.now()
         with self.uow.write() as conn:
-            due = self.sql.load_deadline(conn, deadline_id)
-            if due is None or due.status != "claimed" or due.claimed_by != worker:
+            # Lock the case before the deadline row, in the order commands lock them (a
+            # command closing this deadline holds the case first): no deadlock between them.
+            peek = self.sql.load_deadline(conn, deadline_id, for_update=False)
+            if peek is None:
                 return Fired(deadline_id, "skipped")
-            row = self.sql.load_case(conn, due.case_id, for_update=True)
+            row = self.sql.load_case(conn, peek.case_id, for_update=True)
+            due = self.sql.load_deadline(conn, deadline_id, for_update=True)
+            if due.status != "claimed" or due.claimed_by != worker:
+                return Fired(deadline_id, "skipped")
             model = store.model_of(row)
             if model.deadlines.get(due.kind) != due.due_at:
                 self.sql.deadline_stale(conn, deadline_id)  # closed meanwhile; nothing to fire

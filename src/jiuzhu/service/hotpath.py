@@ -129,10 +129,12 @@ class HotPath:
             f"WHERE case_id = {ph('case_id')} AND kind = {ph('kind')} "
             "AND status IN ('pending', 'claimed')"
         )
-        lock = "" if codec.sqlite else " FOR UPDATE"
         self.select_deadline = (
             f"SELECT id, case_id, kind, due_at, status, claimed_by FROM deadlines "
-            f"WHERE id = {ph('id')}{lock}"
+            f"WHERE id = {ph('id')}"
+        )
+        self.select_deadline_for_update = self.select_deadline + (
+            "" if codec.sqlite else " FOR UPDATE"
         )
         self.mark_fired = (
             f"UPDATE deadlines SET status = 'fired', fired_at = {ph('fired_at')}, "
@@ -185,9 +187,10 @@ class HotPath:
         params = {"case_id": case_id, "kind": kind, "seq": seq, "status": status}
         self._run(conn, self.close_deadline_sql, params)
 
-    def load_deadline(self, conn: Connection, deadline_id: int) -> Any:
+    def load_deadline(self, conn: Connection, deadline_id: int, *, for_update: bool) -> Any:
         cur = self._cursor(conn)
-        cur.execute(self.select_deadline, {"id": deadline_id})
+        sql = self.select_deadline_for_update if for_update else self.select_deadline
+        cur.execute(sql, {"id": deadline_id})
         row = cur.fetchone()
         cur.close()
         if row is None:
