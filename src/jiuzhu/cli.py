@@ -545,7 +545,8 @@ def states_after(events: list[EventView]) -> list[Label]:
     state, result = wf.initial, []
     for event in events:
         if event.seq > 1:
-            state = next((t.dest for t in wf.transitions
+            # internal transitions (overdue, reminders, plan.*) leave the state as it was
+            state = next((t.dest or state for t in wf.transitions
                           if t.trigger == event.type and state in t.source), state)  # fmt: skip
         result.append(wf.states[state])
     return result
@@ -692,6 +693,51 @@ def diagrams_command(
         say(f"wrote {path}")
 
 
+# -- jiuzhu worker -----------------------------------------------------------------------------
+@app.command("worker")
+def worker_command(
+    db: Db = None,
+    interval: Annotated[float, typer.Option(
+        "--interval", min=0.1, help="Seconds between sweeps 扫描间隔; a wake-up is also armed "
+        "at the next due time 到期时间.")] = 30.0,
+    batch: Annotated[int, typer.Option(
+        "--batch", min=1, max=10_000, help="Due deadlines claimed per round 每批认领数.")] = 200,
+    lease_seconds: Annotated[int, typer.Option(
+        "--lease-seconds", min=1, help="Claim lease 认领租期: a dead worker's claims are taken "
+        "over after this many seconds.")] = 300,
+    worker_id: Annotated[str | None, typer.Option(
+        "--worker-id", help="Worker id 调度进程标识 recorded on claims and events "
+        "(default host:pid).")] = None,
+    once: Annotated[bool, typer.Option(
+        "--once", help="One catch-up sweep 单次补扫: fire what is due, print the report as a "
+        "JSON line, exit (for cron).")] = False,
+) -> None:  # fmt: skip
+    """Run the deadline worker 期限调度进程: fire due deadlines 到期期限 with APScheduler.
+
+    Verification deadlines 核对期限, overdue reminders 逾期催办 and service visits 服务计划 fire once each; after a downtime 停机 they fire late, saying how late.
+
+    SQLite: one worker per database file. PostgreSQL: run as many workers as you like.
+
+    Stop with Ctrl-C or SIGTERM 优雅停止 (after the current sweep). Logs go to stderr.
+    """
+    import logging
+    from datetime import timedelta
+
+    from .scheduler.worker import check_worker_id, run_once, run_worker
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+    logging.getLogger("jiuzhu").setLevel(logging.INFO)
+    lease, worker_id = timedelta(seconds=lease_seconds), check_worker_id(worker_id)
+    if not once:
+        run_worker(db, worker_id=worker_id, interval=interval, batch=batch, lease=lease)
+        return
+    report = run_once(db, worker_id=worker_id, batch=batch, lease=lease)
+    typer.echo(json.dumps({"worker": worker_id, **report.to_dict()}, ensure_ascii=False))
+    if report.failed:
+        raise typer.Exit(1)
+
+
 @app.command("demo")
 def demo_command(
     db: Annotated[
@@ -753,6 +799,10 @@ def main() -> None:
         err().print(Text(f"Database error: {message}", style="red"))
         raise SystemExit(1) from None
 
+
+from .cli_plans import register as register_plan_commands  # noqa: E402  (it imports this module)
+
+register_plan_commands(app)  # jiuzhu plan …, jiuzhu deadlines …
 
 if __name__ == "__main__":
     main()

@@ -1,10 +1,15 @@
-"""The Binhai county (滨海县) demo: the seed's fast-track stories and a generated caseload.
+"""The Binhai county (滨海县) demo: the seed's fast-track stories and a year of caseload.
 
-Everything goes through the real service on a :class:`FakeClock` that starts on 2024-02-20,
-just after the Spring Festival, like Chen Bihua's story in the seed.  Each case is a small
-script (a generator) that performs one step, then yields the moment of its next step; a heap
-runs the scripts in time order and moves the clock forward, so office hours, same-day
-approvals and the month-long data check all happen on the simulated calendar.
+Everything goes through the real service on a :class:`FakeClock` that runs from 2024-02-20,
+just after the Spring Festival like Chen Bihua's story in the seed, to 2025-02-20.  Each case is
+a small script (a generator) that performs one step, then yields the moment of its next step; a
+heap runs the scripts in time order and moves the clock forward, so office hours, same-day
+approvals and the month-long data check all happen on the simulated calendar.  The deadline
+worker wakes on the hour after each due time, as ``jiuzhu worker`` arms its wake-up job, and
+sweeps what fell due (``scheduler.sweep``): late data checks become overdue and are chased
+weekly, and service visits not done in time are recorded as missed.  A share of the approved
+households receive services (物质+服务, DOMAIN §6): cleaning four times a month by a third
+party, a village visit every other day, a monthly follow-up visit by the township.
 
 People are synthetic (居民00001 …) with valid, generated ID numbers; they stay in the person
 registry and never reach events.  The seed's own names appear only in its stories.
@@ -17,7 +22,7 @@ import itertools
 import math
 import time as timer
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from random import Random
@@ -26,25 +31,30 @@ from typing import Any, TypeVar
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 
 import jiuzhu
 
-from .clock import SHANGHAI, FakeClock, local_date
+from .clock import SHANGHAI, FakeClock, local_date, parse_iso_utc
 from .errors import GuardRejected, InvalidInput
 from .idnumber import check_character
 from .models.db import resolve_url
+from .scheduler.sweep import SweepReport, earliest_pending, sweep
+from .service import store
 from .service.actors import Actor, Role
 from .service.service import CaseService
 from .service.views import CaseView, HouseholdView
-from .workflows import fast_track
+from .workflows import fast_track, service_plan
+from .workflows.calendar import add_months
 
 DEFAULT_DB = "jiuzhu-demo.db"
 START = datetime(2024, 2, 20, 8, 0, tzinfo=SHANGHAI)  # the Tuesday after the Spring Festival
 OPEN, CLOSE = time(8, 30), time(17, 30)
-DAYS = 125  # applications arrive until the last day, so some are pending at every stage
-END = datetime.combine(START.date() + timedelta(days=DAYS), CLOSE, SHANGHAI)
+END = datetime(2025, 2, 20, 17, 30, tzinfo=SHANGHAI)  # a year later, at closing time
+DAYS = (END.date() - START.date()).days  # applications arrive until the last day
+HOUR = timedelta(hours=1)  # the simulated worker sweeps on the hour after each due time
+WORKER = "demo"
 AREA = "320922"  # Binhai county's division code, also the area part of generated ID numbers
 
 COUNTY = ("320922", "滨海县")
@@ -79,7 +89,44 @@ REASONS = {
     "refuse": "家庭有稳定收入，不符合容缺审批条件，转常规程序 (stable income: standard path)",
     "withdraw": "申请人主动撤回 (the applicant withdrew)",
     "insured": "家庭已获保险理赔，主动撤回 (insurance paid out; the family withdrew)",
+    "hospital": "服务对象住院治疗，暂停上门服务 (in hospital: visits paused)",
+    "home": "服务对象出院回家，恢复服务 (back home: visits resume)",
+    "term": "服务期满 (the plan's term is over)",
 }  # fmt: skip
+# when the data check's result arrives, against its due date (per mille): the seed's "about a
+# month" mostly holds, some results are days or weeks late, a few months late
+TIMELINESS = {"on_time": 780, "late": 180, "very_late": 40}
+
+
+@dataclass(frozen=True)
+class Service:
+    """A kind of service plan the demo's county runs (DOMAIN §6), and how well it is kept."""
+
+    kind: str
+    recurrence: dict[str, Any]
+    grace_hours: int
+    by: str  # who opens the plan and records its visits: "village" or "township"
+    what: str
+    done_rate: float  # share of occurrences done in time; the rest are missed
+    pause_rate: float = 0.0  # chance, per occurrence, of a hospital stay pausing the plan
+    months: int | None = None  # the plan's term (None: until the case ends)
+
+
+CLEANER = "滨海县暖心家政服务社"  # a fictional third party, like Xiangcheng's 暖心洁家 project
+SERVICES = {
+    "cleaning": Service("cleaning", {"type": "cron", "day": "1,8,15,22", "hour": 9}, 24,
+                        "township", "清洁照料：打扫卫生、整理房间 (cleaning and tidying)",
+                        0.95, 0.002),
+    "home_visit": Service("home_visit", {"type": "interval", "days": 2}, 12, "village",
+                          "上门探访：卫生保洁、陪伴聊天 (cleaning, company)", 0.9, 0.003),
+    "follow_up": Service("follow_up", {"type": "cron", "hour": 10}, 72, "township",
+                         "回访：了解救助和生活情况 (follow-up visit)", 0.97, months=6),
+}  # fmt: skip
+# share of approved households that receive services, by programme (the extremely poor most)
+SERVICE_SHARE = {"tekun": 0.4, "dibao": 0.1, "near_dibao": 0.05, "rigid_expenditure": 0.05}
+CHEN_FOLLOW_UP = Service("follow_up", {"type": "cron", "day": 19, "hour": 10}, 72, "village",
+                         "社区工作人员上门回访 (the community worker's follow-up visit)", 1.0,
+                         months=12)  # fmt: skip
 
 
 # -- the database ------------------------------------------------------------------------------
@@ -206,6 +253,9 @@ class Stats:
     applications: int = 0
     intake_refusals: int = 0
     households: int = 0
+    sweeps: int = 0  # the worker's wake-ups, each sweeping what was due
+    fired: int = 0  # deadlines the simulated worker fired
+    latest_minutes: float = 0.0  # the latest any of them fired after falling due
 
 
 class Simulation:
@@ -213,6 +263,8 @@ class Simulation:
         self.svc, self.clock, self.units, self.seed = svc, clock, units, seed
         self.people = People()
         self.stats = Stats()
+        self.closed: set[str] = set()  # cases revoked or terminated: their services stop
+        self._wakes: set[datetime] = set()  # the hours the worker is armed to sweep at
         self._heap: list[tuple[datetime, int, Script]] = []
         self._order = itertools.count()
 
@@ -229,13 +281,32 @@ class Simulation:
                 shown = days
                 on_day(days, total, local_date(at).isoformat())
             step = next(script, None)
-            if step is not None:
-                heapq.heappush(self._heap, (step, order, script))
+            if step is not None:  # never in the past: the clock only moves forward
+                heapq.heappush(self._heap, (max(step, at), order, script))
         on_day(total, total, local_date(until).isoformat())
 
+    def wake_at(self, due: datetime) -> None:
+        """Have the worker sweep at the first whole hour at or after ``due`` (once per hour)."""
+        hour = due.replace(minute=0, second=0, microsecond=0)
+        hour += HOUR if hour < due else timedelta(0)
+        if hour not in self._wakes:
+            self._wakes.add(hour)
+            self.start(hour, wake(self, hour))
+
+    def record_sweep(self, report: SweepReport) -> None:
+        self.stats.sweeps += 1
+        self.stats.fired += report.fired
+        late = max(report.late_seconds, default=0.0) / 60
+        self.stats.latest_minutes = max(self.stats.latest_minutes, late)
+
     def call(self, command: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a service command; any deadline it leaves open arms the worker's wake-up."""
         self.stats.commands += 1
-        return command(*args, **kwargs)
+        result = command(*args, **kwargs)
+        if isinstance(result, CaseView):
+            for due in result.deadlines.values():
+                self.wake_at(parse_iso_utc(due))
+        return result
 
     def household(self, village: str, members: list[dict[str, str]]) -> HouseholdView:
         self.stats.households += 1
@@ -323,8 +394,21 @@ def pending_steps(sim: Simulation, rng: Random, fate: str, case: CaseView,
             case = decide(sim, rng, fate, case, village, len(household.member_ids))
             if fate == "refused":
                 return
-    yield sim.later(rng, 26 * 24 * 60, 36 * 24 * 60)
+    services = draw_services(rng, case.programme)
+    if services:
+        sim.start(sim.clock.now(), set_up_services(sim, Random(rng.getrandbits(32)), case.id,
+                                                   village, services))  # fmt: skip
+    yield result_time(rng, parse_iso_utc(case.deadlines["verification_due"]))
     verify(sim, fate, case)
+
+
+def result_time(rng: Random, due: datetime) -> datetime:
+    """When the data check's result arrives: mostly within the month, some late, a few very."""
+    timing = pick(rng, TIMELINESS)
+    if timing == "on_time":
+        return office_time(due - timedelta(minutes=rng.randint(6 * 60, 12 * 24 * 60)), rng)
+    days = rng.uniform(0.2, 30) if timing == "late" else rng.uniform(30, 120)
+    return office_time(due + timedelta(days=days), rng)
 
 
 def appraise(sim: Simulation, rng: Random, actor: Actor, case: CaseView, *,
@@ -359,18 +443,108 @@ def decide(sim: Simulation, rng: Random, fate: str, case: CaseView, village: str
 
 
 def verify(sim: Simulation, fate: str, case: CaseView) -> CaseView:
+    """The data check's result.  No expected version: the worker and the services have been
+    writing to the case since the approval, and the result stands whatever they wrote."""
     result = {"revoked": "falsification", "terminated": "fails_without_falsification"}.get(
         fate, "meets_standard"
     )
     actor = sim.units.centre if result == "meets_standard" else sim.units.county
-    return sim.call(
-        sim.svc.record_verification,
-        actor,
-        case.id,
-        result=result,
-        reason=REASONS.get(result),
-        expected_version=case.row_version,
-    )
+    view = sim.call(sim.svc.record_verification, actor, case.id, result=result,
+                    reason=REASONS.get(result))  # fmt: skip
+    if result != "meets_standard":
+        sim.closed.add(case.id)  # revoked or terminated: its service plans have ended
+    return view
+
+
+# -- services (物质+服务) and the worker ---------------------------------------------------------
+def draw_services(rng: Random, programme: str) -> tuple[str, ...]:
+    """Which services an approved household receives (most receive none)."""
+    if rng.random() >= SERVICE_SHARE[programme]:
+        return ()
+    if programme == "tekun":  # the town's cleaning project, and the village adds visits
+        return ("cleaning", "home_visit") if rng.random() < 0.3 else ("cleaning",)
+    return ("follow_up",) if rng.random() < 0.7 else ("cleaning",)
+
+
+def set_up_services(sim: Simulation, rng: Random, case_id: str, village: str,
+                    names: tuple[str, ...]) -> Script:  # fmt: skip
+    """Some days after the approval the plans are opened; each then runs as its own script."""
+    yield sim.later(rng, 24 * 60, 10 * 24 * 60)
+    for name in names:
+        if case_id in sim.closed:
+            return
+        service = SERVICES[name]
+        plan = open_plan(sim, case_id, village, service)
+        sim.start(sim.clock.now(), visits(sim, rng, case_id, village, service, plan))
+
+
+def supervisor(sim: Simulation, service: Service, village: str) -> Actor:
+    if service.by == "village":
+        return sim.units.villages[village]
+    return sim.units.townships[sim.units.township_of[village]]
+
+
+def open_plan(sim: Simulation, case_id: str, village: str, service: Service) -> dict[str, Any]:
+    """Open ``service`` on the case now; returns the new plan (as the case's facts hold it)."""
+    start = sim.clock.now()
+    recurrence = dict(service.recurrence)
+    if service.kind == "follow_up" and "day" not in recurrence:
+        recurrence["day"] = min(local_date(start).day, 28)  # monthly, on the day it started
+    if service.kind == "home_visit":  # from the next afternoon, every other day
+        start = datetime.combine(local_date(start) + timedelta(days=1), time(15), SHANGHAI)
+    provider = {"name": CLEANER} if service.kind == "cleaning" else {
+        "org": supervisor(sim, service, village).org}  # fmt: skip
+    ends = add_months(start, service.months) if service.months else None
+    before = sim.svc.get_case(sim.units.county, case_id).facts.get("plans", {})
+    view = sim.call(sim.svc.open_service_plan, supervisor(sim, service, village), case_id,
+                    kind=service.kind, provider=provider, recurrence=recurrence,
+                    starts_at=start, ends_at=ends, grace_hours=service.grace_hours)  # fmt: skip
+    plans = view.facts["plans"]
+    return dict(plans[next(p for p in plans if p not in before)])
+
+
+def visits(sim: Simulation, rng: Random, case_id: str, village: str, service: Service,
+           plan: dict[str, Any], notes: dict[int, str] | None = None) -> Script:  # fmt: skip
+    """Each occurrence is done in time (usually) or missed, until the plan or the case ends."""
+    svc, actor, plan_id = sim.svc, supervisor(sim, service, village), plan["plan_id"]
+    grace = timedelta(hours=service.grace_hours)
+    while plan["state"] == "active" and plan["scheduled_at"] is not None:
+        scheduled = parse_iso_utc(plan["scheduled_at"])
+        if rng.random() < service.pause_rate:
+            yield scheduled - timedelta(hours=2)
+            if case_id in sim.closed:
+                return
+            sim.call(svc.suspend_service_plan, actor, case_id, plan_id=plan_id,
+                     reason=REASONS["hospital"])  # fmt: skip
+            yield sim.later(rng, 10 * 24 * 60, 35 * 24 * 60)
+            if case_id in sim.closed:
+                return
+            view = sim.call(svc.resume_service_plan, actor, case_id, plan_id=plan_id,
+                            reason=REASONS["home"])  # fmt: skip
+        elif rng.random() < service.done_rate:
+            yield scheduled + min(grace / 2, timedelta(hours=8)) * rng.random()
+            if case_id in sim.closed:
+                return
+            view = sim.call(svc.record_visit, actor, case_id, plan_id=plan_id, what=service.what,
+                            notes=(notes or {}).get(plan["n"]))  # fmt: skip
+        else:  # nobody came: after the grace period the worker records the occurrence missed
+            yield scheduled + grace + HOUR + timedelta(minutes=1)
+            if case_id in sim.closed:
+                return
+            view = svc.get_case(sim.units.county, case_id)
+        plan = view.facts["plans"][plan_id]
+    if plan["state"] == "active":  # no occurrence left: the term is over
+        sim.call(svc.end_service_plan, actor, case_id, plan_id=plan_id, reason=REASONS["term"])
+
+
+def wake(sim: Simulation, at: datetime) -> Script:
+    """The deadline worker's wake-up: sweep what is due, then arm the next wake-up at the
+    earliest pending deadline (as ``jiuzhu worker`` does with its APScheduler date job)."""
+    sim.record_sweep(sweep(sim.svc, worker=WORKER, now=at))
+    following = earliest_pending(sim.svc)
+    if following is not None:
+        sim.wake_at(max(following, at + HOUR))
+    yield from ()  # a script of one step
 
 
 # -- the seed's stories ------------------------------------------------------------------------
@@ -408,12 +582,24 @@ def chen_bihua(sim: Simulation, story: Story) -> Script:
     retry = sim.call(svc.approve, township, case.id, monthly_amount="2000", idempotency_key=key)
     if retry.replayed and retry.row_version == case.row_version:
         story.note += "; a retried approval (same idempotency key) changed nothing"
-    yield at("2024-03-21", 10, 0)  # the data check returns about a month later
+    yield at("2024-02-21", 10, 0)  # the community worker plans monthly follow-up visits
+    plan = open_plan(sim, case.id, TUANJIE, CHEN_FOLLOW_UP)
+    sim.start(sim.clock.now(), visits(sim, rng, case.id, TUANJIE, CHEN_FOLLOW_UP, plan,
+                                      notes={1: CHEN_QUOTE}))  # fmt: skip
+    yield at("2024-03-19", 10, 0)  # the data check returns within the month
     sim.call(svc.record_verification, sim.units.centre, case.id, result="meets_standard")
 
 
+CHEN_QUOTE = ("家属说：低保很快就办下来了，药费能报销很多，真是雪中送炭 (the family: dibao came "
+              "quickly, most of the medical bills are reimbursed)")  # fmt: skip
+
+
 def fraud(sim: Simulation, story: Story) -> Script:
-    """DOMAIN §10 case 2: approved 2024-03-15 at 2,000/month, revoked 2024-05-10."""
+    """DOMAIN §10 case 2: approved 2024-03-15 at 2,000/month, revoked 2024-05-10.
+
+    The data check is overdue from 2024-04-15 and chased weekly; the cleaning the township
+    arranged ends with the revocation.
+    """
     svc, rng, village_id = sim.svc, Random(sim.seed + 1), "320922102003"
     village = sim.units.villages[village_id]
     household = sim.household(village_id, sim.people.household(rng, local_date(sim.clock.now())))
@@ -428,9 +614,14 @@ def fraud(sim: Simulation, story: Story) -> Script:
              votes_for=15, votes_against=2, abstentions=1)  # fmt: skip
     yield at("2024-03-15", 15, 0)
     sim.call(svc.approve, sim.units.townships["320922102"], case.id, monthly_amount="2000")
+    yield at("2024-03-20", 10, 0)
+    cleaning = replace(SERVICES["cleaning"], done_rate=1.0, pause_rate=0.0)
+    plan = open_plan(sim, case.id, village_id, cleaning)
+    sim.start(sim.clock.now(), visits(sim, rng, case.id, village_id, cleaning, plan))
     yield at("2024-05-10", 10, 0)
     sim.call(svc.record_verification, sim.units.county, case.id, result="falsification",
              reason=REASONS["falsification"])  # fmt: skip
+    sim.closed.add(case.id)
 
 
 def failed_appraisal(sim: Simulation, story: Story) -> Script:
@@ -473,7 +664,7 @@ STORIES = (
 )  # fmt: skip
 
 
-# -- running and reporting ---------------------------------------------------------------------
+# -- running ---------------------------------------------------------------------------------
 @dataclass
 class StateRow:
     state: str
@@ -485,6 +676,27 @@ class StateRow:
 
 
 @dataclass
+class TimelinessRow:
+    """Data checks by when their result came, against the due date (approval + 1 month)."""
+
+    zh: str
+    en: str
+    cases: int = 0
+    overdue_events: int = 0
+    reminders: int = 0
+    late_days: list[float] = field(default_factory=list)
+
+
+@dataclass
+class ServiceRow:
+    kind: str
+    providers: set[str] = field(default_factory=set)
+    states: dict[str, int] = field(default_factory=lambda: dict.fromkeys(service_plan.STATES, 0))
+    done: int = 0
+    missed: int = 0
+
+
+@dataclass
 class DemoResult:
     engine: Engine
     stats: Stats
@@ -492,6 +704,11 @@ class DemoResult:
     rows: list[StateRow]
     stories: list[tuple[Story, CaseView]]
     villages: int
+    timeliness: list[TimelinessRow]
+    services: list[ServiceRow]
+    ended_with_case: int  # plans that ended because their case was revoked or terminated
+    overdue_listed: int  # the county's overdue list at the end (jiuzhu deadlines overdue)
+    missed_listed: int  # the county's missed-visit list at the end (jiuzhu deadlines missed)
 
 
 def open_county(url: str) -> tuple[CaseService, FakeClock, Units]:
@@ -511,10 +728,15 @@ def run(svc: CaseService, clock: FakeClock, units: Units, *, cases: int, seed: i
         sim.start(start, script(sim, story))
     schedule_arrivals(sim, cases, Random(seed))
     sim.run(END, on_day)
+    clock.set(END)
     seconds = timer.perf_counter() - began
-    views = [(s, svc.get_case(units.county, s.case_id)) for s in stories]
-    return DemoResult(svc.engine, sim.stats, seconds, summary(svc, units.county), views,
-                      len(units.villages))  # fmt: skip
+    county = units.county
+    views = [(s, svc.get_case(county, s.case_id)) for s in stories]
+    rows, services, ended_with_case = summary(svc, units)
+    return DemoResult(svc.engine, sim.stats, seconds, rows, views, len(units.villages),
+                      timeliness(svc), services, ended_with_case,
+                      len(svc.overdue_verifications(county)),
+                      len(svc.missed_visits(county)))  # fmt: skip
 
 
 def schedule_arrivals(sim: Simulation, cases: int, rng: Random) -> None:
@@ -525,16 +747,72 @@ def schedule_arrivals(sim: Simulation, cases: int, rng: Random) -> None:
         sim.start(office_time(candidate, rng), generated_case(sim, index, rng.choice(villages)))
 
 
-def summary(svc: CaseService, county: Actor) -> list[StateRow]:
+# -- the summary ---------------------------------------------------------------------------
+def summary(svc: CaseService, units: Units) -> tuple[list[StateRow], list[ServiceRow], int]:
+    """Cases by state, service plans by kind, and plans ended with their case, in one pass."""
     rows = {name: StateRow(name, label.zh, label.en) for name, label in fast_track.STATES.items()}
-    offset = 0
-    while page := svc.list_cases(county, limit=1000, offset=offset):
+    services = {kind: ServiceRow(kind) for kind in service_plan.KINDS}
+    ended_with_case, offset = 0, 0
+    while page := svc.list_cases(units.county, limit=1000, offset=offset):
         for view in page:
             row = rows[view.state]
             row.cases += 1
             row.expenditure_fen += view.expenditure_fen
             row.monthly_fen += view.monthly_amount_fen or 0
+            for plan in view.facts.get("plans", {}).values():
+                count_plan(services[plan["kind"]], plan, units)
+                ended_with_case += view.state in ("revoked", "terminated")
         offset += len(page)
+    offered = [row for row in services.values() if sum(row.states.values())]
+    return list(rows.values()), offered, ended_with_case
+
+
+def count_plan(row: ServiceRow, plan: dict[str, Any], units: Units) -> None:
+    row.providers.add(provider_kind(plan["provider"], units))
+    row.states[plan["state"]] += 1
+    row.done += plan["done"]
+    row.missed += plan["missed"]
+
+
+def provider_kind(provider: dict[str, str], units: Units) -> str:
+    if "name" in provider:
+        return "第三方 third party"
+    if provider["org"] in units.villages:
+        return "村（社区） village"
+    return "乡镇 township" if provider["org"] in units.townships else "县 county"
+
+
+def timeliness(svc: CaseService) -> list[TimelinessRow]:
+    """Every provisionally approved case's data check: on time, late, still overdue, not due.
+
+    Read from the record itself: the ``verification_due`` deadline rows, the result events and
+    the overdue and reminder events the worker wrote.
+    """
+    d, e = store.deadlines, store.events
+    with svc.engine.connect() as conn:
+        dues = conn.execute(select(d.c.case_id, d.c.due_at)
+                            .where(d.c.kind == "verification_due")).all()  # fmt: skip
+        results = dict(conn.execute(select(e.c.case_id, e.c.occurred_at)
+                                    .where(e.c.type.in_(("verify", "revoke", "terminate"))))
+                       .all())  # fmt: skip
+        chased = {(case_id, kind): n for case_id, kind, n in conn.execute(
+            select(e.c.case_id, e.c.type, func.count())
+            .where(e.c.type.in_(("mark_overdue", "remind"))).group_by(e.c.case_id, e.c.type))}  # fmt: skip
+    rows = {"on_time": TimelinessRow("按期返回", "on time"),
+            "late": TimelinessRow("逾期后返回", "came back late"),
+            "overdue": TimelinessRow("期末仍逾期", "still overdue at the end"),
+            "not_due": TimelinessRow("尚未到期", "not yet due")}  # fmt: skip
+    now = svc.clock.now()
+    for case_id, due_at in dues:
+        came = results.get(case_id)
+        key = ("on_time" if came <= due_at else "late") if came else (
+            "overdue" if due_at <= now else "not_due")  # fmt: skip
+        row = rows[key]
+        row.cases += 1
+        row.overdue_events += chased.get((case_id, "mark_overdue"), 0)
+        row.reminders += chased.get((case_id, "remind"), 0)
+        if key in ("late", "overdue"):
+            row.late_days.append(((came or now) - due_at).total_seconds() / 86400)
     return list(rows.values())
 
 
@@ -545,23 +823,34 @@ def grouped_yuan(fen: int) -> str:
     return f"{sign}{whole:,}.{cents:02d}"
 
 
+# -- rendering -----------------------------------------------------------------------------
 def render(result: DemoResult, console: Console) -> None:
     stats = result.stats
-    console.print(Text(
-        f"滨海县 Binhai county ({COUNTY[0]}): {len(TOWNSHIPS)} 乡镇（街道） townships, "
-        f"{result.villages} 村（社区） villages; simulated {START.date()} → {END.date()}"),
-        soft_wrap=True)  # fmt: skip
+
+    def line(text: str) -> None:
+        console.print(Text(text), soft_wrap=True)
+
+    line(f"滨海县 Binhai county ({COUNTY[0]}): {len(TOWNSHIPS)} 乡镇（街道） townships, "
+         f"{result.villages} 村（社区） villages; simulated {START.date()} → {END.date()}, "
+         "the deadline worker sweeping on the hour after each due time")  # fmt: skip
     console.print(state_table(result.rows))
-    console.print(Text(
-        f"申请 applications: {stats.applications:,} generated + {len(result.stories)} stories; "
-        f"低于门槛不予受理 refused at intake (below 30,000 yuan, to the standard path): "
-        f"{stats.intake_refusals:,} (no case opened); households 家庭: {stats.households:,}"),
-        soft_wrap=True)  # fmt: skip
+    line(f"申请 applications: {stats.applications:,} generated + {len(result.stories)} stories; "
+         f"低于门槛不予受理 refused at intake (below 30,000 yuan, to the standard path): "
+         f"{stats.intake_refusals:,} (no case opened); households 家庭: {stats.households:,}")  # fmt: skip
+    console.print(timeliness_table(result.timeliness))
+    line(f"县核对逾期清单 the county's overdue list at the end (jiuzhu deadlines overdue): "
+         f"{result.overdue_listed:,} cases")  # fmt: skip
+    console.print(services_table(result.services))
+    line(f"漏访清单 the county's missed-visit list (jiuzhu deadlines missed): "
+         f"{result.missed_listed:,} occurrences; 随案件撤销、终止而结束的服务计划 plans ended "
+         f"with a revoked or terminated case: {result.ended_with_case:,}")  # fmt: skip
     console.print(story_table(result.stories))
     rate = stats.commands / result.seconds if result.seconds else 0.0
-    console.print(f"速度 rate: {stats.commands:,} commands in {result.seconds:.1f} s = "
-                  f"{rate:,.0f} commands/s ({result.engine.dialect.name})",
-                  soft_wrap=True)  # fmt: skip
+    line(f"定时任务 worker: {stats.sweeps:,} wake-ups (on the hour after each due time) fired "
+         f"{stats.fired:,} deadlines, each at most {stats.latest_minutes:.0f} min after it fell "
+         "due")  # fmt: skip
+    line(f"速度 rate: {stats.commands:,} commands and {stats.fired:,} firings in "
+         f"{result.seconds:.1f} s = {rate:,.0f} commands/s ({result.engine.dialect.name})")  # fmt: skip
 
 
 def state_table(rows: list[StateRow]) -> Table:
@@ -583,10 +872,66 @@ def state_table(rows: list[StateRow]) -> Table:
     return table
 
 
+def timeliness_table(rows: list[TimelinessRow]) -> Table:
+    table = Table(title="核对时效 verification timeliness: result against due date (approval + 1 "
+                  "month)")  # fmt: skip
+    table.add_column("核对时效")
+    table.add_column("timeliness")
+    for header in ("案件\ncases", "逾期记录\noverdue events", "催办\nreminders",
+                   "逾期天数 days late\nmedian / max"):  # fmt: skip
+        table.add_column(header, justify="right")
+    for row in rows:
+        late = sorted(row.late_days)
+        days = f"{late[len(late) // 2]:.1f} / {late[-1]:.1f}" if late else "—"
+        table.add_row(row.zh, row.en, f"{row.cases:,}", f"{row.overdue_events:,}",
+                      f"{row.reminders:,}", days)  # fmt: skip
+    table.add_section()
+    table.add_row("合计", "provisionally approved", f"{sum(r.cases for r in rows):,}",
+                  f"{sum(r.overdue_events for r in rows):,}",
+                  f"{sum(r.reminders for r in rows):,}", "")  # fmt: skip
+    return table
+
+
+def services_table(rows: list[ServiceRow]) -> Table:
+    table = Table(title="服务计划 service plans (物质+服务): occurrences done and missed")
+    table.add_column("服务\nservice")
+    table.add_column("提供方\nprovider")
+    for header in ("计划\nplans", "服务中/暂停/结束\nactive/paused/ended", "完成\ndone",
+                   "未完成\nmissed", "漏访率\nmissed share"):  # fmt: skip
+        table.add_column(header, justify="right")
+    for row in rows:
+        label, states = service_plan.KINDS[row.kind], row.states
+        share = row.missed / (row.done + row.missed) if row.done + row.missed else 0.0
+        table.add_row(f"{label.zh}\n{label.en}", "\n".join(sorted(row.providers)),
+                      f"{sum(states.values()):,}",
+                      f"{states['active']:,} / {states['suspended']:,} / {states['ended']:,}",
+                      f"{row.done:,}", f"{row.missed:,}", f"{share:.1%}")  # fmt: skip
+    table.add_section()
+    table.add_row("合计", "total", f"{sum(sum(r.states.values()) for r in rows):,}", "",
+                  f"{sum(r.done for r in rows):,}", f"{sum(r.missed for r in rows):,}", "")  # fmt: skip
+    return table
+
+
 def story_table(stories: list[tuple[Story, CaseView]]) -> Table:
     table = Table(title="种子故事 the seed's stories")
     for header in ("故事 story", "案件 case", "状态 final state", "说明 note"):
         table.add_column(header, no_wrap=header == "案件 case", overflow="fold")
     for story, view in stories:
-        table.add_row(story.title, view.id, f"{view.state_zh} {view.state_en}", Text(story.note))
+        note = "; ".join([story.note, *story_facts(view)])
+        table.add_row(story.title, view.id, f"{view.state_zh} {view.state_en}", Text(note))
     return table
+
+
+def story_facts(view: CaseView) -> list[str]:
+    """What the year recorded on a story's case: an overdue data check, its service plans."""
+    facts = []
+    overdue = view.facts.get("overdue")
+    if overdue:
+        due = local_date(parse_iso_utc(overdue["due_at"]))
+        facts.append(f"data check overdue 核对逾期 from {due}, {overdue['reminders']} weekly "
+                     "reminder(s) before the result")  # fmt: skip
+    for plan in view.facts.get("plans", {}).values():
+        kind, state = service_plan.KINDS[plan["kind"]], service_plan.STATES[plan["state"]]
+        facts.append(f"{kind.zh} {kind.en}: {plan['done']} done, {plan['missed']} missed, "
+                     f"{state.zh} {state.en}")  # fmt: skip
+    return facts

@@ -1,33 +1,103 @@
-"""``jiuzhu demo``: the seed's stories and a generated caseload, then a passing audit."""
+"""``jiuzhu demo``: a year of stories, caseload, deadlines and services, then a passing audit."""
 
 from __future__ import annotations
 
 import re
+import subprocess
 
 import pytest
 from cli_support import Cli
 
 pytestmark = pytest.mark.slow
 ID_NUMBER = re.compile(r"\b[1-9]\d{16}[\dX]\b")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
 
 
-def test_demo_runs_200_cases_prints_the_summary_and_passes_the_audit(cli: Cli) -> None:
-    result = cli.ok("demo", "--cases", "200", "--db", str(cli.cwd / "demo.db"))
-    out = result.stdout
-    assert "容缺审批案件 fast-track cases by state" in out
+def table(out: str, title: str, key: int) -> list[list[str]]:
+    """The rows of the Rich table under ``title``, each cell without whitespace.
+
+    A row starts on the line where column ``key`` (one that never wraps, such as a count) is
+    filled; the lines below it continue its cells.  Whitespace is dropped because wrapping may
+    split a text at a space or, in Chinese, anywhere.
+    """
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if title in line)
+    rows: list[list[str]] = []
+    for line in lines[start + 1 :]:
+        if line.startswith("└"):
+            return rows
+        if not line.startswith("│"):
+            continue
+        cells = ["".join(cell.split()) for cell in line.strip().strip("│").split("│")]
+        if cells[key] or not rows:
+            rows.append(cells)
+        else:
+            rows[-1] = [a + b for a, b in zip(rows[-1], cells, strict=True)]
+    raise AssertionError(f"table {title!r} has no end")
+
+
+def number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """One run of ``jiuzhu demo --cases 200`` (a simulated year), read by the tests below."""
+    directory = tmp_path_factory.mktemp("demo")
+    return Cli(db=directory / "unused.db", cwd=directory).ok(
+        "demo", "--cases", "200", "--db", str(directory / "demo.db"))  # fmt: skip
+
+
+def test_demo_runs_200_cases_for_a_year_prints_the_stories_and_passes_the_audit(
+    demo_run: subprocess.CompletedProcess[str],
+) -> None:
+    out = demo_run.stdout
+    assert "容缺审批案件 fast-track cases by state" in out and "2024-02-20 → 2025-02-20" in out
     for label in ("核对通过", "verified", "先行批准", "provisionally approved", "已撤销",
                   "revoked"):  # fmt: skip
         assert label in out
     assert "applications: 200 generated + 4 stories" in out
     assert "refused at intake" in out and "commands/s" in out
-    stories = {line.split("│")[1].strip(): line for line in out.splitlines() if "│" in line
-               and re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", line)}  # fmt: skip
-    assert "核对通过 verified" in stories["陈必华 Chen Bihua (seed)"]
-    assert "已撤销 revoked" in stories["falsification 弄虚作假"]
-    assert "不予批准 rejected" in stories["failed appraisal 评议未通过"]
-    assert "已撤回 withdrawn" in stories["withdrawn 撤回"]
+    stories = {row[0]: row for row in table(out, "种子故事 the seed's stories", key=1)}
+    assert all(UUID.match(row[1]) for row in stories.values())
+    chen = stories["陈必华ChenBihua(seed)"]
+    assert "核对通过verified" in chen[2]
+    assert "回访follow-upvisit:12done,0missed,已结束ended" in chen[3]  # monthly, all year
+    fraud = stories["falsification弄虚作假"]
+    assert "已撤销revoked" in fraud[2]
+    assert "核对逾期from2024-04-15,3weeklyreminder(s)beforetheresult" in fraud[3]
+    assert "清洁照料cleaningandcare:7done,0missed,已结束ended" in fraud[3]  # ended by revoking
+    assert "不予批准rejected" in stories["failedappraisal评议未通过"][2]
+    assert "已撤回withdrawn" in stories["withdrawn撤回"][2]
     assert "audit passed" in out
-    assert not ID_NUMBER.search(out + result.stderr)
+    assert not ID_NUMBER.search(out + demo_run.stderr)
+
+
+def test_demo_summary_shows_late_checks_and_missed_visits_and_accounts_for_every_firing(
+    demo_run: subprocess.CompletedProcess[str],
+) -> None:
+    out = demo_run.stdout
+    timing = {row[1]: [number(cell) for cell in row[2:5]]
+              for row in table(out, "核对时效 verification timeliness", key=2)}  # fmt: skip
+    on_time, late, overdue, not_due, total = (timing[key] for key in (
+        "ontime", "camebacklate", "stilloverdueattheend", "notyetdue",
+        "provisionallyapproved"))  # fmt: skip
+    assert on_time[0] + late[0] + overdue[0] + not_due[0] == total[0]
+    assert min(on_time[0], late[0], overdue[0], not_due[0]) > 0  # a year shows every kind
+    assert on_time[1:] == [0, 0] and not_due[1:] == [0, 0]  # never chased
+    assert late[1] > 0 and late[2] > 0 and overdue[1] == overdue[0]  # overdue, then reminded
+    assert f"overdue list at the end (jiuzhu deadlines overdue): {overdue[0]} cases" in out
+
+    services = {row[0]: row for row in table(out, "服务计划 service plans", key=2)}
+    for kind in ("清洁照料cleaningandcare", "回访follow-upvisit"):
+        assert number(services[kind][2]) > 0 and number(services[kind][4]) > 0
+    done, missed = number(services["合计"][4]), number(services["合计"][5])
+    assert done > 10 * missed > 0  # most visits are done, some are missed
+    assert f"missed-visit list (jiuzhu deadlines missed): {missed:,} occurrences" in out
+
+    fired = re.search(r"after each due time\) fired ([\d,]+) deadlines", out)
+    assert fired is not None
+    assert number(fired[1]) == total[1] + total[2] + missed  # overdue + reminders + misses
 
 
 def test_demo_recreates_its_default_file_but_keeps_other_files_unless_fresh(cli: Cli) -> None:

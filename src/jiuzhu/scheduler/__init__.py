@@ -1,7 +1,7 @@
-"""Deadline firing (APScheduler).
+"""Deadline firing: APScheduler wakes the engine, rows hold the deadlines.
 
-Deadlines are rows (``deadlines`` table) written in the transaction of the transition that
-opens them; the due dates are computed by the workflows (``workflows/calendar.py``).  The worker
-that claims and fires due rows arrives with the deadlines milestone; until then this package
-holds nothing, on purpose.
+- ``recurrence.py``: visit recurrences computed with APScheduler's cron and interval triggers.
+- ``sweep.py``: claim due rows in batches (leases; ``FOR UPDATE SKIP LOCKED`` on PostgreSQL)
+  and fire them, each deadline marked fired in the transaction that writes its event.
+- ``worker.py``: the ``jiuzhu worker`` process (APScheduler 3.11, in-memory job store).
 """

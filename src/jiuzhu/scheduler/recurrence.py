@@ -54,7 +54,24 @@ def trigger_of(spec: dict[str, Any], starts_at: datetime, ends_at: datetime | No
             )
     except (ValueError, TypeError) as exc:
         raise InvalidInput(f"recurrence {spec}: {exc}", f"服务频次无效：{exc}") from None
+    if spec["type"] == "cron":
+        _refuse_sub_hourly(trigger, starts_at)
     return trigger
+
+
+def _refuse_sub_hourly(trigger: BaseTrigger, starts_at: datetime, samples: int = 48) -> None:
+    """A cron spec such as minute='*/10' fires more often than any service; refuse it."""
+    previous = trigger.get_next_fire_time(None, starts_at)
+    for _ in range(samples):
+        if previous is None:
+            return
+        nxt = trigger.get_next_fire_time(previous, previous)
+        if nxt is not None and nxt - previous < MIN_INTERVAL:
+            raise InvalidInput(
+                f"recurrence fires every {nxt - previous}; a service plan recurs at most hourly",
+                "服务频次过密：服务计划至多每小时一次",
+            )
+        previous = nxt
 
 
 def first(spec: dict[str, Any], starts_at: datetime, ends_at: datetime | None,

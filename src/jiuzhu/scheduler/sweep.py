@@ -14,13 +14,14 @@ fell due, in due order, each event saying how late it fired.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from ..errors import JiuzhuError
+from ..service.firing import Claimed, Fired
 
 if TYPE_CHECKING:
     from ..service.service import CaseService
@@ -29,6 +30,7 @@ log = logging.getLogger("jiuzhu.scheduler")
 
 DEFAULT_BATCH = 200
 DEFAULT_LEASE = timedelta(minutes=5)
+DEFAULT_CHUNK = 50  # deadlines per transaction: one commit serves many (see fire_chunk)
 
 
 @dataclass
@@ -38,6 +40,17 @@ class SweepReport:
     stale: int = 0  # the deadline had been closed meanwhile
     failed: int = 0
     late_seconds: list[float] = field(default_factory=list)
+
+    def tally(self, fired: Fired) -> None:
+        if fired.outcome == "fired":
+            self.fired += 1
+            self.late_seconds.append(fired.late_by_seconds or 0.0)
+        elif fired.outcome == "skipped":
+            self.skipped += 1
+        elif fired.outcome == "stale":
+            self.stale += 1
+        else:
+            self.failed += 1
 
     def to_dict(self) -> dict[str, Any]:
         late = sorted(self.late_seconds)
@@ -56,19 +69,44 @@ def _claim_sql(svc: CaseService) -> str:
         f"(status = 'pending' AND due_at <= {ph('now')}) "
         f"OR (status = 'claimed' AND lease_until < {ph('now')}) "
         f"ORDER BY due_at, id LIMIT {ph('batch')}{lock}) "
-        "RETURNING id, due_at"
+        "RETURNING id, case_id, due_at"
     )
 
 
-def claim(svc: CaseService, *, worker: str, now: datetime, batch: int = DEFAULT_BATCH,
-          lease: timedelta = DEFAULT_LEASE) -> list[int]:  # fmt: skip
-    """Claim up to ``batch`` due rows (and expired claims) for ``worker``; ids in due order."""
+def claim_items(svc: CaseService, *, worker: str, now: datetime, batch: int = DEFAULT_BATCH,
+                lease: timedelta = DEFAULT_LEASE) -> list[Claimed]:  # fmt: skip
+    """Claim up to ``batch`` due rows (and expired claims) for ``worker``, in due order."""
     codec = svc.sql.codec
     params = {"worker": worker, "until": codec.write_instant(now + lease),
               "now": codec.write_instant(now), "batch": batch}  # fmt: skip
     with svc.uow.write() as conn:
         rows = _run(conn, _claim_sql(svc), params)
-    return [row[0] for row in sorted(rows, key=lambda r: (codec.read_instant(r[1]), r[0]))]
+    items = [Claimed(r[0], r[1], codec.read_instant(r[2])) for r in rows]
+    return sorted(items, key=lambda item: (item.due_at, item.id))
+
+
+def claim(svc: CaseService, *, worker: str, now: datetime, batch: int = DEFAULT_BATCH,
+          lease: timedelta = DEFAULT_LEASE) -> list[int]:  # fmt: skip
+    """The ids of :func:`claim_items`."""
+    return [item.id for item in claim_items(svc, worker=worker, now=now, batch=batch, lease=lease)]
+
+
+def release(svc: CaseService, *, worker: str, ids: list[int]) -> None:
+    """Give back claims not fired yet (a firing opened something due before them)."""
+    if not ids:
+        return
+    ph = svc.sql.codec.placeholder
+    marks = ", ".join(ph(f"id{i}") for i in range(len(ids)))
+    sql = (
+        "UPDATE deadlines SET status = 'pending', claimed_by = NULL, lease_until = NULL "
+        f"WHERE status = 'claimed' AND claimed_by = {ph('worker')} AND id IN ({marks})"
+    )
+    params: dict[str, Any] = {f"id{i}": deadline_id for i, deadline_id in enumerate(ids)}
+    params["worker"] = worker
+    with svc.uow.write() as conn:
+        cur = conn.connection.cursor()
+        cur.execute(sql, params)
+        cur.close()
 
 
 def _run(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
@@ -81,32 +119,33 @@ def _run(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
 
 
 def sweep(svc: CaseService, *, worker: str, now: datetime | None = None,
-          batch: int = DEFAULT_BATCH, lease: timedelta = DEFAULT_LEASE) -> SweepReport:  # fmt: skip
+          batch: int = DEFAULT_BATCH, lease: timedelta = DEFAULT_LEASE,
+          chunk: int = DEFAULT_CHUNK,
+          should_stop: Callable[[], bool] | None = None) -> SweepReport:  # fmt: skip
     """Fire every deadline due at ``now`` (default: the service's clock), batch by batch.
 
-    Rows that firing arms and that are already due (the next visit of a long-missed plan) are
-    claimed by a later round of the same sweep, so catch-up goes one occurrence at a time.
+    Each chunk of ``chunk`` claimed deadlines is fired in one transaction (``chunk=1``: one
+    transaction per deadline).  Rows that firing arms and that are already due (the next visit
+    of a long-missed plan) are claimed in a later round, so catch-up keeps due order.
+    ``should_stop`` is asked between chunks (a worker shutting down).
     """
     report = SweepReport()
-    while True:
-        ids = claim(svc, worker=worker, now=now or svc.clock.now(), batch=batch, lease=lease)
-        if not ids:
+    while not (should_stop and should_stop()):
+        items = claim_items(svc, worker=worker, now=now or svc.clock.now(), batch=batch,
+                            lease=lease)  # fmt: skip
+        if not items:
             return report
-        for deadline_id in ids:
-            try:
-                fired = svc.fire_deadline(deadline_id, worker=worker, now=now)
-            except JiuzhuError as exc:
-                # left claimed: retried by whoever claims it after the lease; never half-done
-                log.error("deadline %s could not fire: %s", deadline_id, exc)
-                report.failed += 1
-                continue
-            if fired.outcome == "fired":
-                report.fired += 1
-                report.late_seconds.append(fired.late_by_seconds or 0.0)
-            elif fired.outcome == "skipped":
-                report.skipped += 1
-            else:
-                report.stale += 1
+        done = 0
+        while done < len(items) and not (should_stop and should_stop()):
+            part = items[done : done + max(chunk, 1)]
+            results = svc.fire_chunk(part, worker=worker, now=now)
+            for fired in results:
+                report.tally(fired)
+            done += len(results)
+            if len(results) < len(part):
+                break  # something due earlier was opened: give the rest back, claim again
+        release(svc, worker=worker, ids=[item.id for item in items[done:]])
+    return report
 
 
 def earliest_pending(svc: CaseService) -> datetime | None:

@@ -9,18 +9,22 @@ exactly once even when a worker dies mid-batch or another takes over its expired
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, select
 
-from ..clock import iso_utc
+from ..clock import iso_utc, parse_iso_utc
 from ..workflows import get as get_workflow
 from ..workflows.base import CaseModel
 from . import store
 from .actors import Actor, Role, require_role
 from .plans import following
+
+log = logging.getLogger("jiuzhu.scheduler")
 
 if TYPE_CHECKING:
     from .unit_of_work import UnitOfWork
@@ -36,9 +40,21 @@ class Fired:
     case_id: str | None = None
     kind: str | None = None
     late_by_seconds: float | None = None
+    next_due: datetime | None = None  # the case's earliest open deadline after firing
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["next_due"] = None if self.next_due is None else iso_utc(self.next_due)
+        return data
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A deadline row claimed by a worker (see ``scheduler/sweep.py``)."""
+
+    id: int
+    case_id: str
+    due_at: datetime
 
 
 class DeadlineFiring:
@@ -55,28 +71,78 @@ class DeadlineFiring:
 
     def fire_deadline(self, deadline_id: int, *, worker: str,
                       now: datetime | None = None) -> Fired:  # fmt: skip
-        """Fire deadline ``deadline_id`` if ``worker`` still holds its claim."""
-        now = now or self.clock.now()
+        """Fire deadline ``deadline_id`` in its own transaction, if ``worker`` holds its claim."""
         with self.uow.write() as conn:
-            # Lock the case before the deadline row, in the order commands lock them (a
-            # command closing this deadline holds the case first): no deadlock between them.
             peek = self.sql.load_deadline(conn, deadline_id, for_update=False)
             if peek is None:
                 return Fired(deadline_id, "skipped")
-            row = self.sql.load_case(conn, peek.case_id, for_update=True)
-            due = self.sql.load_deadline(conn, deadline_id, for_update=True)
-            if due.status != "claimed" or due.claimed_by != worker:
-                return Fired(deadline_id, "skipped")
-            model = store.model_of(row)
-            if model.deadlines.get(due.kind) != due.due_at:
-                self.sql.deadline_stale(conn, deadline_id)  # closed meanwhile; nothing to fire
-                return Fired(deadline_id, "stale", due.case_id, due.kind)
-            trigger, payload = self._deadline_event(model, row, due.kind, due.due_at, now)
-            self.sql.deadline_fired(conn, deadline_id, now, model.seq + 1)
-            county = row.org_path.split("/", 1)[0]
-            self._append(conn, model, row, trigger, payload, Actor(Role.SYSTEM, county, worker),
-                         now, None)  # fmt: skip
-        return Fired(deadline_id, "fired", due.case_id, due.kind, payload["late_by_seconds"])
+            return self._fire_in(conn, deadline_id, peek.case_id, worker, now)
+
+    def fire_chunk(self, items: Sequence[Claimed], *, worker: str,
+                   now: datetime | None = None) -> list[Fired]:  # fmt: skip
+        """Fire claimed deadlines in one transaction, in the order given.
+
+        Each deadline is still marked fired in the transaction that writes its event, so it
+        fires exactly once; one commit serves the chunk.  The chunk stops early when a firing
+        opens a deadline that is already due and earlier than the next item (the next visit of
+        a long-missed plan), so that catch-up keeps due order; the caller claims again.  If
+        any firing fails, the chunk is rolled back and its deadlines fired one transaction
+        each, so one bad deadline delays no other.
+        """
+        try:
+            with self.uow.write() as conn:
+                return self._fire_each(items, lambda item: self._fire_in(
+                    conn, item.id, item.case_id, worker, now), now)  # fmt: skip
+        except Exception:  # noqa: BLE001 - the job boundary: each is retried on its own below
+            if len(items) > 1:
+                log.info("chunk of %d rolled back; firing one by one", len(items))
+            return self._fire_each(items, lambda item: self._fire_alone(item, worker, now), now)
+
+    def _fire_alone(self, item: Claimed, worker: str, now: datetime | None) -> Fired:
+        try:
+            with self.uow.write() as conn:
+                return self._fire_in(conn, item.id, item.case_id, worker, now)
+        except Exception as exc:  # noqa: BLE001 - left claimed; retried after its lease
+            log.error("deadline %s of case %s could not fire: %s", item.id, item.case_id, exc)
+            return Fired(item.id, "failed", item.case_id)
+
+    def _fire_each(self, items: Sequence[Claimed], fire: Callable[[Claimed], Fired],
+                   now: datetime | None) -> list[Fired]:  # fmt: skip
+        results: list[Fired] = []
+        for i, item in enumerate(items):
+            fired = fire(item)
+            results.append(fired)
+            later = items[i + 1].due_at if i + 1 < len(items) else None
+            if (
+                fired.next_due is not None
+                and later is not None
+                and (fired.next_due < later and fired.next_due <= (now or self.clock.now()))
+            ):
+                break  # a newly opened deadline is due before the next claimed one
+        return results
+
+    def _fire_in(self, conn: Connection, deadline_id: int, case_id: str, worker: str,
+                 now: datetime | None) -> Fired:  # fmt: skip
+        # Lock the case before the deadline row, in the order commands lock them (a command
+        # closing this deadline holds the case first): no deadlock between them.
+        row = self.sql.load_case(conn, case_id, for_update=True)
+        if row is None:
+            return Fired(deadline_id, "skipped")
+        now = now or self.clock.now()
+        model = store.model_of(row)
+        claimed = self.sql.deadline_fired(conn, deadline_id, worker, now, model.seq + 1)
+        if claimed is None:
+            return Fired(deadline_id, "skipped")  # not ours any more: fired or taken over
+        kind, due_at = claimed
+        if model.deadlines.get(kind) != due_at:
+            self.sql.deadline_stale(conn, deadline_id)  # closed meanwhile; nothing to fire
+            return Fired(deadline_id, "stale", case_id, kind)
+        trigger, payload = self._deadline_event(model, row, kind, due_at, now)
+        county = row.org_path.split("/", 1)[0]
+        view = self._append(conn, model, row, trigger, payload,
+                            Actor(Role.SYSTEM, county, worker), now, None, fired=kind)  # fmt: skip
+        next_due = min((parse_iso_utc(d) for d in view.deadlines.values()), default=None)
+        return Fired(deadline_id, "fired", case_id, kind, payload["late_by_seconds"], next_due)
 
     @staticmethod
     def _deadline_event(model: CaseModel, row: Any, kind: str, due_at: datetime,

@@ -138,7 +138,8 @@ class HotPath:
         )
         self.mark_fired = (
             f"UPDATE deadlines SET status = 'fired', fired_at = {ph('fired_at')}, "
-            f"closed_seq = {ph('seq')} WHERE id = {ph('id')}"
+            f"closed_seq = {ph('seq')} WHERE id = {ph('id')} AND status = 'claimed' "
+            f"AND claimed_by = {ph('worker')} RETURNING kind, due_at"
         )
         self.drop_stale = f"UPDATE deadlines SET status = 'cancelled' WHERE id = {ph('id')}"
 
@@ -199,9 +200,16 @@ class HotPath:
         return SimpleNamespace(id=row[0], case_id=case_id, kind=kind, due_at=due_at,
                                status=row[4], claimed_by=row[5])  # fmt: skip
 
-    def deadline_fired(self, conn: Connection, deadline_id: int, at: datetime, seq: int) -> None:
-        params = {"id": deadline_id, "fired_at": self.codec.write_instant(at), "seq": seq}
-        self._run(conn, self.mark_fired, params)
+    def deadline_fired(self, conn: Connection, deadline_id: int, worker: str, at: datetime,
+                       seq: int) -> tuple[str, datetime] | None:  # fmt: skip
+        """Mark the row fired if ``worker`` still holds its claim: (kind, due_at), else None."""
+        params = {"id": deadline_id, "fired_at": self.codec.write_instant(at), "seq": seq,
+                  "worker": worker}  # fmt: skip
+        cur = self._cursor(conn)
+        cur.execute(self.mark_fired, params)
+        row = cur.fetchone()
+        cur.close()
+        return None if row is None else (row[0], self.codec.read_instant(row[1]))
 
     def deadline_stale(self, conn: Connection, deadline_id: int) -> None:
         self._run(conn, self.drop_stale, {"id": deadline_id})

@@ -68,6 +68,11 @@ class PlanCommands:
                     "the plan must end after it starts", "服务计划结束时间应晚于开始时间"
                 )
             first = recurrence_first(recurrence, start, end, max(start, now))
+            if first is None:
+                raise InvalidInput(
+                    f"recurrence {recurrence} has no occurrence between the plan's start and end",
+                    "该服务频次在计划起止时间内没有任何一次服务",
+                )
             return "plan.open", {
                 "plan_id": plan_id, "kind": kind, "provider": provider_doc,
                 "recurrence": dict(recurrence), "starts_at": iso_utc(start),

@@ -55,7 +55,7 @@ class CaseService(PlanCommands, DeadlineFiring):
                  policy: dict[str, Any] | None = None) -> None:  # fmt: skip
         self.engine = engine
         self.clock: Clock = clock or SystemClock()
-        self.policy = {**fast_track.DEFAULT_POLICY, **(policy or {})}
+        self.policy = fast_track.validate_policy(policy or {})
         self.uow = UnitOfWork(engine)
         self.sql = HotPath(engine.dialect.name)
         self._orgs: dict[str, tuple[str, str]] = {}  # id -> (level, path); units never move
@@ -373,7 +373,7 @@ class CaseService(PlanCommands, DeadlineFiring):
 
     def _append(self, conn: Connection, model: CaseModel, row: Any, trigger: str,
                 payload: dict[str, Any], actor: Actor, now: datetime, key: str | None,
-                opened: datetime | None = None) -> CaseView:  # fmt: skip
+                opened: datetime | None = None, fired: str | None = None) -> CaseView:  # fmt: skip
         """Fire ``trigger`` in memory, then write case row, event and deadlines."""
         wf = get_workflow(model.facts["workflow"], model.facts["workflow_version"])
         if row is None:
@@ -409,6 +409,8 @@ class CaseService(PlanCommands, DeadlineFiring):
             "hash": digest, "idempotency_key": key,
         })  # fmt: skip
         for kind in outcome.closed:
+            if kind == fired:
+                continue  # the deadline being fired: its row is marked fired already
             status = "done" if kind in outcome.done else "cancelled"
             self.sql.close_deadline(conn, model.case_id, kind, seq, status=status)
         for kind, due in outcome.opened.items():

@@ -299,10 +299,11 @@ class SubFlow:
         self.after_open = after_open  # (entity model, payload, at): e.g. arm the first deadline
 
     def fire(self, model: CaseModel, trigger: str, payload: dict[str, Any], at: datetime) -> None:
-        entities = model.facts.setdefault(self.collection, {})
         entity_id = payload[self.id_key]
         if trigger == self.open_trigger:
             self.may_open(model)
+        entities = model.facts.setdefault(self.collection, {})
+        if trigger == self.open_trigger:
             if entity_id in entities:
                 raise WorkflowDefinitionError(f"{self.id_key} {entity_id} exists already")
             entity = self.workflow._opener(payload)

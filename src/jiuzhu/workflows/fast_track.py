@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import iso_utc
-from ..errors import GuardRejected
+from ..errors import GuardRejected, InvalidInput
 from ..money import yuan
 from . import service_plan
 from .base import CaseModel, DeadlineRule, Label, SubFlow, Transition, Workflow
@@ -50,6 +50,42 @@ DEFAULT_POLICY: dict[str, Any] = {
     "reminder_days": 7,  # an overdue verification is chased weekly until its result arrives
     "suspend_when_overdue": False,  # assistance continues while the data check is late
 }
+
+# policy key -> (smallest, largest); booleans are checked as booleans
+POLICY_LIMITS: dict[str, tuple[int, int] | None] = {
+    "threshold_fen": (1, 10_000_000_000),
+    "verification_months": (1, 12),
+    "max_expenditure_yuan": (1, 1_000_000_000),
+    "max_monthly_amount_yuan": (1, 10_000_000),
+    "reminder_days": (1, 365),
+    "suspend_when_overdue": None,
+}
+
+
+def validate_policy(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The fast-track policy with ``overrides``, every value checked; refuse unknown keys."""
+    unknown = set(overrides) - set(POLICY_LIMITS)
+    if unknown:
+        raise InvalidInput(
+            f"unknown policy settings {sorted(unknown)}; known: {sorted(POLICY_LIMITS)}",
+            f"未知政策参数：{sorted(unknown)}",
+        )
+    policy = {**DEFAULT_POLICY, **overrides}
+    for key, limits in POLICY_LIMITS.items():
+        value = policy[key]
+        if limits is None:
+            ok = isinstance(value, bool)
+        else:
+            ok = type(value) is int and limits[0] <= value <= limits[1]
+        if not ok:
+            expected = (
+                "true or false" if limits is None else f"a whole number {limits[0]}-{limits[1]}"
+            )
+            raise InvalidInput(
+                f"policy {key} = {value!r}; expected {expected}", f"政策参数 {key} 无效：{value!r}"
+            )
+    return policy
+
 
 STATES = {
     "applied": Label("已申请", "applied"),
@@ -180,6 +216,11 @@ def _ended(key: str) -> Any:
     return effect
 
 
+def _verified(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
+    model.facts["verification"] = dict(payload)
+    model.facts.pop("assistance_suspended", None)  # a late result that meets the standard
+
+
 def _overdue(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     policy = model.facts["policy"]
     model.facts["overdue"] = {"due_at": payload["due_at"], "reminders": 0}
@@ -250,7 +291,7 @@ WORKFLOW = Workflow(
             ("provisionally_approved",),
             "verified",
             (_result("meets_standard"),),
-            _record("verification"),
+            _verified,
         ),
         Transition(
             "revoke",

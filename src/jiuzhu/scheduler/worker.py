@@ -1,0 +1,381 @@
+"""The deadline worker: APScheduler 3.11 as the alarm clock of the deadline rows (DESIGN §5).
+
+Deadlines are rows; APScheduler only says *when to look*.  Its job store is in memory and holds
+two jobs per worker, both calling :func:`run_sweep` with the worker's id as their only argument:
+
+* ``jiuzhu-sweep:<worker>``, an interval job that also runs once at start, so that everything
+  that fell due while no worker ran fires at once (catch-up), late and saying how late;
+* ``jiuzhu-wakeup:<worker>``, a date job re-armed after every sweep at the earliest pending due
+  time when that comes before the next interval run, so that a deadline fires close to its time.
+
+The service lives in a module-level holder keyed by the worker id (never pickled, never in a job
+store).  Job defaults follow DESIGN §8: ``misfire_grace_time=None`` (a late run is never dropped),
+``coalesce=True``, ``max_instances=1``, one executor thread, the scheduler in UTC.  Job errors
+and misses are logged on ``jiuzhu.scheduler``, never swallowed.
+
+SQLite serves ONE worker: it holds an exclusive ``flock`` on ``<db>.worker.lock`` (holding its
+pid) for its whole life, and a second worker refuses to start.  On PostgreSQL any number of
+workers share the due rows (``FOR UPDATE SKIP LOCKED`` claims with leases, see ``sweep.py``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from ..clock import Clock, SystemClock
+from ..errors import InvalidInput, JiuzhuError, StorageError
+from .sweep import DEFAULT_BATCH, DEFAULT_LEASE, SweepReport, earliest_pending, sweep
+
+if TYPE_CHECKING:
+    from apscheduler.events import JobExecutionEvent
+    from apscheduler.schedulers.base import BaseScheduler
+
+    from ..service.service import CaseService
+
+log = logging.getLogger("jiuzhu.scheduler")
+
+DEFAULT_INTERVAL = 30.0
+MAX_WORKER_ID = 64  # deadlines.claimed_by and events.actor_user are 64 characters
+WAKE_GAP = timedelta(milliseconds=100)  # a wake-up is never armed for "right now" in a loop
+JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class WorkerAlreadyRunning(JiuzhuError):
+    """Another worker holds this SQLite database: it serves one worker at a time."""
+
+    code = "conflict"
+
+
+@dataclass
+class WorkerStats:
+    """What a worker did, for its caller and tests: sweeps, firings, job errors and misses."""
+
+    worker_id: str
+    sweeps: int = 0
+    wakeups: int = 0  # sweeps run by the wake-up job (the rest: start and interval)
+    fired: int = 0
+    failed: int = 0
+    job_errors: int = 0
+    jobs_missed: int = 0
+
+
+@dataclass
+class _Worker:
+    """Everything a job needs, held in memory under the worker id (jobs carry only the id)."""
+
+    svc: CaseService
+    scheduler: BaseScheduler
+    batch: int
+    lease: timedelta
+    stats: WorkerStats
+    arm_lock: threading.Lock = field(default_factory=threading.Lock)
+    stopping: bool = False
+
+
+_WORKERS: dict[str, _Worker] = {}
+
+
+def sweep_job_id(worker_id: str) -> str:
+    return f"jiuzhu-sweep:{worker_id}"
+
+
+def wakeup_job_id(worker_id: str) -> str:
+    return f"jiuzhu-wakeup:{worker_id}"
+
+
+# -- the job ---------------------------------------------------------------------------------
+
+
+def run_sweep(worker_id: str, woken: bool = False) -> dict[str, Any]:
+    """The job: one sweep for ``worker_id``, a log line if it fired anything, the next wake-up."""
+    worker = _WORKERS[worker_id]
+    report = sweep(worker.svc, worker=worker_id, batch=worker.batch, lease=worker.lease)
+    stats = worker.stats
+    stats.sweeps, stats.wakeups = stats.sweeps + 1, stats.wakeups + int(woken)
+    stats.fired, stats.failed = stats.fired + report.fired, stats.failed + report.failed
+    _log_report(worker_id, report, "wake-up" if woken else "sweep")
+    _arm_wakeup(worker_id, worker)
+    return report.to_dict()
+
+
+def _log_report(worker_id: str, report: SweepReport, source: str) -> None:
+    if not (report.fired or report.skipped or report.stale or report.failed):
+        return
+    log.log(logging.WARNING if report.failed else logging.INFO,
+            "%s by %s: fired %d, skipped %d, stale %d, failed %d; max lateness %s",
+            source, worker_id, report.fired, report.skipped, report.stale, report.failed,
+            _lateness(report.to_dict()["max_late_seconds"]))  # fmt: skip
+
+
+def _lateness(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 86400:
+        return f"{seconds:.3f} s"
+    return f"{seconds:.0f} s ({seconds / 86400:.1f} days)"
+
+
+def _arm_wakeup(worker_id: str, worker: _Worker) -> None:
+    """Arm the wake-up at the earliest pending due time, if that beats the next interval run.
+
+    The delay is measured on the service's clock and applied to APScheduler's (wall) clock.
+    """
+    due = earliest_pending(worker.svc)
+    if due is None:
+        return
+    delay = due - worker.svc.clock.now()
+    if delay <= timedelta(0):  # still due after a sweep: failing or claimed rows; don't spin
+        delay = WAKE_GAP
+    run_at = SystemClock().now() + delay
+    with worker.arm_lock:  # shutdown holds the scheduler's locks while it waits for this job
+        if worker.stopping:
+            return
+        job = worker.scheduler.get_job(sweep_job_id(worker_id))
+        if job is not None and job.next_run_time is not None and run_at >= job.next_run_time:
+            return
+        worker.scheduler.add_job(run_sweep, "date", run_date=run_at, args=[worker_id, True],
+                                 id=wakeup_job_id(worker_id), replace_existing=True)  # fmt: skip
+
+
+# -- running -----------------------------------------------------------------------------------
+
+
+def run_worker(url: str | None = None, *, worker_id: str | None = None,
+               interval: float = DEFAULT_INTERVAL, batch: int = DEFAULT_BATCH,
+               lease: timedelta = DEFAULT_LEASE, stop_after: float | None = None,
+               clock: Clock | None = None,
+               stop: threading.Event | None = None) -> WorkerStats:  # fmt: skip
+    """Fire due deadlines until SIGTERM/SIGINT, ``stop`` is set or ``stop_after`` seconds pass.
+
+    ``clock`` is the sweep's notion of now (default: the system clock); APScheduler itself
+    always runs on wall time.  Signals are handled only when called on the main thread; from
+    another thread, stop the worker with ``stop``.  On SQLite, raises
+    :class:`WorkerAlreadyRunning` when another worker holds the database.
+    """
+    worker_id = check_worker_id(worker_id)
+    _check_settings(batch, lease, interval)
+    if worker_id in _WORKERS:
+        raise WorkerAlreadyRunning(f"worker '{worker_id}' already runs in this process",
+                                   f"调度进程“{worker_id}”已在本进程中运行")  # fmt: skip
+    import jiuzhu
+
+    with worker_lock(url):
+        svc = jiuzhu.connect(url, clock=clock)
+        try:
+            return _serve(svc, worker_id, interval, batch, lease, stop_after,
+                          stop or threading.Event())  # fmt: skip
+        finally:
+            svc.close()
+
+
+def run_once(url: str | None = None, *, worker_id: str | None = None,
+             batch: int = DEFAULT_BATCH, lease: timedelta = DEFAULT_LEASE,
+             clock: Clock | None = None) -> SweepReport:  # fmt: skip
+    """One catch-up sweep and return (for cron-driven deployments); same lock as a worker."""
+    worker_id = check_worker_id(worker_id)
+    _check_settings(batch, lease)
+    import jiuzhu
+
+    with worker_lock(url):
+        svc = jiuzhu.connect(url, clock=clock)
+        try:
+            report = sweep(svc, worker=worker_id, batch=batch, lease=lease)
+        finally:
+            svc.close()
+    _log_report(worker_id, report, "sweep")
+    return report
+
+
+def _serve(svc: CaseService, worker_id: str, interval: float, batch: int, lease: timedelta,
+           stop_after: float | None, stop: threading.Event) -> WorkerStats:  # fmt: skip
+    worker = _Worker(svc, _scheduler(), batch, lease, WorkerStats(worker_id))
+    _WORKERS[worker_id] = worker
+    try:
+        worker.scheduler.add_listener(_listener(worker.stats), _job_events())
+        worker.scheduler.add_job(run_sweep, "interval", seconds=interval, args=[worker_id],
+                                 id=sweep_job_id(worker_id), replace_existing=True,
+                                 next_run_time=SystemClock().now())  # fmt: skip  # catch-up
+        with _stop_on_signals(stop):
+            worker.scheduler.start()
+            log.info("worker %s started on %s: sweeping every %g s (batch %d, lease %g s)",
+                     worker_id, _shown(svc), interval, batch, lease.total_seconds())  # fmt: skip
+            try:
+                stop.wait(stop_after)
+                log.info("worker %s stopping (after the current sweep)", worker_id)
+            finally:
+                _shutdown(worker)
+    finally:
+        _WORKERS.pop(worker_id, None)
+    stats = worker.stats
+    log.info("worker %s stopped: %d sweeps, %d fired, %d failed, %d job errors, %d missed",
+             worker_id, stats.sweeps, stats.fired, stats.failed, stats.job_errors,
+             stats.jobs_missed)  # fmt: skip
+    return stats
+
+
+def _shutdown(worker: _Worker) -> None:
+    """Stop arming wake-ups, then wait for the running sweep (shutdown holds the job store)."""
+    with worker.arm_lock:
+        worker.stopping = True
+    worker.scheduler.shutdown(wait=True)
+
+
+def _scheduler() -> BaseScheduler:
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.jobstores.memory import MemoryJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    # One thread: the interval and wake-up jobs never sweep at the same time.
+    return BackgroundScheduler(jobstores={"default": MemoryJobStore()},
+                               executors={"default": ThreadPoolExecutor(1)},
+                               job_defaults=dict(JOB_DEFAULTS), timezone=UTC)  # fmt: skip
+
+
+def _job_events() -> int:
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
+
+    return int(EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+
+
+def _listener(stats: WorkerStats) -> Any:
+    from apscheduler.events import EVENT_JOB_ERROR
+
+    def on_job_event(event: JobExecutionEvent) -> None:
+        if event.code == EVENT_JOB_ERROR:
+            stats.job_errors += 1
+            log.error("job %s failed: %s: %s (retried at the next run)", event.job_id,
+                      type(event.exception).__name__, event.exception)  # fmt: skip
+        else:
+            stats.jobs_missed += 1
+            log.warning("job %s missed its run time %s", event.job_id, event.scheduled_run_time)
+
+    return on_job_event
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """The first SIGTERM/SIGINT sets ``stop`` (graceful); a second one exits at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may install handlers; the caller sets ``stop`` instead
+        return
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop.set()
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, _hard_stop)
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, on_signal)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _hard_stop(signum: int, _frame: Any) -> NoReturn:
+    # Mid-sweep if need be: each firing is one transaction and claims are leased, so dying
+    # here leaves nothing half-done (the same as SIGKILL, which the tests exercise).
+    os._exit(128 + signum)
+
+
+def _shown(svc: CaseService) -> str:
+    return svc.engine.url.render_as_string(hide_password=True)
+
+
+# -- settings and the SQLite lock --------------------------------------------------------------
+
+
+def check_worker_id(worker_id: str | None) -> str:
+    """The id written on claims and events; default ``hostname:pid``."""
+    if worker_id is None:
+        return f"{socket.gethostname()[:40]}:{os.getpid()}"
+    worker_id = worker_id.strip()
+    if not worker_id or len(worker_id) > MAX_WORKER_ID:
+        raise InvalidInput(f"a worker id has 1 to {MAX_WORKER_ID} characters",
+                           f"调度进程标识应为 1 到 {MAX_WORKER_ID} 个字符")  # fmt: skip
+    return worker_id
+
+
+def _check_settings(batch: int, lease: timedelta, interval: float = DEFAULT_INTERVAL) -> None:
+    if interval <= 0 or batch < 1 or lease <= timedelta(0):
+        raise InvalidInput(
+            f"interval ({interval} s), batch ({batch}) and lease ({lease}) must be positive",
+            "扫描间隔、批量和认领租期均应为正数",
+        )
+
+
+def sqlite_file(url: str | None) -> Path | None:
+    """The database file of an SQLite URL (None for PostgreSQL)."""
+    from sqlalchemy.engine import make_url
+
+    from ..models.db import resolve_url
+
+    parsed = make_url(resolve_url(url))
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    if not parsed.database or parsed.database == ":memory:":
+        raise InvalidInput("a worker needs a database file, not an in-memory SQLite database",
+                           "调度进程需要数据库文件，不能使用内存数据库")  # fmt: skip
+    return Path(parsed.database).expanduser().resolve()
+
+
+def lock_path(database: Path) -> Path:
+    return database.with_name(database.name + ".worker.lock")
+
+
+@contextmanager
+def worker_lock(url: str | None) -> Iterator[Path | None]:
+    """Hold the SQLite database's worker lock for the block (nothing to hold on PostgreSQL).
+
+    ``flock`` is released by the kernel when the holder dies, even by SIGKILL, so a crash never
+    leaves a stale lock.  The file is kept (unlinking it would let two workers lock two inodes).
+    """
+    database = sqlite_file(url)
+    if database is None:
+        yield None
+        return
+    path = lock_path(database)
+    try:
+        handle = open(path, "a+", encoding="ascii")  # held (locked) for the whole block
+    except OSError as exc:
+        raise StorageError(f"cannot open the worker lock {path}: {exc.strerror}",
+                           f"无法打开调度锁文件 {path}：{exc.strerror}") from None  # fmt: skip
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            raise _refusal(database, path, handle.read().strip() or "unknown") from None
+        handle.truncate(0)
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        try:
+            yield path
+        finally:
+            handle.truncate(0)  # while still holding it: no stale pid for the next one
+
+
+def _refusal(database: Path, path: Path, holder: str) -> WorkerAlreadyRunning:
+    return WorkerAlreadyRunning(
+        f"another jiuzhu worker (pid {holder}) is already running on {database} "
+        f"(it holds {path}); an SQLite database serves one worker: stop that one first, "
+        "or use PostgreSQL to run several workers",
+        f"已有 jiuzhu 调度进程（pid {holder}）在数据库 {database} 上运行（持有 {path}）；"
+        "SQLite 数据库只能由一个调度进程服务：请先停止该进程，或改用 PostgreSQL 以运行多个调度进程",
+        pid=holder,
+        lock=str(path),
+    )
