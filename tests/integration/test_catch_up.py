@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-import pytest
 from helpers import Org, case_in, db_snapshot, deadline_rows
 
 from jiuzhu import CaseService, FakeClock
