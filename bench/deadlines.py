@@ -3,7 +3,7 @@
 Engine (``engine:1-worker``, ``engine:2-workers``): N cases wait in ``provisionally_approved``
 with their ``verification_due`` deadline rows due.  Worker processes (spawn context), started
 together behind a barrier, each run :func:`jiuzhu.scheduler.sweep.sweep` with their own worker
-id: claim due rows in batches, fire each in its own transaction (``mark_overdue``: the case row,
+id: claim due rows in batches, fire them in chunks of 50 per transaction (``mark_overdue``: the case row,
 its hashed audit event, the row marked fired and the weekly reminder armed).  Rate = N / wall
 time from the barrier's release until the last worker is done.  Afterwards every deadline must
 have fired exactly once (one event per case), or the benchmark fails.
@@ -675,7 +675,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="bench/deadlines.py",
         description=(
             "Due deadlines fired per second by jiuzhu's sweep (each a mark_overdue transition\n"
-            "with its hashed audit event, in its own transaction) against APScheduler 3.11's own\n"
+            "with its hashed audit event, marked fired in the same transaction) against APScheduler 3.11's own\n"
             "SQLAlchemyJobStore draining as many due date jobs, in one run; then the lag from\n"
             "due time to firing with a running worker. SQLite always; PostgreSQL too with --pg.\n\n"
             "  engine:1-worker       one worker process sweeping N due deadlines\n"

@@ -1,9 +1,10 @@
-"""Claim due deadline rows in batches and fire each in its own transaction.
+"""Claim due deadline rows in batches and fire them, each marked fired with its event.
 
 A claim marks rows ``claimed`` by one worker with a lease; on PostgreSQL the claim skips rows
 other workers hold (``FOR UPDATE SKIP LOCKED``), so several workers share the work.  Firing
-(:meth:`CaseService.fire_deadline`) re-checks the claim inside the firing transaction and marks
-the row ``fired`` there, so each deadline fires exactly once.  A worker killed mid-batch leaves
+(:meth:`CaseService.fire_chunk`, ``chunk`` deadlines per transaction) re-checks each claim
+inside the firing transaction and marks the row ``fired`` there, in the transaction that
+writes its event, so each deadline fires exactly once.  A worker killed mid-batch leaves
 its unfired rows ``claimed``; once the lease runs out any worker claims them again.
 
 ``sweep`` is idempotent and takes ``now``: the APScheduler jobs call it on the wall clock, tests

@@ -101,7 +101,13 @@ def wakeup_job_id(worker_id: str) -> str:
 def run_sweep(worker_id: str, woken: bool = False) -> dict[str, Any]:
     """The job: one sweep for ``worker_id``, a log line if it fired anything, the next wake-up."""
     worker = _WORKERS[worker_id]
-    report = sweep(worker.svc, worker=worker_id, batch=worker.batch, lease=worker.lease)
+    report = sweep(
+        worker.svc,
+        worker=worker_id,
+        batch=worker.batch,
+        lease=worker.lease,
+        should_stop=lambda: worker.stopping,
+    )
     stats = worker.stats
     stats.sweeps, stats.wakeups = stats.sweeps + 1, stats.wakeups + int(woken)
     stats.fired, stats.failed = stats.fired + report.fired, stats.failed + report.failed
@@ -213,7 +219,7 @@ def _serve(svc: CaseService, worker_id: str, interval: float, batch: int, lease:
                      worker_id, _shown(svc), interval, batch, lease.total_seconds())  # fmt: skip
             try:
                 stop.wait(stop_after)
-                log.info("worker %s stopping (after the current sweep)", worker_id)
+                log.info("worker %s stopping (after the current chunk)", worker_id)
             finally:
                 _shutdown(worker)
     finally:
