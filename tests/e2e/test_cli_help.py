@@ -33,6 +33,7 @@ HELP = {
     ("audit", "verify"): "核验审计链",
     ("audit", "replay"): "事件重放",
     ("diagrams",): "状态图",
+    ("worker",): "期限调度进程",
     ("demo",): "滨海县",
 }
 
