@@ -225,3 +225,21 @@ def id_number(i: int, *, region: str = "320922") -> str:
     born = date(1950, 1, 1) + timedelta(days=i // 999)
     body = f"{region}{born:%Y%m%d}{i % 999 + 1:03d}"
     return body + check_character(body)
+
+
+# -- the one county both benchmarks set up --------------------------------------------------------
+COUNTY, TOWNSHIP, VILLAGE = "320922", "320922101", "320922101201"
+
+
+def setup_county(svc: Any) -> tuple[Any, Any]:
+    """Add the benchmark's county, township and village; return (village, township) actors."""
+    from jiuzhu import Actor, Role
+
+    admin = Actor(Role.ADMIN, "admin")
+    county = Actor(Role.COUNTY, COUNTY, "bench-county")
+    svc.add_org_unit(admin, id=COUNTY, name="滨海县", level="county")
+    svc.add_org_unit(county, id=TOWNSHIP, name="东坎街道", level="township", parent_id=COUNTY)
+    svc.add_org_unit(county, id=VILLAGE, name="中市社区", level="village", parent_id=TOWNSHIP)
+    return Actor(Role.VILLAGE, VILLAGE, "bench-village"), Actor(
+        Role.TOWNSHIP, TOWNSHIP, "bench-township"
+    )

@@ -53,7 +53,7 @@ from _common import emit, info  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 import jiuzhu  # noqa: E402
-from jiuzhu import Actor, FakeClock, Role  # noqa: E402
+from jiuzhu import FakeClock  # noqa: E402
 from jiuzhu.models.db import make_engine  # noqa: E402
 from jiuzhu.workflows.calendar import add_months  # noqa: E402
 
@@ -66,7 +66,7 @@ QUICK_REPEAT, DEFAULT_REPEAT = 1, 3
 QUICK_LAG, DEFAULT_LAG = (100, 2.0), (200, 5.0)  # (deadlines, seconds over which they fall due)
 START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai: the template's approvals
 APPROVAL_STEP = timedelta(minutes=1)  # the template's approvals (and so due times) are spread
-COUNTY, TOWNSHIP, VILLAGE = "320922", "320922101", "320922101201"
+
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": False, "max_instances": 1}
 LAG_INTERVAL = 0.5  # seconds: the lag worker's interval sweep (its wake-up job does the rest)
 LAG_LEAD = timedelta(seconds=1.5)  # from the end of the lag set-up to the first due time
@@ -89,15 +89,7 @@ class CaseFactory:
     def __init__(self, url: str, start: datetime, months: int = 1) -> None:
         self.clock = FakeClock(start)
         self.svc = jiuzhu.connect(url, clock=self.clock, policy={"verification_months": months})
-        admin = Actor(Role.ADMIN, "admin")
-        county = Actor(Role.COUNTY, COUNTY, "bench-county")
-        self.svc.add_org_unit(admin, id=COUNTY, name="滨海县", level="county")
-        self.svc.add_org_unit(county, id=TOWNSHIP, name="东坎街道", level="township",
-                              parent_id=COUNTY)  # fmt: skip
-        self.svc.add_org_unit(county, id=VILLAGE, name="中市社区", level="village",
-                              parent_id=TOWNSHIP)  # fmt: skip
-        self.village = Actor(Role.VILLAGE, VILLAGE, "bench-village")
-        self.township = Actor(Role.TOWNSHIP, TOWNSHIP, "bench-township")
+        self.village, self.township = _common.setup_county(self.svc)
 
     def prepare(self, n: int) -> list[str]:
         svc, village, ids = self.svc, self.village, []

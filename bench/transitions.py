@@ -66,7 +66,8 @@ QUICK_LIFECYCLES = 300
 DEFAULT_LIFECYCLES = 2000
 START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai, a Monday
 
-COUNTY, TOWNSHIP, VILLAGE = "320922", "320922101", "320922101201"
+from _common import COUNTY, TOWNSHIP, VILLAGE  # noqa: E402
+
 ORG_PATH = f"{COUNTY}/{TOWNSHIP}/{VILLAGE}"
 MEMBERS_PER_HOUSEHOLD = 3
 
@@ -116,15 +117,7 @@ class EngineSide:
     def __init__(self, url: str, total: int) -> None:
         self.clock = FakeClock(START)
         self.svc = jiuzhu.connect(url, clock=self.clock)
-        admin = Actor(Role.ADMIN, "admin")
-        county = Actor(Role.COUNTY, COUNTY, "bench-county")
-        self.svc.add_org_unit(admin, id=COUNTY, name="滨海县", level="county")
-        self.svc.add_org_unit(county, id=TOWNSHIP, name="东坎街道", level="township",
-                              parent_id=COUNTY)  # fmt: skip
-        self.svc.add_org_unit(county, id=VILLAGE, name="中市社区", level="village",
-                              parent_id=TOWNSHIP)  # fmt: skip
-        self.village = Actor(Role.VILLAGE, VILLAGE, "bench-village")
-        self.township = Actor(Role.TOWNSHIP, TOWNSHIP, "bench-township")
+        self.village, self.township = _common.setup_county(self.svc)
         self.centre = Actor(Role.VERIFICATION_CENTRE, COUNTY, "bench-centre")
         relations = ("head", "spouse", "child")
         self.households = []
