@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from ..clock import iso_utc
 from ..errors import JiuzhuError, NotFound
+from ..models.db import snapshot
 from ..service import store
 from .chain import ChainBreak, verify_chain
 from .replay import expected_row
@@ -70,33 +71,33 @@ def compare(case_id: str, events: list[dict[str, Any]], row: Any,
     return ReplayResult(case_id, len(events), expected, stored, diffs)
 
 
-def _open_deadlines(engine: Engine, case_id: str | None = None) -> dict[str, dict[str, str]]:
+def _open_deadlines(conn: Connection, case_id: str | None = None) -> dict[str, dict[str, str]]:
     d = store.deadlines
     query = select(d.c.case_id, d.c.kind, d.c.due_at).where(d.c.status.in_(("pending", "claimed")))
     if case_id is not None:
         query = query.where(d.c.case_id == case_id)
     result: dict[str, dict[str, str]] = {}
-    with engine.connect() as conn:
-        for cid, kind, due in conn.execute(query):
-            result.setdefault(cid, {})[kind] = iso_utc(due)
+    for cid, kind, due in conn.execute(query):
+        result.setdefault(cid, {})[kind] = iso_utc(due)
     return result
 
 
 def replay_case(engine: Engine, case_id: str) -> ReplayResult:
-    with engine.connect() as conn:
+    with snapshot(engine) as conn:
         row = conn.execute(store.SELECT_CASE, {"id": case_id}).first()
         if row is None:
             raise NotFound(f"case {case_id} not found", f"未找到案件 {case_id}")
         events = store.event_dicts(conn.execute(store.SELECT_EVENTS, {"case_id": case_id}))
-    return compare(case_id, events, row, _open_deadlines(engine, case_id).get(case_id, {}))
+        deadlines = _open_deadlines(conn, case_id).get(case_id, {})
+    return compare(case_id, events, row, deadlines)
 
 
-def _grouped_events(engine: Engine) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+def _grouped_events(conn: Connection) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     query = select(store.events).order_by(store.events.c.case_id, store.events.c.seq)
-    with engine.connect().execution_options(stream_results=True, yield_per=2000) as conn:
+    with conn.execution_options(stream_results=True, yield_per=2000).execute(query) as rows:
         current: str | None = None
         batch: list[dict[str, Any]] = []
-        for row in conn.execute(query):
+        for row in rows:
             if row.case_id != current:
                 if current is not None:
                     yield current, batch
@@ -106,20 +107,25 @@ def _grouped_events(engine: Engine) -> Iterator[tuple[str, list[dict[str, Any]]]
             yield current, batch
 
 
-def _cases(engine: Engine) -> Iterator[Any]:
+def _cases(conn: Connection) -> Iterator[Any]:
     query = select(store.cases).order_by(store.cases.c.id)
-    with engine.connect().execution_options(stream_results=True, yield_per=2000) as conn:
-        yield from conn.execute(query)
+    with conn.execution_options(stream_results=True, yield_per=2000).execute(query) as rows:
+        yield from rows
 
 
 def verify_database(engine: Engine, *,
                     progress: Callable[[int], None] | None = None) -> VerifyReport:  # fmt: skip
     """Check every chain and every case row; ``progress(n_events)`` is called per case."""
+    with snapshot(engine) as conn:  # one consistent view, even while others write
+        return _verify(conn, progress)
+
+
+def _verify(conn: Connection, progress: Callable[[int], None] | None) -> VerifyReport:
     report = VerifyReport()
-    deadlines = _open_deadlines(engine)
-    chains = _grouped_events(engine)
+    deadlines = _open_deadlines(conn)
+    chains = _grouped_events(conn)
     pending = next(chains, None)
-    for row in _cases(engine):
+    for row in _cases(conn):
         report.cases += 1
         # events of cases that have no row (a deleted case row) come first in id order
         while pending is not None and pending[0] < row.id:
