@@ -6,9 +6,11 @@ from .db import make_engine, resolve_url
 from .tables import (
     TABLES,
     CaseRecord,
+    CreditRecord,
     DeadlineRecord,
     EventRecord,
     HouseholdRecord,
+    LedgerEntryRecord,
     OrgUnitRecord,
     PersonRecord,
     metadata,
@@ -17,9 +19,11 @@ from .tables import (
 __all__ = [
     "TABLES",
     "CaseRecord",
+    "CreditRecord",
     "DeadlineRecord",
     "EventRecord",
     "HouseholdRecord",
+    "LedgerEntryRecord",
     "OrgUnitRecord",
     "PersonRecord",
     "metadata",

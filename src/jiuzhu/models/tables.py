@@ -6,10 +6,19 @@ the workflow, not SQL enums (an Enum column stores member names and Alembic miss
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    Index,
+    Integer,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from .types import UTCDateTime
@@ -122,5 +131,51 @@ class DeadlineRecord(SQLModel, table=True):
     fired_at: datetime | None = _instant(nullable=True)
 
 
-TABLES = (OrgUnitRecord, HouseholdRecord, PersonRecord, CaseRecord, EventRecord, DeadlineRecord)
+class LedgerEntryRecord(SQLModel, table=True):
+    """One money movement under a case, caused by event ``seq`` of that case.  Append-only.
+
+    Amounts are positive integer fen; the ``kind`` says which way the money goes (see
+    ``jiuzhu.ledger``).  A balance is a sum.  ``period`` is the month (YYYY-MM) an allowance
+    pays for, or the month of the entry a recovery line recovers.
+    """
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq", "line", name="uq_ledger_case_seq_line"),
+        # one allowance per case and month, one recovery line per paid month
+        UniqueConstraint("case_id", "kind", "period", name="uq_ledger_case_kind_period"),
+        CheckConstraint("amount_fen > 0", name="ck_ledger_amount_positive"),
+        Index("ix_ledger_org_kind", "org_path", "kind"),
+    )
+
+    id: int | None = _serial()
+    case_id: str = Field(foreign_key="cases.id", max_length=36, index=True)
+    seq: int
+    line: int
+    kind: str = Field(max_length=24)
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    period: str | None = Field(default=None, max_length=7)
+    ref: str | None = Field(default=None, max_length=64)
+    booked_on: date = Field(sa_column=Column(Date, nullable=False))
+    org_path: str = Field(max_length=200)
+    created_at: datetime = _instant()
+
+
+class CreditRecord(SQLModel, table=True):
+    """A credit-record entry (信用记录) after falsification: person, case, reason, date."""
+
+    __tablename__ = "credit_records"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_credit_case_seq"),)
+
+    id: int | None = _serial()
+    person_id: str = Field(foreign_key="persons.id", max_length=36, index=True)
+    case_id: str = Field(foreign_key="cases.id", max_length=36, index=True)
+    seq: int
+    reason: str = Field(max_length=500)
+    recorded_on: date = Field(sa_column=Column(Date, nullable=False))
+    created_at: datetime = _instant()
+
+
+TABLES = (OrgUnitRecord, HouseholdRecord, PersonRecord, CaseRecord, EventRecord, DeadlineRecord,
+          LedgerEntryRecord, CreditRecord)  # fmt: skip
 metadata = SQLModel.metadata
