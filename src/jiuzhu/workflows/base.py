@@ -22,6 +22,8 @@ from ..errors import TransitionNotAllowed, WorkflowDefinitionError
 
 Guard = Callable[["CaseModel", dict[str, Any]], None]
 Effect = Callable[["CaseModel", dict[str, Any], datetime], None]
+# a one-off payment an event makes: payload -> [(ledger kind, amount in fen), ...]
+Payment = Callable[[dict[str, Any]], list[tuple[str, int]]]
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ class Workflow:
         deadline_rules: tuple[DeadlineRule, ...] = (),
         subflows: Mapping[str, SubFlow] | None = None,
         on_deadline: Mapping[str, str] | None = None,
+        allowance_states: tuple[str, ...] = (),
+        payments: Mapping[str, Payment] | None = None,
     ) -> None:
         self.name = name
         self.version = version
@@ -140,6 +144,11 @@ class Workflow:
         self.subflows = dict(subflows or {})
         # which trigger a due deadline fires, by kind (the part before any "/")
         self.on_deadline = dict(on_deadline or {})
+        # Money (see jiuzhu.ledger): while the case is in one of ``allowance_states`` and its
+        # facts hold ``allowance`` = {"monthly_fen", "next_month": "YYYY-MM"}, the monthly
+        # payment run pays it; ``payments`` names the triggers whose events pay one-off sums.
+        self.allowance_states = allowance_states
+        self.payments = dict(payments or {})
         self._opener = opener
         self._check_definition()
         self.machine = Machine(
