@@ -150,13 +150,16 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def svc(db_url: str, clock: FakeClock) -> Iterator[CaseService]:
+def svc(db_url: str, clock: FakeClock, request: pytest.FixtureRequest) -> Iterator[CaseService]:
     """The case service on ``db_url``, driven by ``clock``; closed after the test.
 
     The database was migrated once for the session (template file / session database), so the
-    per-connect migration check (~6 ms of script parsing) is skipped here.
+    per-connect migration check (~6 ms of script parsing) is skipped here.  A test or module
+    marked ``policy(**settings)`` runs with those fast-track policy settings.
     """
-    service = jiuzhu.connect(db_url, clock=clock, upgrade=False)
+    marker = request.node.get_closest_marker("policy")
+    policy = dict(marker.kwargs) if marker else None
+    service = jiuzhu.connect(db_url, clock=clock, upgrade=False, policy=policy)
     yield service
     service.close()
 

@@ -217,6 +217,16 @@ ALLOWED: dict[str, frozenset[str]] = {
     "withdrawn": frozenset(),
 }
 FINAL_STATES = tuple(state for state, triggers in ALLOWED.items() if not triggers)
+# Money commands keep a case open after its decision (DOMAIN §7): medical bills while it pays,
+# fines (falsification only), repayments and write-offs while something is owed.
+MONEY_TRIGGERS: dict[str, frozenset[str]] = {
+    "provisionally_approved": frozenset({"record_medical_bill"}),
+    "verified": frozenset({"record_medical_bill"}),
+    "revoked": frozenset({"impose_fine", "record_repayment", "write_off"}),
+    "terminated": frozenset({"record_repayment", "write_off"}),
+}
+# Everything a person may do in each state (what ``CaseView.allowed`` lists).
+OFFERED = {state: ALLOWED[state] | MONEY_TRIGGERS.get(state, frozenset()) for state in ALLOWED}
 
 
 def command_call(trigger: str, case: CaseView) -> tuple[str, dict[str, Any]]:

@@ -64,7 +64,7 @@ def test_fast_track_lifecycle_runs_end_to_end_with_json_output(cli: Cli, binhai:
     assert case["state"] == "reviewed"
     case = cli.json("case", "approve", case_id, *TOWNSHIP, "--monthly-amount", "2000")
     assert (case["state"], case["monthly_amount_fen"]) == ("provisionally_approved", 200_000)
-    assert list(case["deadlines"]) == ["verification_due"]
+    assert list(case["deadlines"]) == ["allowance_due", "verification_due"]
     case = cli.json("case", "verify", case_id, *COUNTY, "--result", "meets_standard")
     assert (case["state"], case["state_en"], case["row_version"]) == ("verified", "verified", 5)
 

@@ -64,7 +64,7 @@ def test_plan_lifecycle_opens_visits_suspends_resumes_and_ends_with_json_output(
     assert resumed["plan"]["state"] == "active" and resumed["plan"]["scheduled_at"] is not None
     ended = cli.json("plan", "end", case_id, *TOWNSHIP, "--plan", plan_id, "--reason", "服务期满")
     assert (ended["plan"]["state"], ended["plan"]["done"]) == ("ended", 1)
-    assert list(ended["case"]["deadlines"]) == ["verification_due"]
+    assert list(ended["case"]["deadlines"]) == ["allowance_due", "verification_due"]
 
     history = cli.json("case", "history", case_id, *COUNTY)
     assert [e["type"] for e in history][4:] == [
@@ -91,7 +91,8 @@ def past_history(cli: Cli, days_ago: float) -> tuple[str, str]:
     (case id, plan id).
     """
     start = datetime.now(UTC) - timedelta(days=days_ago)
-    svc = jiuzhu.connect(str(cli.db), clock=FakeClock(start))
+    # without the monthly payment run: this history is about visits and the overdue check
+    svc = jiuzhu.connect(str(cli.db), clock=FakeClock(start), policy={"monthly_payments": False})
     try:
         org = make_county(svc)
         case = case_in(svc, org, "provisionally_approved")

@@ -11,11 +11,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from helpers import Org, case_in, db_snapshot, deadline_rows
 
 from jiuzhu import CaseService, FakeClock
 from jiuzhu.audit.verify import replay_case, verify_database
 from jiuzhu.scheduler.sweep import sweep
+
+# These tests are about the verification and visit deadlines; the monthly payment run,
+# which adds an allowance deadline to every paying case, has its own tests (test_payments.py).
+pytestmark = pytest.mark.policy(monthly_payments=False)
 
 CST = timezone(timedelta(hours=8))
 START = datetime(2024, 3, 15, 2, 0, tzinfo=UTC)  # the clock fixture: 10:00 in Shanghai

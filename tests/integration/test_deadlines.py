@@ -42,6 +42,10 @@ from jiuzhu.clock import SHANGHAI
 from jiuzhu.scheduler.sweep import sweep
 from jiuzhu.service.views import CaseView
 
+# These tests are about the verification and visit deadlines; the monthly payment run,
+# which adds an allowance deadline to every paying case, has its own tests (test_payments.py).
+pytestmark = pytest.mark.policy(monthly_payments=False)
+
 APPROVED = datetime(2024, 3, 15, 2, 0, tzinfo=UTC)  # the clock fixture's start: 10:00 Shanghai
 DUE = datetime(2024, 4, 15, 2, 0, tzinfo=UTC)  # one calendar month later, same local time
 WEEK = timedelta(days=7)
@@ -55,7 +59,12 @@ RESULTS = ("verify", "revoke", "terminate")
 def service_at(db_url: str, instant: datetime, **policy: Any) -> Iterator[CaseService]:
     """A service on ``db_url`` whose clock stands at ``instant`` (the fixtures' clock cannot
     go back to 2023), with ``policy`` overriding the defaults."""
-    service = jiuzhu.connect(db_url, clock=FakeClock(instant), policy=policy or None, upgrade=False)
+    service = jiuzhu.connect(
+        db_url,
+        clock=FakeClock(instant),
+        policy={"monthly_payments": False, **(policy or {})},
+        upgrade=False,
+    )
     try:
         yield service
     finally:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from helpers import (
+    OFFERED,
     Org,
     case_in,
     db_snapshot,
@@ -27,6 +28,10 @@ from helpers import (
 import jiuzhu
 from jiuzhu import CaseService, FakeClock, GuardRejected, InvalidInput
 from jiuzhu.service import store
+
+# These tests are about the verification and visit deadlines; the monthly payment run,
+# which adds an allowance deadline to every paying case, has its own tests (test_payments.py).
+pytestmark = pytest.mark.policy(monthly_payments=False)
 
 # -- full lifecycles ------------------------------------------------------------------------
 
@@ -48,7 +53,8 @@ def test_case_reaches_final_state_when_check_returns(
     assert (case.state, case.monthly_amount_fen) == ("provisionally_approved", 200_000)
     case = fire(svc, org, case, trigger)
 
-    assert (case.state, case.row_version, case.last_seq, case.allowed) == (final, 5, 5, [])
+    assert (case.state, case.row_version, case.last_seq) == (final, 5, 5)
+    assert case.allowed == sorted(OFFERED[final])  # money commands only
     stored = svc.get_case(org.county, case.id)
     assert (stored.state, stored.row_version, stored.head_hash) == (final, 5, case.head_hash)
     events = svc.history(org.county, case.id)
@@ -479,7 +485,9 @@ def test_approve_opens_verification_deadline_one_month_later(svc: CaseService, o
 def test_approve_clamps_verification_deadline_to_month_end_in_shanghai(
     db_url: str, org: Org, approved_at: datetime, due_at: datetime
 ) -> None:
-    service = jiuzhu.connect(db_url, clock=FakeClock(approved_at))
+    service = jiuzhu.connect(
+        db_url, clock=FakeClock(approved_at), policy={"monthly_payments": False}
+    )
     try:
         case = case_in(service, org, "provisionally_approved")
         rows = deadline_rows(service, case.id)

@@ -30,6 +30,10 @@ from jiuzhu.audit.verify import replay_case, verify_database
 from jiuzhu.scheduler.sweep import sweep
 from jiuzhu.service.views import CaseView
 
+# These tests are about the verification and visit deadlines; the monthly payment run,
+# which adds an allowance deadline to every paying case, has its own tests (test_payments.py).
+pytestmark = pytest.mark.policy(monthly_payments=False)
+
 CST = timezone(timedelta(hours=8))  # China Standard Time: no daylight saving since 1991
 START = datetime(2024, 3, 15, 2, 0, tzinfo=UTC)  # the clock fixture: 10:00 in Shanghai
 CLEANING = {"type": "cron", "day": "1,8,15,22", "hour": 9}  # four times a month, 09:00

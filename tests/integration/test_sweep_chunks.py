@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from helpers import Org, case_in, deadline_rows
 
 from jiuzhu import CaseService
 from jiuzhu.audit.verify import verify_database
 from jiuzhu.scheduler.sweep import sweep
+
+# These tests are about the verification and visit deadlines; the monthly payment run,
+# which adds an allowance deadline to every paying case, has its own tests (test_payments.py).
+pytestmark = pytest.mark.policy(monthly_payments=False)
 
 
 def _approved_cases(svc: CaseService, org: Org, n: int) -> list[str]:

@@ -8,7 +8,7 @@ valid arguments: the only thing wrong is the state.
 from __future__ import annotations
 
 import pytest
-from helpers import ALLOWED, STATES, TRIGGERS, Org, case_in, db_snapshot, fire
+from helpers import ALLOWED, OFFERED, STATES, TRIGGERS, Org, case_in, db_snapshot, fire
 
 from jiuzhu import CaseService, TransitionNotAllowed
 from jiuzhu.workflows.fast_track import STATES as STATE_LABELS
@@ -37,7 +37,7 @@ def test_command_is_refused_when_trigger_not_allowed_in_state(
         "case_id": case.id,
         "state": state,
         "trigger": trigger,
-        "allowed": sorted(ALLOWED[state]),
+        "allowed": sorted(OFFERED[state]),
     }
     assert STATE_LABELS[state].zh in err.value.zh
     assert TRIGGER_LABELS[trigger].zh in err.value.zh
@@ -50,7 +50,7 @@ def test_command_is_refused_when_trigger_not_allowed_in_state(
     )
 
 
-@pytest.mark.parametrize("state", [s for s in STATES if not ALLOWED[s]])
+@pytest.mark.parametrize("state", [s for s in STATES if not OFFERED[s]])
 def test_refusal_says_case_is_closed_when_state_final(
     svc: CaseService, org: Org, state: str
 ) -> None:

@@ -41,6 +41,10 @@ from jiuzhu.scheduler.worker import (
 )
 from jiuzhu.service import store
 
+# These tests are about the verification and visit deadlines; the monthly payment run,
+# which adds an allowance deadline to every paying case, has its own tests (test_payments.py).
+pytestmark = pytest.mark.policy(monthly_payments=False)
+
 TIMEOUT = 120  # seconds; only ever reached when something hangs
 DOWNTIME = timedelta(days=40)  # every verification month and ~80 visits fell due meanwhile
 DOOMED, HEIR = "doomed:1", "heir:2"
@@ -104,7 +108,8 @@ def stop(child: Any) -> None:
 
 @pytest.fixture
 def pg_svc(postgres_url: str, clock: FakeClock) -> Iterator[CaseService]:
-    service = jiuzhu.connect(postgres_url, clock=clock, upgrade=False)
+    service = jiuzhu.connect(postgres_url, clock=clock, upgrade=False,
+                             policy={"monthly_payments": False})  # fmt: skip
     yield service
     service.close()
 
@@ -352,7 +357,7 @@ RUN_FOR = 3.5  # seconds of real APScheduler loop (the whole test takes ~4 s)
 
 def due_by_the_wall_clock(url: str, clock: FakeClock) -> str:
     """Three verification months overdue since 2024, and a visit due WAKE_IN from now."""
-    svc = jiuzhu.connect(url, clock=clock, upgrade=False)
+    svc = jiuzhu.connect(url, clock=clock, upgrade=False, policy={"monthly_payments": False})
     org = make_county(svc)
     for _ in range(3):
         case_in(svc, org, "provisionally_approved")

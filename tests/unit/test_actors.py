@@ -31,6 +31,11 @@ EXPECTED: dict[str, set[Role]] = {
     "read": {V, T, C, VC, AU},
     "manage_service_plans": {V, T, C},  # district, town and village together (DOMAIN §6)
     "record_visit": {V, T, C},
+    # money: the township settles bills and repayments; fines and write-offs are the county's
+    "record_medical_bill": {T, C},
+    "record_repayment": {T, C},
+    "impose_fine": {C},
+    "write_off": {C},
 }
 
 

@@ -58,6 +58,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "withdraw": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
     "manage_service_plans": LOCAL,
     "record_visit": LOCAL,
+    # money (DOMAIN §7): the township settles bills and repayments, the county decides fines
+    # and write-offs
+    "record_medical_bill": frozenset({Role.TOWNSHIP, Role.COUNTY}),
+    "record_repayment": frozenset({Role.TOWNSHIP, Role.COUNTY}),
+    "impose_fine": frozenset({Role.COUNTY}),
+    "write_off": frozenset({Role.COUNTY}),
     "read": READ,
 }
 

@@ -153,6 +153,13 @@ class DeadlineFiring:
         late = max((now - due_at).total_seconds(), 0.0)
         payload: dict[str, Any] = {"deadline": kind, "due_at": iso_utc(due_at),
                                    "late_by_seconds": int(late)}  # fmt: skip
+        if trigger == "pay_allowance":
+            allowance = model.facts["allowance"]
+            payload["month"] = allowance["next_month"]
+            if model.facts.get("assistance_suspended"):
+                payload["withheld"] = True  # paid when the late check meets the standard
+            else:
+                payload["amount_fen"] = allowance["monthly_fen"]
         if trigger == "plan.miss":
             plan = model.facts["plans"][entity]
             payload.update(plan_id=entity, n=plan["n"], scheduled_at=plan["scheduled_at"],

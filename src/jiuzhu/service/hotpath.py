@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -49,6 +49,8 @@ class _Codec:
             self.read_json: Callable[[Any], Any] = json.loads
             self.write_instant: Callable[[Any], Any] = _sqlite_instant
             self.read_instant: Callable[[Any], Any] = _sqlite_read_instant
+            self.write_date: Callable[[Any], Any] = date.isoformat
+            self.read_date: Callable[[Any], Any] = date.fromisoformat
         else:
             from psycopg.types.json import Json
 
@@ -57,6 +59,8 @@ class _Codec:
             self.read_json = _identity
             self.write_instant = _identity
             self.read_instant = _identity
+            self.write_date = _identity
+            self.read_date = _identity
 
 
 def _identity(value: Any) -> Any:
@@ -99,6 +103,9 @@ _MUTABLE = ("state", "row_version", "monthly_amount_fen", "facts", "deadlines", 
 _EVENT_COLUMNS = ("case_id", "seq", "type", "payload", "actor_role", "actor_org", "actor_user",
                   "occurred_at", "prev_hash", "hash", "idempotency_key")  # fmt: skip
 _DEADLINE_COLUMNS = ("case_id", "kind", "due_at", "status", "opened_seq")
+_LEDGER_COLUMNS = ("case_id", "seq", "line", "kind", "amount_fen", "period", "ref", "booked_on",
+                   "org_path", "created_at")  # fmt: skip
+_CREDIT_COLUMNS = ("person_id", "case_id", "seq", "reason", "recorded_on", "created_at")
 
 
 class HotPath:
@@ -142,6 +149,12 @@ class HotPath:
             f"AND claimed_by = {ph('worker')} RETURNING kind, due_at"
         )
         self.drop_stale = f"UPDATE deadlines SET status = 'cancelled' WHERE id = {ph('id')}"
+        self.insert_ledger = _TableSQL(store.ledger, codec).insert(_LEDGER_COLUMNS)
+        self.insert_credit = _TableSQL(store.credit_records, codec).insert(_CREDIT_COLUMNS)
+        self.select_ledger = (
+            "SELECT case_id, seq, line, kind, amount_fen, booked_on, period, ref "
+            f"FROM ledger_entries WHERE case_id = {ph('case_id')} ORDER BY seq, line"
+        )
 
     @staticmethod
     def _cursor(conn: Connection) -> Any:
@@ -213,6 +226,37 @@ class HotPath:
 
     def deadline_stale(self, conn: Connection, deadline_id: int) -> None:
         self._run(conn, self.drop_stale, {"id": deadline_id})
+
+    def book(self, conn: Connection, entries: Sequence[Any], org_path: str,
+             at: datetime) -> None:  # fmt: skip
+        """Insert ledger entries (``jiuzhu.ledger.Entry``) booked by one event."""
+        codec = self.codec
+        rows = [{"case_id": e.case_id, "seq": e.seq, "line": e.line, "kind": e.kind,
+                 "amount_fen": e.amount_fen, "period": e.period, "ref": e.ref,
+                 "booked_on": codec.write_date(e.booked_on), "org_path": org_path,
+                 "created_at": codec.write_instant(at)} for e in entries]  # fmt: skip
+        cur = self._cursor(conn)
+        try:
+            cur.executemany(self.insert_ledger, rows)
+        finally:
+            cur.close()
+
+    def ledger_entries(self, conn: Connection, case_id: str) -> list[Any]:
+        from ..ledger import Entry
+
+        cur = self._cursor(conn)
+        cur.execute(self.select_ledger, {"case_id": case_id})
+        rows = cur.fetchall()
+        cur.close()
+        return [Entry(r[0], r[1], r[2], r[3], r[4], self.codec.read_date(r[5]), r[6], r[7])
+                for r in rows]  # fmt: skip
+
+    def add_credit_record(self, conn: Connection, *, person_id: str, case_id: str, seq: int,
+                          reason: str, on: date, at: datetime) -> None:  # fmt: skip
+        self._run(conn, self.insert_credit, {
+            "person_id": person_id, "case_id": case_id, "seq": seq, "reason": reason,
+            "recorded_on": self.codec.write_date(on), "created_at": self.codec.write_instant(at),
+        })  # fmt: skip
 
     def _run(self, conn: Connection, sql: str, params: dict[str, Any]) -> int:
         cur = self._cursor(conn)

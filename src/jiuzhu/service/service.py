@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
+from .. import ledger
 from ..audit.chain import GENESIS, event_hash
 from ..audit.replay import fold
 from ..clock import Clock, SystemClock, iso_utc, local_date
@@ -31,7 +32,7 @@ from ..money import to_fen
 from ..workflows import fast_track
 from ..workflows import get as get_workflow
 from ..workflows.base import CaseModel, Outcome
-from . import inputs, store
+from . import inputs, money, store
 from .actors import ROLE_LEVEL, Actor, Role, require_role, within
 from .firing import DeadlineFiring
 from .hotpath import HotPath
@@ -48,7 +49,7 @@ RELATIONS = {
 }  # fmt: skip
 
 
-class CaseService(PlanCommands, DeadlineFiring):
+class CaseService(PlanCommands, DeadlineFiring, money.MoneyCommands):
     """Use :func:`jiuzhu.connect` to make one."""
 
     def __init__(self, engine: Engine, *, clock: Clock | None = None,
@@ -257,11 +258,11 @@ class CaseService(PlanCommands, DeadlineFiring):
         trigger = fast_track.VERIFICATION_RESULTS[verdict][0]
 
         def build(model: CaseModel, today: date, earliest: date) -> tuple[str, dict[str, Any]]:
-            payload = {"result": verdict, "checked_on": inputs.day(
+            payload: dict[str, Any] = {"result": verdict, "checked_on": inputs.day(
                 checked_on, "check date", earliest=earliest, today=today)}  # fmt: skip
             if why is not None:
                 payload["reason"] = why
-            return trigger, payload
+            return trigger, payload | money.decision_payload(model, trigger, today, why)
 
         return self._transition(actor, "record_verification", case_id, expected_version,
                                 idempotency_key, build)  # fmt: skip
@@ -401,6 +402,8 @@ class CaseService(PlanCommands, DeadlineFiring):
                 )
             values.update(workflow=row.workflow, workflow_version=row.workflow_version,
                           opened_at=row.opened_at)  # fmt: skip
+        entries = ledger.entries_for(model.case_id, seq, trigger, payload, now, wf.payments,
+                                     lambda: self.sql.ledger_entries(conn, model.case_id))  # fmt: skip
         self.sql.append_event(conn, {
             "case_id": model.case_id, "seq": seq, "type": trigger, "payload": payload,
             "actor_role": actor_doc["role"], "actor_org": actor_doc["org"],
@@ -408,6 +411,13 @@ class CaseService(PlanCommands, DeadlineFiring):
             "prev_hash": prev_hash,
             "hash": digest, "idempotency_key": key,
         })  # fmt: skip
+        if entries:
+            self.sql.book(conn, entries, values["org_path"], now)
+        credit = payload.get("credit")
+        if credit:
+            self.sql.add_credit_record(conn, person_id=credit["person_id"], case_id=model.case_id,
+                                       seq=seq, reason=credit["reason"], on=local_date(now),
+                                       at=now)  # fmt: skip
         for kind in outcome.closed:
             if kind == fired:
                 continue  # the deadline being fired: its row is marked fired already

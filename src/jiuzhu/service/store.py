@@ -10,9 +10,11 @@ from sqlalchemy import Table, bindparam, or_, select
 from ..clock import iso_utc, parse_iso_utc
 from ..models.tables import (
     CaseRecord,
+    CreditRecord,
     DeadlineRecord,
     EventRecord,
     HouseholdRecord,
+    LedgerEntryRecord,
     OrgUnitRecord,
     PersonRecord,
 )
@@ -29,6 +31,8 @@ deadlines = _table(DeadlineRecord)
 org_units = _table(OrgUnitRecord)
 households = _table(HouseholdRecord)
 persons = _table(PersonRecord)
+ledger = _table(LedgerEntryRecord)
+credit_records = _table(CreditRecord)
 
 SELECT_ORG = select(org_units).where(org_units.c.id == bindparam("id"))
 INSERT_ORG = org_units.insert()
@@ -78,7 +82,7 @@ def in_subtree(column: Any, path: str) -> Any:
 
 
 def same_command(trigger: str, command: str) -> bool:
-    return trigger in COMMAND_TRIGGERS.get(command, ())
+    return trigger in COMMAND_TRIGGERS.get(command, {command})
 
 
 def model_of(row: Any) -> CaseModel:

@@ -17,8 +17,9 @@ from typing import Any
 
 from transitions import EventData, Machine, MachineError
 
-from ..clock import iso_utc
+from ..clock import iso_utc, parse_iso_utc
 from ..errors import TransitionNotAllowed, WorkflowDefinitionError
+from ..ledger import pay_instant
 
 Guard = Callable[["CaseModel", dict[str, Any]], None]
 Effect = Callable[["CaseModel", dict[str, Any], datetime], None]
@@ -233,7 +234,23 @@ class Workflow:
         else:
             self._fire_own(model, trigger, payload, at)
             self._apply_deadline_rules(model, source, at)
+            if self.allowance_states:
+                self._arm_allowance(model)
         return self._outcome(model, source, before)
+
+    def _arm_allowance(self, model: CaseModel) -> None:
+        """Keep ``allowance_due`` at the pay day of the next unpaid month while paying."""
+        allowance = model.facts.get("allowance")
+        policy = model.facts.get("policy", {})
+        if model.state in self.allowance_states and allowance and policy.get(
+            "monthly_payments", True
+        ):
+            pay_day = policy.get("pay_day", 15)
+            since = parse_iso_utc(allowance["since"]) if allowance.get("since") else None
+            model.deadlines["allowance_due"] = pay_instant(allowance["next_month"], pay_day,
+                                                           since)  # fmt: skip
+        else:
+            model.deadlines.pop("allowance_due", None)
 
     def _fire_own(self, model: CaseModel, trigger: str, payload: dict[str, Any],
                   at: datetime) -> None:  # fmt: skip

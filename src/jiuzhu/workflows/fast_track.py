@@ -9,15 +9,18 @@ follows, and its result verifies, revokes (falsification) or terminates (no fals
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from ..clock import iso_utc
+from .. import ledger
+from ..clock import iso_utc, local_date, parse_iso_utc
 from ..errors import GuardRejected, InvalidInput
 from ..money import yuan
 from . import service_plan
 from .base import CaseModel, DeadlineRule, Label, SubFlow, Transition, Workflow
 from .calendar import add_months
+
+month_of, months_through, next_month = ledger.month_of, ledger.months_through, ledger.next_month
 
 NAME = "fast_track"
 VERSION = 1
@@ -49,6 +52,13 @@ DEFAULT_POLICY: dict[str, Any] = {
     "max_monthly_amount_yuan": 100_000,
     "reminder_days": 7,  # an overdue verification is chased weekly until its result arrives
     "suspend_when_overdue": False,  # assistance continues while the data check is late
+    # money (DOMAIN §3, §7)
+    "monthly_payments": True,  # the worker's payment run pays the allowance every month
+    "pay_day": 15,  # the monthly allowance is paid on this day of each month (Shanghai)
+    "medical_ratio_pct": 85,  # medical assistance pays this share of what insurance left
+    "medical_cap_yuan": 60_000,  # per case and calendar year
+    "max_bill_yuan": 10_000_000,  # a larger medical bill is refused as implausible
+    "recover_on_termination": False,  # no rule requires recovery without falsification
 }
 
 # policy key -> (smallest, largest); booleans are checked as booleans
@@ -59,6 +69,12 @@ POLICY_LIMITS: dict[str, tuple[int, int] | None] = {
     "max_monthly_amount_yuan": (1, 10_000_000),
     "reminder_days": (1, 365),
     "suspend_when_overdue": None,
+    "monthly_payments": None,
+    "pay_day": (1, 28),
+    "medical_ratio_pct": (0, 100),
+    "medical_cap_yuan": (0, 10_000_000),
+    "max_bill_yuan": (1, 1_000_000_000),
+    "recover_on_termination": None,
 }
 
 
@@ -113,7 +129,13 @@ TRIGGERS = {
     "withdraw": Label("撤回申请", "withdraw"),
     "mark_overdue": Label("核对逾期", "verification overdue"),
     "remind": Label("逾期催办", "overdue reminder"),
+    "pay_allowance": Label("按月发放救助金", "pay the monthly allowance"),
+    "record_medical_bill": Label("医疗救助结算", "pay medical assistance on a bill"),
+    "impose_fine": Label("处以罚款", "impose a fine"),
+    "record_repayment": Label("退还追回款", "record a repayment"),
+    "write_off": Label("核销欠款", "write off what is owed"),
 }
+PAYING = ("provisionally_approved", "verified")
 
 
 # -- guards: pure predicates over (projection, payload); they raise with the reason ------------
@@ -205,20 +227,218 @@ def _record(key: str) -> Any:
 def _approved(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     model.facts["monthly_amount_fen"] = payload["monthly_amount_fen"]
     model.facts["approved_at"] = iso_utc(at)
+    # benefits start the day of inclusion: the month of the approval is paid in full (SEED)
+    model.facts["allowance"] = {
+        "monthly_fen": payload["monthly_amount_fen"],
+        "next_month": month_of(local_date(at)),
+        "since": iso_utc(at),
+    }
+    ledger.money(model.facts)
 
 
-def _ended(key: str) -> Any:
-    def effect(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
-        model.facts[key] = dict(payload)
-        service_plan.end_all(model)  # a revoked or terminated case ends its service plans
-
-    effect.__name__ = f"record_{key}_and_end_plans"
-    return effect
+def _ended(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
+    """Revoked or terminated: arrears (if any) paid, recovery ordered (if any), plans ended."""
+    model.facts["verification"] = {k: v for k, v in payload.items()
+                                   if k not in ("allowance_months", "allowance_fen", "recover",
+                                                "credit")}  # fmt: skip
+    _pay_arrears(model, payload)
+    allowance = model.facts.pop("allowance", None)
+    if allowance is not None:
+        model.facts["allowance_ended"] = allowance["next_month"]
+    if payload.get("recover"):
+        totals = ledger.money(model.facts)
+        totals["recovered_fen"] += totals["paid_fen"]
+        totals["owed_fen"] += totals["paid_fen"]
+    if payload.get("credit"):
+        model.facts["credit_record"] = dict(payload["credit"])
+    service_plan.end_all(model)  # a revoked or terminated case ends its service plans
 
 
 def _verified(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
-    model.facts["verification"] = dict(payload)
+    model.facts["verification"] = {k: v for k, v in payload.items()
+                                   if k not in ("allowance_months", "allowance_fen")}  # fmt: skip
     model.facts.pop("assistance_suspended", None)  # a late result that meets the standard
+    _pay_arrears(model, payload)  # months withheld while the check was overdue
+
+
+# -- money ---------------------------------------------------------------------------------
+def arrears(facts: Mapping[str, Any], *, through: str | None) -> list[str]:
+    """Months owed to the household now: those withheld, and (``through`` a month) the unpaid
+    months up to it -- a termination pays through its own month ("stops from the next")."""
+    allowance = facts.get("allowance")
+    if not allowance:
+        return []
+    months = list(allowance.get("withheld", ()))
+    if through is not None:
+        months += months_through(allowance["next_month"], through)
+    return months
+
+
+def _pay_arrears(model: CaseModel, payload: dict[str, Any]) -> None:
+    months = payload.get("allowance_months", [])
+    if not months:
+        return
+    allowance = model.facts["allowance"]
+    totals = ledger.money(model.facts)
+    totals["paid_fen"] += len(months) * payload["allowance_fen"]
+    allowance["withheld"] = []
+    last = max(months)
+    if last >= allowance["next_month"]:
+        allowance["next_month"] = next_month(last)
+
+
+def _arrears_agree(mode: str | None) -> Any:
+    """The arrears a decision pays must be exactly what is owed: nothing on revocation, the
+    withheld months on verification, and through the month of termination on termination."""
+
+    def guard(model: CaseModel, payload: dict[str, Any]) -> None:
+        want = [] if mode is None else arrears(model.facts, through=payload.get("through_month"))
+        got = list(payload.get("allowance_months", []))
+        monthly = model.facts.get("allowance", {}).get("monthly_fen")
+        if got != want or (got and payload.get("allowance_fen") != monthly):
+            raise GuardRejected(
+                f"allowance arrears {got} do not match what is owed: {want}",
+                "补发月份与应发月份不符",
+            )
+
+    guard.__name__ = f"arrears_agree_{mode}"
+    return guard
+
+
+def _month_is_next(model: CaseModel, payload: dict[str, Any]) -> None:
+    allowance = model.facts.get("allowance")
+    if not allowance or payload["month"] != allowance["next_month"]:
+        expected = allowance["next_month"] if allowance else "none"
+        raise GuardRejected(
+            f"allowance for {payload['month']} is not the next month to pay ({expected}): "
+            "each month is paid once, in order",
+            f"{payload['month']} 不是下一个应发月份（{expected}）：每月只发放一次",
+        )
+    if payload.get("withheld"):
+        if not model.facts.get("assistance_suspended"):
+            raise GuardRejected("the allowance is withheld only while suspended", "仅暂停时缓发")
+    elif payload["amount_fen"] != allowance["monthly_fen"]:
+        raise GuardRejected(
+            f"allowance amount {yuan(payload['amount_fen'])} differs from the approved "
+            f"{yuan(allowance['monthly_fen'])} yuan",
+            "发放金额与批准金额不符",
+        )
+
+
+def _allowance_paid(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
+    allowance = model.facts["allowance"]
+    if payload.get("withheld"):
+        allowance.setdefault("withheld", []).append(payload["month"])
+    else:
+        ledger.money(model.facts)["paid_fen"] += payload["amount_fen"]
+    allowance["next_month"] = next_month(payload["month"])
+
+
+def inclusion_day(facts: Mapping[str, Any]) -> date:
+    """The day of inclusion (Shanghai): medical assistance counts from this day (SEED)."""
+    return local_date(parse_iso_utc(facts["approved_at"]))
+
+
+def medical_assistance(facts: Mapping[str, Any], billed_on: date, total_fen: int,
+                       insurance_fen: int) -> int:  # fmt: skip
+    """What medical assistance pays on a bill: the policy share of what insurance left,
+    within what remains of the case's yearly cap."""
+    policy = facts["policy"]
+    ratio = policy.get("medical_ratio_pct", DEFAULT_POLICY["medical_ratio_pct"])
+    cap = policy.get("medical_cap_yuan", DEFAULT_POLICY["medical_cap_yuan"]) * 100
+    used = facts.get("medical", {}).get("used_fen", {}).get(str(billed_on.year), 0)
+    share = (total_fen - insurance_fen) * ratio // 100
+    return max(0, min(share, cap - used))
+
+
+def _bill_is_eligible(model: CaseModel, payload: dict[str, Any]) -> None:
+    billed_on = date.fromisoformat(payload["billed_on"])
+    first = inclusion_day(model.facts)
+    if billed_on < first:
+        raise GuardRejected(
+            f"the bill is dated {billed_on}, before the day of inclusion {first}: medical "
+            "assistance counts only from the day the household was included",
+            f"票据日期 {billed_on} 早于纳入救助之日 {first}，医疗救助自纳入之日起计算",
+            billed_on=billed_on.isoformat(), inclusion_day=first.isoformat(),
+        )  # fmt: skip
+    if payload["insurance_fen"] > payload["total_fen"]:
+        raise GuardRejected(
+            f"insurance paid {yuan(payload['insurance_fen'])} yuan, more than the bill's "
+            f"{yuan(payload['total_fen'])} yuan",
+            "医保已报销金额不能超过票据总额",
+        )
+    if payload["bill_id"] in model.facts.get("medical", {}).get("bills", []):
+        raise GuardRejected(
+            f"bill {payload['bill_id']} was recorded already", f"票据 {payload['bill_id']} 已结算"
+        )
+    want = medical_assistance(model.facts, billed_on, payload["total_fen"],
+                              payload["insurance_fen"])  # fmt: skip
+    if payload["assistance_fen"] != want:
+        raise GuardRejected(
+            f"medical assistance {yuan(payload['assistance_fen'])} differs from the policy's "
+            f"{yuan(want)} yuan",
+            "医疗救助金额与政策计算结果不符",
+        )
+
+
+def _bill_paid(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
+    medical = model.facts.setdefault("medical", {"bills": [], "used_fen": {}})
+    medical["bills"].append(payload["bill_id"])
+    year = payload["billed_on"][:4]
+    medical["used_fen"][year] = medical["used_fen"].get(year, 0) + payload["assistance_fen"]
+    ledger.money(model.facts)["paid_fen"] += payload["assistance_fen"]
+
+
+def fine_amount(basis_fen: int, multiple_pct: int) -> int:
+    return basis_fen * multiple_pct // 100
+
+
+def _fine_allowed(model: CaseModel, payload: dict[str, Any]) -> None:
+    totals = ledger.money(model.facts)
+    if totals["fined_fen"]:
+        raise GuardRejected("a fine was imposed on this case already", "本案已处罚款")
+    if not 100 <= payload["multiple_pct"] <= 300:
+        raise GuardRejected(
+            f"a fine is 1 to 3 times what was obtained, not {payload['multiple']}",
+            f"罚款为所骗取金额的一倍以上三倍以下，而非 {payload['multiple']} 倍",
+        )
+    if payload["basis_fen"] != totals["recovered_fen"] or payload["amount_fen"] != fine_amount(
+        totals["recovered_fen"], payload["multiple_pct"]
+    ):
+        raise GuardRejected("the fine does not match what was obtained", "罚款金额与骗取金额不符")
+    if payload["amount_fen"] <= 0:
+        raise GuardRejected("nothing was obtained, so there is nothing to fine", "无骗取金额")
+
+
+def _fined(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
+    totals = ledger.money(model.facts)
+    totals["fined_fen"] += payload["amount_fen"]
+    totals["owed_fen"] += payload["amount_fen"]
+
+
+def _within_owed(what: str, zh: str) -> Any:
+    def guard(model: CaseModel, payload: dict[str, Any]) -> None:
+        owed = ledger.money(model.facts)["owed_fen"]
+        if not 0 < payload["amount_fen"] <= owed:
+            raise GuardRejected(
+                f"{what} of {yuan(payload['amount_fen'])} yuan is more than the "
+                f"{yuan(owed)} yuan still owed" if owed else "nothing is owed on this case",
+                f"{zh}金额 {yuan(payload['amount_fen'])} 元超过尚欠的 {yuan(owed)} 元",
+                owed_fen=owed,
+            )  # fmt: skip
+
+    guard.__name__ = "within_owed"
+    return guard
+
+
+def _reduces_owed(key: str) -> Any:
+    def effect(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
+        totals = ledger.money(model.facts)
+        totals[key] += payload["amount_fen"]
+        totals["owed_fen"] -= payload["amount_fen"]
+
+    effect.__name__ = f"add_{key}"
+    return effect
 
 
 def _overdue(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
@@ -290,26 +510,43 @@ WORKFLOW = Workflow(
             "verify",
             ("provisionally_approved",),
             "verified",
-            (_result("meets_standard"),),
+            (_result("meets_standard"), _arrears_agree("withheld")),
             _verified,
         ),
         Transition(
             "revoke",
             ("provisionally_approved",),
             "revoked",
-            (_result("falsification"),),
-            _ended("verification"),
+            (_result("falsification"), _arrears_agree(None)),
+            _ended,
         ),
         Transition(
             "terminate",
             ("provisionally_approved",),
             "terminated",
-            (_result("fails_without_falsification"),),
-            _ended("verification"),
+            (_result("fails_without_falsification"), _arrears_agree("through")),
+            _ended,
         ),
         Transition("withdraw", PENDING, "withdrawn", (), _record("withdrawal")),
         Transition("mark_overdue", ("provisionally_approved",), None, (), _overdue, system=True),
         Transition("remind", ("provisionally_approved",), None, (), _reminded, system=True),
+        Transition("pay_allowance", PAYING, None, (_month_is_next,), _allowance_paid, system=True),
+        Transition("record_medical_bill", PAYING, None, (_bill_is_eligible,), _bill_paid),
+        Transition("impose_fine", ("revoked",), None, (_fine_allowed,), _fined),
+        Transition(
+            "record_repayment",
+            ("revoked", "terminated"),
+            None,
+            (_within_owed("repayment", "退还"),),
+            _reduces_owed("repaid_fen"),
+        ),
+        Transition(
+            "write_off",
+            ("revoked", "terminated"),
+            None,
+            (_within_owed("write-off", "核销"),),
+            _reduces_owed("written_off_fen"),
+        ),
     ),
     deadline_rules=(
         DeadlineRule("verification_due", "provisionally_approved", _verification_due),
@@ -329,5 +566,7 @@ WORKFLOW = Workflow(
         "verification_due": "mark_overdue",
         "verification_reminder": "remind",
         "visit_due": "plan.miss",
+        "allowance_due": "pay_allowance",
     },
+    allowance_states=PAYING,
 )
