@@ -321,8 +321,8 @@ def case_in(svc: CaseService, org: Org, state: str, **open_kwargs: Any) -> CaseV
 def db_snapshot(svc: CaseService) -> dict[str, Any]:
     """Everything a refused command must leave untouched: row counts, case versions, deadlines.
 
-    Two snapshots compare equal iff no case, event, deadline, household, person or unit was
-    added, and no case row or deadline row changed state.
+    Two snapshots compare equal iff no case, event, deadline, ledger entry, credit record,
+    household, person or unit was added, and no case row or deadline row changed state.
     """
     tables = (
         store.org_units,
@@ -331,6 +331,8 @@ def db_snapshot(svc: CaseService) -> dict[str, Any]:
         store.cases,
         store.events,
         store.deadlines,
+        store.ledger,
+        store.credit_records,
     )
     with svc.engine.connect() as conn:
         counts = {
@@ -361,6 +363,8 @@ def count_rows(svc: CaseService, table: str) -> int:
             store.cases,
             store.events,
             store.deadlines,
+            store.ledger,
+            store.credit_records,
         )
     }[table]
     with svc.engine.connect() as conn:
