@@ -803,6 +803,9 @@ def main() -> None:
 from .cli_plans import register as register_plan_commands  # noqa: E402  (it imports this module)
 
 register_plan_commands(app)  # jiuzhu plan …, jiuzhu deadlines …
+from .cli_money import register as register_money_commands  # noqa: E402
+
+register_money_commands(app)  # jiuzhu money …, jiuzhu report
 
 if __name__ == "__main__":
     main()

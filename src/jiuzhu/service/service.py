@@ -37,6 +37,7 @@ from .actors import ROLE_LEVEL, Actor, Role, require_role, within
 from .firing import DeadlineFiring
 from .hotpath import HotPath
 from .plans import PlanCommands
+from .reports import Reports
 from .unit_of_work import UnitOfWork
 from .views import CaseView, EventView, HouseholdView, OrgUnitView, case_view
 
@@ -49,7 +50,7 @@ RELATIONS = {
 }  # fmt: skip
 
 
-class CaseService(PlanCommands, DeadlineFiring, money.MoneyCommands):
+class CaseService(PlanCommands, DeadlineFiring, money.MoneyCommands, Reports):
     """Use :func:`jiuzhu.connect` to make one."""
 
     def __init__(self, engine: Engine, *, clock: Clock | None = None,

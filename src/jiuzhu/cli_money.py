@@ -1,0 +1,263 @@
+"""``jiuzhu money`` and ``jiuzhu report``: the ledger of a case and the county's figures.
+
+``money`` records medical bills, repayments, fines and write-offs and shows a case's ledger and
+the credit record; ``report`` gives, per county and township, the cases by state, the
+fast-track cases, the beneficiaries, the money paid this month and in total, what is owed back,
+overdue checks and missed visits.  Amounts are yuan (元) on the command line and in tables, and
+fen (分, integers) in ``--json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich import box
+from rich.table import Table
+
+from . import ledger
+from .cli import (
+    CaseArg,
+    Db,
+    ExpectOpt,
+    JsonOpt,
+    KeyOpt,
+    OrgOpt,
+    RoleOpt,
+    UserOpt,
+    actor_of,
+    emit_json,
+    out,
+    print_case_result,
+    say,
+    service,
+    yuan_text,
+)
+from .service.actors import Actor, Role
+from .service.reports import COLUMN_LABELS, COLUMNS
+
+money_app = typer.Typer(
+    help="Money 资金: medical bills 医疗救助, repayments 退还, fines 罚款, write-offs 核销, a "
+    "case's ledger 台账 and the credit record 信用记录.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``money`` and ``report`` to the main command line (called at the end of cli.py)."""
+    app.add_typer(money_app, name="money")
+    app.command("report")(report_command)
+
+
+AmountOpt = Annotated[str, typer.Option("--amount", help="Amount 金额 in yuan, e.g. 1500 or "
+                                        "1500.50.")]  # fmt: skip
+ReasonOpt = Annotated[str, typer.Option("--reason", help="Reason 原因.")]
+
+
+@money_app.command("bill")
+def money_bill(
+    case_id: CaseArg,
+    total: Annotated[str, typer.Option("--total", help="The bill's total 医疗费用总额, yuan.")],
+    hospital: Annotated[str, typer.Option("--hospital", help="Hospital 医院.")],
+    billed_on: Annotated[str, typer.Option("--date", help="Date of the bill 票据日期 "
+                                           "(YYYY-MM-DD).")],  # fmt: skip
+    insurance: Annotated[str, typer.Option("--insurance", help="What medical insurance already "
+                                           "paid 医保已报销, yuan.")] = "0",  # fmt: skip
+    bill_id: Annotated[str | None, typer.Option("--bill-id", help="The bill's number 票据号 "
+                                                "(default: a new id).")] = None,  # fmt: skip
+    role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None, db: Db = None,
+    expect_version: ExpectOpt = None, idempotency_key: KeyOpt = None, json_out: JsonOpt = False,
+) -> None:  # fmt: skip
+    """Pay medical assistance 医疗救助 on a bill (township or county).
+
+    Only bills dated on or after the day of inclusion are eligible; the policy's share of what insurance left is paid, within the case's yearly cap.
+    """
+    view = service(db).record_medical_bill(
+        actor_of(role, org, user), case_id, billed_on=billed_on, total=total,
+        insurance_paid=insurance, hospital=hospital, bill_id=bill_id,
+        expected_version=expect_version, idempotency_key=idempotency_key,
+    )  # fmt: skip
+    if not json_out:
+        medical = view.facts.get("medical", {})
+        year = billed_on[:4]
+        say(f"医疗救助 medical assistance paid this year 本年已支付: "
+            f"{yuan_text(medical.get('used_fen', {}).get(year, 0))}")  # fmt: skip
+    print_case_result(view, json_out)
+
+
+@money_app.command("repay")
+def money_repay(
+    case_id: CaseArg, amount: AmountOpt,
+    paid_on: Annotated[str | None, typer.Option("--date", help="Day paid 退还日期 "
+                                                "(default: today).")] = None,  # fmt: skip
+    role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None, db: Db = None,
+    expect_version: ExpectOpt = None, idempotency_key: KeyOpt = None, json_out: JsonOpt = False,
+) -> None:  # fmt: skip
+    """Record a repayment 退还 against what is owed (township or county); more is refused."""
+    view = service(db).record_repayment(actor_of(role, org, user), case_id, amount=amount,
+                                        paid_on=paid_on, expected_version=expect_version,
+                                        idempotency_key=idempotency_key)  # fmt: skip
+    owed_line(view.facts, json_out)
+    print_case_result(view, json_out)
+
+
+@money_app.command("fine")
+def money_fine(
+    case_id: CaseArg,
+    multiple: Annotated[str, typer.Option("--multiple", help="1 to 3 times what was obtained "
+                                          "罚款倍数, e.g. 1.5.")],  # fmt: skip
+    reason: ReasonOpt,
+    role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None, db: Db = None,
+    expect_version: ExpectOpt = None, idempotency_key: KeyOpt = None, json_out: JsonOpt = False,
+) -> None:  # fmt: skip
+    """Impose a fine 罚款 on a case revoked for falsification (county; never automatic)."""
+    view = service(db).impose_fine(actor_of(role, org, user), case_id, multiple=multiple,
+                                   reason=reason, expected_version=expect_version,
+                                   idempotency_key=idempotency_key)  # fmt: skip
+    owed_line(view.facts, json_out)
+    print_case_result(view, json_out)
+
+
+@money_app.command("write-off")
+def money_write_off(
+    case_id: CaseArg, amount: AmountOpt, reason: ReasonOpt,
+    role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None, db: Db = None,
+    expect_version: ExpectOpt = None, idempotency_key: KeyOpt = None, json_out: JsonOpt = False,
+) -> None:  # fmt: skip
+    """Write off 核销 (part of) what is owed, with the reason (county)."""
+    view = service(db).write_off(actor_of(role, org, user), case_id, amount=amount,
+                                 reason=reason, expected_version=expect_version,
+                                 idempotency_key=idempotency_key)  # fmt: skip
+    owed_line(view.facts, json_out)
+    print_case_result(view, json_out)
+
+
+def owed_line(facts: dict[str, Any], json_out: bool) -> None:
+    if not json_out:
+        say(f"尚欠 still owed: {yuan_text(facts.get('money', {}).get('owed_fen', 0))}")
+
+
+@money_app.command("ledger")
+def money_ledger(case_id: CaseArg, role: RoleOpt = None, org: OrgOpt = None,
+                 user: UserOpt = None, db: Db = None, json_out: JsonOpt = False) -> None:  # fmt: skip
+    """A case's ledger 台账: every entry with the event that caused it, and the balance."""
+    view = service(db).ledger(actor_of(role, org, user), case_id)
+    if json_out:
+        emit_json(view.to_dict())
+        return
+    table = Table(box=box.SIMPLE_HEAVY, title=f"台账 ledger — case {case_id}")
+    for name in ("事件 event", "类别 kind", "所属月 period", "记账日 booked", "金额 amount",
+                 "关联 ref"):  # fmt: skip
+        table.add_column(name, justify="right" if "amount" in name else "left")
+    for e in view.entries:
+        zh, en = ledger.KIND_LABELS.get(e.kind, (e.kind, e.kind))
+        table.add_row(f"{e.seq}/{e.line}", f"{zh} {en}", e.period or "", e.booked_on.isoformat(),
+                      yuan_text(e.amount_fen), e.ref or "")  # fmt: skip
+    out().print(table)
+    b = view.balance
+    say(f"已发放 paid out: {yuan_text(b['paid_fen'])}   应追回 recovery ordered: "
+        f"{yuan_text(b['recovery'])}   罚款 fines: {yuan_text(b['fine'])}   已退还 repaid: "
+        f"{yuan_text(b['repayment'])}   核销 written off: {yuan_text(b['write_off'])}   "
+        f"尚欠 still owed: {yuan_text(b['owed_fen'])}")  # fmt: skip
+
+
+@money_app.command("credit")
+def money_credit(
+    case_id: Annotated[str | None, typer.Option("--case", help="Only this case.")] = None,
+    role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None, db: Db = None,
+    json_out: JsonOpt = False,
+) -> None:  # fmt: skip
+    """The credit record 信用记录: person id, case, reason and date of each entry."""
+    records = service(db).credit_records(actor_of(role, org, user), case_id=case_id)
+    if json_out:
+        emit_json(records)
+        return
+    table = Table(box=box.SIMPLE_HEAVY, title="信用记录 credit record")
+    for name in ("日期 date", "人员 person id", "案件 case", "原因 reason"):
+        table.add_column(name)
+    for r in records:
+        table.add_row(r["recorded_on"], r["person_id"], r["case_id"], r["reason"])
+    out().print(table)
+    say(f"{len(records)} 条 entries")
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def report_command(
+    unit: Annotated[str | None, typer.Option("--org", help="The unit to report on 单位 (a county "
+                                             "or township id; default: every county).")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.table,
+    month: Annotated[str | None, typer.Option("--month", help="The month of 'paid this month' "
+                                              "(YYYY-MM; default: this month).")] = None,
+    db: Db = None,
+) -> None:  # fmt: skip
+    """Per county and township 分县、乡镇统计: cases, beneficiaries, money paid and owed back.
+
+    Cases by state, fast-track cases, beneficiaries (persons), paid this month and in total, open recoveries, overdue verifications, missed visits.  Read with the rights of an auditor of the unit (or of each county).  Amounts are yuan in the table and csv, fen in json.
+    """
+    svc = service(db)
+    if unit is not None:
+        rows = svc.report(Actor(Role.AUDITOR, unit), org=unit, month=month)
+    else:
+        rows = []
+        for county in county_ids(svc):
+            rows += svc.report(Actor(Role.AUDITOR, county), month=month)
+    if fmt is Format.json:
+        emit_json(rows)
+        return
+    states = sorted({s for r in rows for s in r["states"]})
+    if fmt is Format.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["unit", "name", "level", *COLUMNS, *(f"state:{s}" for s in states)])
+        for r in rows:
+            writer.writerow([r["unit"], r["name"], r["level"],
+                             *(money_cell(k, r[k]) for k in COLUMNS),
+                             *(r["states"].get(s, 0) for s in states)])  # fmt: skip
+        typer.echo(buffer.getvalue(), nl=False)
+        return
+    table = Table(box=box.SIMPLE, title="救助统计 assistance report", padding=(0, 1))
+    table.add_column("单位\nunit")
+    for key in COLUMNS:
+        zh, en = COLUMN_LABELS[key]
+        table.add_column(f"{zh}\n{en}", justify="right", no_wrap=True)
+    for r in rows:
+        indent = "  " if r["level"] == "township" else ""
+        table.add_row(f"{indent}{r['name']}\n{indent}{r['unit']}",
+                      *(yuan_text(r[k]) if k.endswith("_fen") else str(r[k]) for k in COLUMNS))  # fmt: skip
+    out().print(table)
+    say("按状态 cases by state:")
+    for r in rows:
+        by_state = ", ".join(f"{state_label(s)} {n}" for s, n in sorted(r["states"].items()))
+        say(f"  {r['name']} ({r['unit']}): {by_state or '—'}")
+
+
+def state_label(state: str) -> str:
+    from .workflows import REGISTRY
+
+    for wf in REGISTRY.values():
+        if state in wf.states:
+            return f"{wf.states[state].zh} {state}"
+    return state
+
+
+def money_cell(key: str, value: int) -> str:
+    return f"{value // 100}.{value % 100:02d}" if key.endswith("_fen") else str(value)
+
+
+def county_ids(svc: Any) -> list[str]:
+    from sqlalchemy import select
+
+    from .service import store
+
+    units = store.org_units
+    with svc.engine.connect() as conn:
+        return list(conn.execute(select(units.c.id).where(units.c.level == "county")
+                                 .order_by(units.c.id)).scalars())  # fmt: skip

@@ -1,0 +1,170 @@
+"""The county report (DOMAIN §2, §7): per county and township, what the cases and the money
+look like today.
+
+A handful of grouped queries by village (``org_path``), rolled up in Python to the township
+and the county, so the report reads indexes and never a case's facts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, case, func, select
+
+from .. import ledger
+from ..clock import local_date
+from ..errors import InvalidInput
+from . import inputs, store
+from .actors import Actor, require_role
+
+if TYPE_CHECKING:
+    from .unit_of_work import UnitOfWork
+
+PAYING = ("provisionally_approved", "verified", "confirmed")  # states whose household is helped
+COLUMNS = (
+    "cases", "fast_track_cases", "beneficiaries", "paid_this_month_fen", "paid_total_fen",
+    "open_recoveries", "owed_fen", "overdue_verifications", "missed_visits",
+)  # fmt: skip
+COLUMN_LABELS = {
+    "cases": ("案件", "cases"),
+    "fast_track_cases": ("容缺", "fast track"),
+    "beneficiaries": ("受益人", "persons"),
+    "paid_this_month_fen": ("本月发放", "this month"),
+    "paid_total_fen": ("累计发放", "total paid"),
+    "open_recoveries": ("待追回", "recoveries"),
+    "owed_fen": ("尚欠", "owed back"),
+    "overdue_verifications": ("核对逾期", "late checks"),
+    "missed_visits": ("漏访", "missed"),
+}
+
+
+class Reports:
+    if TYPE_CHECKING:
+        uow: UnitOfWork
+        clock: Any
+
+        def _actor_path(self, actor: Actor) -> str: ...
+
+        def _org(self, unit_id: str) -> tuple[str, str]: ...
+
+        def _require_jurisdiction(self, actor: Actor, target_path: str, what: str) -> None: ...
+
+    def report(self, actor: Actor, *, org: str | None = None,
+               month: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
+        """One row for the unit (default: the actor's) and one per township below it.
+
+        ``month`` (YYYY-MM, default: this month in Shanghai) is the month of "paid this month".
+        Each row: unit, name, level, cases by state, and the :data:`COLUMNS` figures.
+        """
+        require_role(actor, "read")
+        path = self._actor_path(actor)
+        if org is not None:
+            level, path = self._org(inputs.org_id(org))
+            self._require_jurisdiction(actor, path, f"unit {org}")
+        if month is None:
+            month = ledger.month_of(local_date(self.clock.now()))
+        elif not (len(month) == 7 and month[4] == "-" and month[:4].isdigit()
+                  and month[5:].isdigit() and 1 <= int(month[5:]) <= 12):  # fmt: skip
+            raise InvalidInput(f"month '{month}' is not YYYY-MM", f"月份“{month}”格式应为 YYYY-MM")
+        first = date(int(month[:4]), int(month[5:]), 1)
+        after = date.fromisoformat(ledger.next_month(month) + "-01")
+        by_village: dict[str, dict[str, Any]] = defaultdict(_blank)
+        with self.uow.read() as conn:
+            c, p, d, le = store.cases, store.persons, store.deadlines, store.ledger
+            inside = store.in_subtree(c.c.org_path, path)
+            for org_path, state, workflow, n in conn.execute(
+                select(c.c.org_path, c.c.state, c.c.workflow, func.count())
+                .where(inside).group_by(c.c.org_path, c.c.state, c.c.workflow)
+            ):  # fmt: skip
+                row = by_village[org_path]
+                row["cases"] += n
+                row["states"][state] = row["states"].get(state, 0) + n
+                if workflow == "fast_track":
+                    row["fast_track_cases"] += n
+            for org_path, n in conn.execute(
+                select(c.c.org_path, func.count(func.distinct(p.c.id)))
+                .join(p, p.c.household_id == c.c.household_id)
+                .where(and_(inside, c.c.state.in_(PAYING))).group_by(c.c.org_path)
+            ):  # fmt: skip
+                by_village[org_path]["beneficiaries"] += n
+            in_ledger = store.in_subtree(le.c.org_path, path)
+            paid_out = le.c.kind.in_(ledger.PAID_OUT)
+            this_month = and_(paid_out, le.c.booked_on >= first, le.c.booked_on < after)
+            for org_path, total, monthly in conn.execute(
+                select(le.c.org_path,
+                       func.sum(case((paid_out, le.c.amount_fen), else_=0)),
+                       func.sum(case((this_month, le.c.amount_fen), else_=0)))
+                .where(in_ledger).group_by(le.c.org_path)
+            ):  # fmt: skip
+                by_village[org_path]["paid_total_fen"] += int(total or 0)
+                by_village[org_path]["paid_this_month_fen"] += int(monthly or 0)
+            signed = case(
+                (le.c.kind.in_(ledger.OWED), le.c.amount_fen),
+                (le.c.kind.in_(ledger.REDUCING), -le.c.amount_fen),
+                else_=0,
+            )
+            owed = (select(le.c.org_path, func.sum(signed).label("owed"))
+                    .where(in_ledger).group_by(le.c.case_id, le.c.org_path).subquery())  # fmt: skip
+            for org_path, n, total in conn.execute(
+                select(owed.c.org_path, func.count(), func.sum(owed.c.owed))
+                .where(owed.c.owed > 0).group_by(owed.c.org_path)
+            ):  # fmt: skip
+                by_village[org_path]["open_recoveries"] += n
+                by_village[org_path]["owed_fen"] += int(total or 0)
+            open_now = d.c.status.in_(("pending", "claimed"))
+            for org_path, overdue, missed in conn.execute(
+                select(c.c.org_path,
+                       func.sum(case((and_(d.c.kind == "verification_reminder", open_now), 1),
+                                     else_=0)),
+                       func.sum(case((and_(d.c.kind.startswith("visit_due/"),
+                                           d.c.status == "fired"), 1), else_=0)))
+                .join(d, d.c.case_id == c.c.id).where(inside).group_by(c.c.org_path)
+            ):  # fmt: skip
+                by_village[org_path]["overdue_verifications"] += int(overdue or 0)
+                by_village[org_path]["missed_visits"] += int(missed or 0)
+            units = {r.id: r for r in conn.execute(
+                select(store.org_units).where(store.in_subtree(store.org_units.c.path, path)))}  # fmt: skip
+        return _roll_up(path, units, by_village.items())
+
+
+def _blank() -> dict[str, Any]:
+    return {"states": {}, **dict.fromkeys(COLUMNS, 0)}
+
+
+def _roll_up(path: str, units: dict[str, Any],
+             villages: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:  # fmt: skip
+    """Sum village figures into the unit at ``path`` and each township below it."""
+    depth = path.count("/") + 1 if path else 0
+    rows: dict[str, dict[str, Any]] = {}
+
+    def add(unit_path: str, figures: dict[str, Any]) -> None:
+        unit_id = unit_path.rsplit("/", 1)[-1]
+        unit = units.get(unit_id)
+        row = rows.setdefault(unit_path, {
+            "unit": unit_id, "name": unit.name if unit else unit_id,
+            "level": unit.level if unit else "", **_blank(),
+        })  # fmt: skip
+        for key in COLUMNS:
+            row[key] += figures[key]
+        for state, n in figures["states"].items():
+            row["states"][state] = row["states"].get(state, 0) + n
+
+    for unit in units.values():  # every unit shows, also one without cases
+        if (unit.path == path or (unit.level == "township" and depth <= 1)
+                or (not path and unit.level == "county")):  # fmt: skip
+            add(unit.path, _blank())
+    for village_path, figures in villages:
+        parts = village_path.split("/")
+        if path:
+            add(path, figures)
+        else:
+            add(parts[0], figures)  # all counties
+        if len(parts) > 1 and (not path or depth <= 1):
+            add("/".join(parts[:2]), figures)  # the township
+    return [rows[k] for k in sorted(rows, key=lambda k: (k.count("/"), k))]
+
+
+__all__ = ["COLUMNS", "COLUMN_LABELS", "Reports"]
