@@ -36,6 +36,7 @@ from sqlalchemy.engine import make_url
 
 import jiuzhu
 
+from . import ledger
 from .clock import SHANGHAI, FakeClock, local_date, parse_iso_utc
 from .errors import GuardRejected, InvalidInput
 from .idnumber import check_character
@@ -255,6 +256,7 @@ class Stats:
     households: int = 0
     sweeps: int = 0  # the worker's wake-ups, each sweeping what was due
     fired: int = 0  # deadlines the simulated worker fired
+    bills_refused: int = 0  # medical bills dated before the day of inclusion
     latest_minutes: float = 0.0  # the latest any of them fired after falling due
 
 
@@ -394,12 +396,50 @@ def pending_steps(sim: Simulation, rng: Random, fate: str, case: CaseView,
             case = decide(sim, rng, fate, case, village, len(household.member_ids))
             if fate == "refused":
                 return
+    if case.facts.get("cause") == "major_illness" and rng.random() < 0.7:
+        sim.start(sim.clock.now(), medical_bills(sim, Random(rng.getrandbits(32)), case.id,
+                                                 village))  # fmt: skip
     services = draw_services(rng, case.programme)
     if services:
         sim.start(sim.clock.now(), set_up_services(sim, Random(rng.getrandbits(32)), case.id,
                                                    village, services))  # fmt: skip
     yield result_time(rng, parse_iso_utc(case.deadlines["verification_due"]))
-    verify(sim, fate, case)
+    view = verify(sim, fate, case)
+    owed = view.facts.get("money", {}).get("owed_fen", 0)
+    if owed and rng.random() < 0.7:  # most households pay back, some in instalments
+        yield from repayments(sim, rng, view, village, owed)
+
+
+def medical_bills(sim: Simulation, rng: Random, case_id: str, village: str) -> Script:
+    """The township settles one to three hospital bills in the weeks after the approval."""
+    township = sim.units.townships[sim.units.township_of[village]]
+    approved = local_date(sim.clock.now())
+    for n in range(rng.randint(1, 3)):
+        yield sim.later(rng, 6 * 60, 20 * 24 * 60)
+        if case_id in sim.closed:
+            return
+        billed = approved + timedelta(days=rng.randint(-3, 15) if n == 0 else rng.randint(0, 40))
+        billed = min(billed, local_date(sim.clock.now()))
+        total = rng.randint(20, 600) * 100
+        insurance = total * rng.randint(40, 65) // 100
+        try:
+            sim.call(sim.svc.record_medical_bill, township, case_id, billed_on=billed,
+                     total=str(total), insurance_paid=str(insurance), hospital="县人民医院",
+                     bill_id=f"ZY-{n}")  # fmt: skip
+        except GuardRejected:
+            sim.stats.bills_refused += 1  # dated before the day of inclusion
+
+
+def repayments(sim: Simulation, rng: Random, view: CaseView, village: str,
+               owed: int) -> Script:  # fmt: skip
+    township = sim.units.townships[sim.units.township_of[village]]
+    parts = rng.randint(1, 3)
+    for i in range(parts):
+        yield sim.later(rng, 10 * 24 * 60, 40 * 24 * 60)
+        amount = owed // parts if i < parts - 1 else owed - (owed // parts) * (parts - 1)
+        if amount:
+            sim.call(sim.svc.record_repayment, township, view.id,
+                     amount=f"{amount // 100}.{amount % 100:02d}")  # fmt: skip
 
 
 def result_time(rng: Random, due: datetime) -> datetime:
@@ -582,6 +622,17 @@ def chen_bihua(sim: Simulation, story: Story) -> Script:
     retry = sim.call(svc.approve, township, case.id, monthly_amount="2000", idempotency_key=key)
     if retry.replayed and retry.row_version == case.row_version:
         story.note += "; a retried approval (same idempotency key) changed nothing"
+    yield at("2024-02-21", 9, 30)  # the street office settles the hospital bills
+    try:  # the ambulance and emergency room, two days before the household was included
+        sim.call(svc.record_medical_bill, township, case.id, billed_on="2024-02-18",
+                 total="3200", hospital="滨海县人民医院", bill_id="JZ-20240218")  # fmt: skip
+    except GuardRejected:
+        sim.stats.bills_refused += 1
+        story.note += "; a bill dated 02-18, before inclusion, was refused"
+    # ICU from the day of inclusion: 92,000 yuan, insurance paid 50,500; 41,500 was left, of
+    # which medical assistance pays 85 %: he pays about 6,000 himself (SEED: "5000多元")
+    sim.call(svc.record_medical_bill, township, case.id, billed_on="2024-02-20", total="92000",
+             insurance_paid="50500", hospital="滨海县人民医院", bill_id="ZY-20240220")  # fmt: skip
     yield at("2024-02-21", 10, 0)  # the community worker plans monthly follow-up visits
     plan = open_plan(sim, case.id, TUANJIE, CHEN_FOLLOW_UP)
     sim.start(sim.clock.now(), visits(sim, rng, case.id, TUANJIE, CHEN_FOLLOW_UP, plan,
@@ -622,6 +673,10 @@ def fraud(sim: Simulation, story: Story) -> Script:
     sim.call(svc.record_verification, sim.units.county, case.id, result="falsification",
              reason=REASONS["falsification"])  # fmt: skip
     sim.closed.add(case.id)
+    township = sim.units.townships["320922102"]
+    for day in ("2024-06-11", "2024-07-10"):  # the 4,000 yuan recovered in two instalments
+        yield at(day, 10, 0)
+        sim.call(svc.record_repayment, township, case.id, amount="2000")
 
 
 def failed_appraisal(sim: Simulation, story: Story) -> Script:
@@ -709,6 +764,9 @@ class DemoResult:
     ended_with_case: int  # plans that ended because their case was revoked or terminated
     overdue_listed: int  # the county's overdue list at the end (jiuzhu deadlines overdue)
     missed_listed: int  # the county's missed-visit list at the end (jiuzhu deadlines missed)
+    money: dict[str, dict[str, int]] = field(default_factory=dict)  # month -> kind -> fen
+    payments_fired: int = 0  # monthly allowance payments the worker made
+    credit_records: int = 0
 
 
 def open_county(url: str) -> tuple[CaseService, FakeClock, Units]:
@@ -733,10 +791,12 @@ def run(svc: CaseService, clock: FakeClock, units: Units, *, cases: int, seed: i
     county = units.county
     views = [(s, svc.get_case(county, s.case_id)) for s in stories]
     rows, services, ended_with_case = summary(svc, units)
+    money, payments = money_by_month(svc)
     return DemoResult(svc.engine, sim.stats, seconds, rows, views, len(units.villages),
                       timeliness(svc), services, ended_with_case,
                       len(svc.overdue_verifications(county)),
-                      len(svc.missed_visits(county)))  # fmt: skip
+                      len(svc.missed_visits(county)), money, payments,
+                      len(svc.credit_records(county)))  # fmt: skip
 
 
 def schedule_arrivals(sim: Simulation, cases: int, rng: Random) -> None:
@@ -816,6 +876,22 @@ def timeliness(svc: CaseService) -> list[TimelinessRow]:
     return list(rows.values())
 
 
+def money_by_month(svc: CaseService) -> tuple[dict[str, dict[str, int]], int]:
+    """The ledger summed by month booked and kind, and the number of payment firings."""
+    le, e = store.ledger, store.events
+    months: dict[str, dict[str, int]] = {}
+    with svc.engine.connect() as conn:
+        for kind, booked_on, fen in conn.execute(
+            select(le.c.kind, le.c.booked_on, func.sum(le.c.amount_fen))
+            .group_by(le.c.kind, le.c.booked_on)
+        ):  # fmt: skip
+            month = months.setdefault(f"{booked_on:%Y-%m}", {})
+            month[kind] = month.get(kind, 0) + int(fen)
+        payments = conn.execute(select(func.count()).select_from(e)
+                                .where(e.c.type == "pay_allowance")).scalar_one()  # fmt: skip
+    return dict(sorted(months.items())), int(payments)
+
+
 def grouped_yuan(fen: int) -> str:
     """Fen as yuan with thousands separators: 9000000 -> '90,000.00'."""
     sign = "-" if fen < 0 else ""
@@ -844,13 +920,39 @@ def render(result: DemoResult, console: Console) -> None:
     line(f"漏访清单 the county's missed-visit list (jiuzhu deadlines missed): "
          f"{result.missed_listed:,} occurrences; 随案件撤销、终止而结束的服务计划 plans ended "
          f"with a revoked or terminated case: {result.ended_with_case:,}")  # fmt: skip
+    console.print(money_table(result.money))
+    total = {k: sum(m.get(k, 0) for m in result.money.values()) for k in ledger.KINDS}
+    owed = total["recovery"] + total["fine"] - total["repayment"] - total["write_off"]
+    line(f"资金 money: paid out 已发放 {grouped_yuan(sum(total[k] for k in ledger.PAID_OUT))} "
+         f"(monthly allowance 低保金 {grouped_yuan(total['allowance'])}, medical assistance "
+         f"医疗救助 {grouped_yuan(total['medical'])}); owed back 应追回 "
+         f"{grouped_yuan(total['recovery'] + total['fine'])}, repaid 已退还 "
+         f"{grouped_yuan(total['repayment'])}, still owed 尚欠 {grouped_yuan(owed)}; "
+         f"credit records 信用记录: {result.credit_records:,}; medical bills refused as dated "
+         f"before inclusion: {stats.bills_refused:,}")  # fmt: skip
     console.print(story_table(result.stories))
     rate = stats.commands / result.seconds if result.seconds else 0.0
     line(f"定时任务 worker: {stats.sweeps:,} wake-ups (on the hour after each due time) fired "
          f"{stats.fired:,} deadlines, each at most {stats.latest_minutes:.0f} min after it fell "
-         "due")  # fmt: skip
+         f"due; {result.payments_fired:,} of them monthly allowance payments (jiuzhu report: "
+         "the county's figures)")  # fmt: skip
     line(f"速度 rate: {stats.commands:,} commands and {stats.fired:,} firings in "
          f"{result.seconds:.1f} s = {rate:,.0f} commands/s ({result.engine.dialect.name})")  # fmt: skip
+
+
+def money_table(months: dict[str, dict[str, int]]) -> Table:
+    table = Table(title="资金 money by month booked (ledger, yuan 元)")
+    table.add_column("月份\nmonth")
+    kinds = ("allowance", "medical", "recovery", "repayment")
+    for kind in kinds:
+        zh, en = ledger.KIND_LABELS[kind]
+        table.add_column(f"{zh}\n{en}", justify="right")
+    for month, sums in months.items():
+        table.add_row(month, *(grouped_yuan(sums.get(k, 0)) for k in kinds))
+    table.add_section()
+    table.add_row("合计 total", *(grouped_yuan(sum(m.get(k, 0) for m in months.values()))
+                                  for k in kinds))  # fmt: skip
+    return table
 
 
 def state_table(rows: list[StateRow]) -> Table:
@@ -930,6 +1032,15 @@ def story_facts(view: CaseView) -> list[str]:
         due = local_date(parse_iso_utc(overdue["due_at"]))
         facts.append(f"data check overdue 核对逾期 from {due}, {overdue['reminders']} weekly "
                      "reminder(s) before the result")  # fmt: skip
+    money = view.facts.get("money")
+    if money:
+        medical = sum(view.facts.get("medical", {}).get("used_fen", {}).values())
+        facts.append(f"paid 已发放 {grouped_yuan(money['paid_fen'])} (medical 医疗救助 "
+                     f"{grouped_yuan(medical)})")  # fmt: skip
+        if money["recovered_fen"]:
+            facts.append(f"recovery ordered 应追回 {grouped_yuan(money['recovered_fen'])}, "
+                         f"repaid 已退还 {grouped_yuan(money['repaid_fen'])}, still owed 尚欠 "
+                         f"{grouped_yuan(money['owed_fen'])}; credit record written")  # fmt: skip
     for plan in view.facts.get("plans", {}).values():
         kind, state = service_plan.KINDS[plan["kind"]], service_plan.STATES[plan["state"]]
         facts.append(f"{kind.zh} {kind.en}: {plan['done']} done, {plan['missed']} missed, "

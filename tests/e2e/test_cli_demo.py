@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from decimal import Decimal
 
 import pytest
 from cli_support import Cli
@@ -38,6 +39,10 @@ def table(out: str, title: str, key: int) -> list[list[str]]:
 
 def number(text: str) -> int:
     return int(text.replace(",", ""))
+
+
+def amount(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
 
 
 @pytest.fixture(scope="module")
@@ -95,9 +100,30 @@ def test_demo_summary_shows_late_checks_and_missed_visits_and_accounts_for_every
     assert done > 10 * missed > 0  # most visits are done, some are missed
     assert f"missed-visit list (jiuzhu deadlines missed): {missed:,} occurrences" in out
 
-    fired = re.search(r"after each due time\) fired ([\d,]+) deadlines", out)
+    fired = re.search(r"after each due time\) fired ([\d,]+) deadlines.*; ([\d,]+) of them "
+                      r"monthly allowance payments", out)  # fmt: skip
     assert fired is not None
-    assert number(fired[1]) == total[1] + total[2] + missed  # overdue + reminders + misses
+    payments = number(fired[2])
+    assert payments > 0
+    # overdue + reminders + misses + monthly payments
+    assert number(fired[1]) == total[1] + total[2] + missed + payments
+
+
+def test_demo_shows_the_money_paid_owed_back_and_repaid(
+    demo_run: subprocess.CompletedProcess[str],
+) -> None:
+    out = demo_run.stdout
+    months = {row[0]: [amount(c) for c in row[1:5]]
+              for row in table(out, "资金 money by month", key=1)}  # fmt: skip
+    assert "2024-02" in months and "2025-02" in months
+    total = months.pop("合计total")
+    assert [sum(m[i] for m in months.values()) for i in range(4)] == total
+    assert months["2024-02"][1] == 35_275  # Chen Bihua's ICU bill: 85 % of 41,500 yuan
+    assert total[2] >= 4_000 and total[3] >= 4_000  # the fraud story's recovery, repaid
+    stories = {row[0]: row for row in table(out, "种子故事 the seed's stories", key=1)}
+    fraud = stories["falsification弄虚作假"][3]
+    assert "应追回4,000.00,repaid已退还4,000.00,stillowed尚欠0.00" in fraud
+    assert "beforeinclusion,wasrefused" in stories["陈必华ChenBihua(seed)"][3]
 
 
 def test_demo_recreates_its_default_file_but_keeps_other_files_unless_fresh(cli: Cli) -> None:
