@@ -806,6 +806,9 @@ register_plan_commands(app)  # jiuzhu plan …, jiuzhu deadlines …
 from .cli_money import register as register_money_commands  # noqa: E402
 
 register_money_commands(app)  # jiuzhu money …, jiuzhu report
+from .cli_standard import register as register_standard_commands  # noqa: E402
+
+register_standard_commands(app)  # jiuzhu standard …, jiuzhu temporary …, jiuzhu policy …
 
 if __name__ == "__main__":
     main()

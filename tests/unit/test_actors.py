@@ -36,6 +36,23 @@ EXPECTED: dict[str, set[Role]] = {
     "record_repayment": {T, C},
     "impose_fine": {C},
     "write_off": {C},
+    # the standard path (DOMAIN §4): township accepts, investigates with the village and gives
+    # its opinion; the county (or its verification centre) checks; the county decides
+    "apply_standard": {V, T},
+    "accept_standard": {T},
+    "investigate": {V, T},
+    "check_standard": {C, VC},
+    "propose_standard": {T},
+    "record_objection": {V, T},
+    "appraise_standard": {V},
+    "decide_standard": {C},
+    "deliver_rejection_notice": {V, T},
+    # temporary assistance (DOMAIN §5): assessed where the family lives, granted and paid by
+    # the township or the county
+    "apply_temporary": {V, T},
+    "assess_temporary": {V, T},
+    "decide_temporary": {T, C},
+    "pay_temporary": {T, C},
 }
 
 

@@ -64,6 +64,20 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "record_repayment": frozenset({Role.TOWNSHIP, Role.COUNTY}),
     "impose_fine": frozenset({Role.COUNTY}),
     "write_off": frozenset({Role.COUNTY}),
+    # the standard path (DOMAIN §4) and temporary assistance (DOMAIN §5)
+    "apply_standard": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
+    "accept_standard": frozenset({Role.TOWNSHIP}),
+    "investigate": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
+    "check_standard": frozenset({Role.COUNTY, Role.VERIFICATION_CENTRE}),
+    "propose_standard": frozenset({Role.TOWNSHIP}),
+    "record_objection": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
+    "appraise_standard": frozenset({Role.VILLAGE}),
+    "decide_standard": frozenset({Role.COUNTY}),
+    "deliver_rejection_notice": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
+    "apply_temporary": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
+    "assess_temporary": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
+    "decide_temporary": frozenset({Role.TOWNSHIP, Role.COUNTY}),
+    "pay_temporary": frozenset({Role.TOWNSHIP, Role.COUNTY}),
     "read": READ,
 }
 

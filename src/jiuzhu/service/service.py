@@ -38,6 +38,8 @@ from .firing import DeadlineFiring
 from .hotpath import HotPath
 from .plans import PlanCommands
 from .reports import Reports
+from .standard import StandardCommands
+from .temporary import TemporaryCommands
 from .unit_of_work import UnitOfWork
 from .views import CaseView, EventView, HouseholdView, OrgUnitView, case_view
 
@@ -50,7 +52,14 @@ RELATIONS = {
 }  # fmt: skip
 
 
-class CaseService(PlanCommands, DeadlineFiring, money.MoneyCommands, Reports):
+class CaseService(
+    PlanCommands,
+    DeadlineFiring,
+    money.MoneyCommands,
+    Reports,
+    StandardCommands,
+    TemporaryCommands,
+):
     """Use :func:`jiuzhu.connect` to make one."""
 
     def __init__(self, engine: Engine, *, clock: Clock | None = None,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from ..errors import InvalidInput
-from . import fast_track
+from . import fast_track, standard, temporary
 from .base import CaseModel, Label, Outcome, Workflow
 
 REGISTRY: dict[tuple[str, int], Workflow] = {
     (fast_track.NAME, fast_track.VERSION): fast_track.WORKFLOW,
+    (standard.NAME, standard.VERSION): standard.WORKFLOW,
+    (temporary.NAME, temporary.VERSION): temporary.WORKFLOW,
 }
-CURRENT: dict[str, int] = {fast_track.NAME: fast_track.VERSION}
+CURRENT: dict[str, int] = {fast_track.NAME: fast_track.VERSION, standard.NAME: standard.VERSION,
+                           temporary.NAME: temporary.VERSION}  # fmt: skip
 
 
 def get(name: str, version: int | None = None) -> Workflow:
