@@ -38,7 +38,7 @@ import jiuzhu
 
 from . import ledger
 from .clock import SHANGHAI, FakeClock, local_date, parse_iso_utc
-from .errors import GuardRejected, InvalidInput
+from .errors import GuardRejected, InvalidInput, PermissionDenied
 from .idnumber import check_character
 from .models.db import resolve_url
 from .scheduler.sweep import SweepReport, earliest_pending, sweep
@@ -257,6 +257,7 @@ class Stats:
     sweeps: int = 0  # the worker's wake-ups, each sweeping what was due
     fired: int = 0  # deadlines the simulated worker fired
     bills_refused: int = 0  # medical bills dated before the day of inclusion
+    routed: int = 0  # fast-track refusals that applied on the standard path
     latest_minutes: float = 0.0  # the latest any of them fired after falling due
 
 
@@ -361,6 +362,12 @@ def generated_case(sim: Simulation, index: int, village: str) -> Script:
                         cause=pick(rng, CAUSES), expenditure=expenditure(rng, fate))  # fmt: skip
     except GuardRejected:
         sim.stats.intake_refusals += 1  # below the threshold: the standard path instead
+        if rng.random() < 0.5:  # half of them apply there; the rest go without
+            from . import demo_paths
+
+            sim.stats.routed += 1
+            yield from demo_paths.routed_standard(sim, rng, household, village,
+                                                  expenditure(rng, fate))  # fmt: skip
         return
     yield from pending_steps(sim, rng, fate, case, household, village)
 
@@ -765,8 +772,10 @@ class DemoResult:
     overdue_listed: int  # the county's overdue list at the end (jiuzhu deadlines overdue)
     missed_listed: int  # the county's missed-visit list at the end (jiuzhu deadlines missed)
     money: dict[str, dict[str, int]] = field(default_factory=dict)  # month -> kind -> fen
-    payments_fired: int = 0  # monthly allowance payments the worker made
+    firings: dict[str, int] = field(default_factory=dict)  # event type -> deadlines fired
     credit_records: int = 0
+    paths: dict[str, Any] = field(default_factory=dict)  # standard and temporary cases
+    limit_alarms: int = 0  # standard-path limits passed, on the counties' lists at the end
 
 
 def open_county(url: str) -> tuple[CaseService, FakeClock, Units]:
@@ -784,19 +793,36 @@ def run(svc: CaseService, clock: FakeClock, units: Units, *, cases: int, seed: i
     stories = [Story(title, note) for _, _, title, note in STORIES]
     for (start, script, _, _), story in zip(STORIES, stories, strict=True):
         sim.start(start, script(sim, story))
+    from . import demo_paths  # imports this module
+
+    path_stories = demo_paths.schedule(sim, seed)  # the standard path and temporary assistance
     schedule_arrivals(sim, cases, Random(seed))
     sim.run(END, on_day)
     clock.set(END)
     seconds = timer.perf_counter() - began
     county = units.county
     views = [(s, svc.get_case(county, s.case_id)) for s in stories]
+    counties = [county, Actor(Role.COUNTY, demo_paths.QINHUAI[0])]
+    views += [(s, view_in(svc, counties, s.case_id)) for s in path_stories]  # type: ignore[misc]
     rows, services, ended_with_case = summary(svc, units)
-    money, payments = money_by_month(svc)
+    money, firings = money_by_month(svc)
     return DemoResult(svc.engine, sim.stats, seconds, rows, views, len(units.villages),
                       timeliness(svc), services, ended_with_case,
                       len(svc.overdue_verifications(county)),
-                      len(svc.missed_visits(county)), money, payments,
-                      len(svc.credit_records(county)))  # fmt: skip
+                      len(svc.missed_visits(county)), money, firings,
+                      len(svc.credit_records(county)),
+                      demo_paths.summary(svc, counties),
+                      sum(len(svc.limit_alarms(c)) for c in counties))  # fmt: skip
+
+
+def view_in(svc: CaseService, counties: list[Actor], case_id: str) -> CaseView:
+    """The case as the county it belongs to sees it."""
+    for actor in counties[:-1]:
+        try:
+            return svc.get_case(actor, case_id)
+        except PermissionDenied:
+            continue
+    return svc.get_case(counties[-1], case_id)
 
 
 def schedule_arrivals(sim: Simulation, cases: int, rng: Random) -> None:
@@ -815,6 +841,8 @@ def summary(svc: CaseService, units: Units) -> tuple[list[StateRow], list[Servic
     ended_with_case, offset = 0, 0
     while page := svc.list_cases(units.county, limit=1000, offset=offset):
         for view in page:
+            if view.workflow != fast_track.NAME:
+                continue  # the standard path and temporary assistance: see demo_paths
             row = rows[view.state]
             row.cases += 1
             row.expenditure_fen += view.expenditure_fen
@@ -876,8 +904,8 @@ def timeliness(svc: CaseService) -> list[TimelinessRow]:
     return list(rows.values())
 
 
-def money_by_month(svc: CaseService) -> tuple[dict[str, dict[str, int]], int]:
-    """The ledger summed by month booked and kind, and the number of payment firings."""
+def money_by_month(svc: CaseService) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """The ledger summed by month booked and kind, and the worker's firings by event type."""
     le, e = store.ledger, store.events
     months: dict[str, dict[str, int]] = {}
     with svc.engine.connect() as conn:
@@ -887,9 +915,10 @@ def money_by_month(svc: CaseService) -> tuple[dict[str, dict[str, int]], int]:
         ):  # fmt: skip
             month = months.setdefault(f"{booked_on:%Y-%m}", {})
             month[kind] = month.get(kind, 0) + int(fen)
-        payments = conn.execute(select(func.count()).select_from(e)
-                                .where(e.c.type == "pay_allowance")).scalar_one()  # fmt: skip
-    return dict(sorted(months.items())), int(payments)
+        firings = dict(conn.execute(select(e.c.type, func.count())
+                                    .where(e.c.actor_role == Role.SYSTEM.value)
+                                    .group_by(e.c.type)).all())  # fmt: skip
+    return dict(sorted(months.items())), {k: int(v) for k, v in sorted(firings.items())}
 
 
 def grouped_yuan(fen: int) -> str:
@@ -930,12 +959,21 @@ def render(result: DemoResult, console: Console) -> None:
          f"{grouped_yuan(total['repayment'])}, still owed 尚欠 {grouped_yuan(owed)}; "
          f"credit records 信用记录: {result.credit_records:,}; medical bills refused as dated "
          f"before inclusion: {stats.bills_refused:,}")  # fmt: skip
+    paths = result.paths
+    for name, label in (("standard", "常规程序 standard path"),
+                        ("temporary", "临时救助 temporary assistance")):  # fmt: skip
+        states = ", ".join(f"{state} {n:,}" for state, n in sorted(paths[name].items()))
+        line(f"{label}: {sum(paths[name].values()):,} cases ({states})")
+    line(f"常规程序 standard path: {stats.routed:,} fast-track refusals applied there; monthly "
+         f"amounts confirmed {grouped_yuan(paths['money']['monthly_fen'])}; temporary grants "
+         f"paid {grouped_yuan(paths['money']['grants_fen'])}; working-day limits passed, still "
+         f"on the counties' alarm lists (jiuzhu standard alarms): {result.limit_alarms:,}")  # fmt: skip
     console.print(story_table(result.stories))
     rate = stats.commands / result.seconds if result.seconds else 0.0
+    fired = ", ".join(f"{kind} {n:,}" for kind, n in result.firings.items())
     line(f"定时任务 worker: {stats.sweeps:,} wake-ups (on the hour after each due time) fired "
          f"{stats.fired:,} deadlines, each at most {stats.latest_minutes:.0f} min after it fell "
-         f"due; {result.payments_fired:,} of them monthly allowance payments (jiuzhu report: "
-         "the county's figures)")  # fmt: skip
+         f"due: {fired}")  # fmt: skip
     line(f"速度 rate: {stats.commands:,} commands and {stats.fired:,} firings in "
          f"{result.seconds:.1f} s = {rate:,.0f} commands/s ({result.engine.dialect.name})")  # fmt: skip
 

@@ -179,7 +179,8 @@ def routed_standard(sim: Any, rng: Random, home: Any, village_id: str, expenditu
     sim.call(svc.decide_temporary, township, temp.id, decision="approve", multiplier=1)
     sim.call(svc.pay_temporary, township, temp.id)
     yield sim.later(rng, 60, 24 * 60)
-    sim.call(svc.complete_investigation, township, case.id, household_income="900",
+    income = max(0, 800 * len(home.member_ids) - rng.randint(150, 600))  # below the line
+    sim.call(svc.complete_investigation, township, case.id, household_income=str(income),
              signed_by=home.member_ids[0], investigators=["bh-11", "bh-12"])  # fmt: skip
     yield sim.later(rng, 60, 2 * 24 * 60)
     sim.call(svc.start_verification, centre, case.id)

@@ -61,7 +61,9 @@ def test_demo_runs_200_cases_for_a_year_prints_the_stories_and_passes_the_audit(
     for label in ("核对通过", "verified", "先行批准", "provisionally approved", "已撤销",
                   "revoked"):  # fmt: skip
         assert label in out
-    assert "applications: 200 generated + 4 stories" in out
+    assert "applications: 200 generated + 8 stories" in out
+    assert re.search(r"常规程序 standard path: \d+ cases \(.*confirmed \d+", out)
+    assert re.search(r"临时救助 temporary assistance: \d+ cases", out)
     assert "refused at intake" in out and "commands/s" in out
     stories = {row[0]: row for row in table(out, "种子故事 the seed's stories", key=1)}
     assert all(UUID.match(row[1]) for row in stories.values())
@@ -100,13 +102,14 @@ def test_demo_summary_shows_late_checks_and_missed_visits_and_accounts_for_every
     assert done > 10 * missed > 0  # most visits are done, some are missed
     assert f"missed-visit list (jiuzhu deadlines missed): {missed:,} occurrences" in out
 
-    fired = re.search(r"after each due time\) fired ([\d,]+) deadlines.*; ([\d,]+) of them "
-                      r"monthly allowance payments", out)  # fmt: skip
+    fired = re.search(r"after each due time\) fired ([\d,]+) deadlines, .* due: (.*)$", out,
+                      re.MULTILINE)  # fmt: skip
     assert fired is not None
-    payments = number(fired[2])
-    assert payments > 0
-    # overdue + reminders + misses + monthly payments
-    assert number(fired[1]) == total[1] + total[2] + missed + payments
+    by_type = {kind: number(n) for kind, n in (p.rsplit(" ", 1) for p in fired[2].split(", "))}
+    assert number(fired[1]) == sum(by_type.values())
+    assert (by_type["mark_overdue"], by_type["remind"], by_type["plan.miss"]) == (
+        total[1], total[2], missed)  # fmt: skip
+    assert by_type["pay_allowance"] > 0 and by_type["mark_limit_passed"] > 0
 
 
 def test_demo_shows_the_money_paid_owed_back_and_repaid(
