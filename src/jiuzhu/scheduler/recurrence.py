@@ -9,6 +9,7 @@ the events, so replay never depends on the trigger arithmetic of an APScheduler 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
@@ -74,10 +75,27 @@ def _refuse_sub_hourly(trigger: BaseTrigger, starts_at: datetime, samples: int =
         previous = nxt
 
 
+@lru_cache(maxsize=4096)
+def _checked(key: tuple[tuple[str, Any], ...], starts_at: datetime,
+             ends_at: datetime | None) -> BaseTrigger:  # fmt: skip
+    # Triggers are immutable; a plan's occurrences are computed again and again (every visit,
+    # every miss), and validating a cron spec samples 48 fire times: check and build once.
+    return trigger_of(dict(key), starts_at, ends_at)
+
+
+def _trigger(spec: dict[str, Any], starts_at: datetime, ends_at: datetime | None) -> BaseTrigger:
+    try:
+        key = tuple(sorted(spec.items()))
+        hash(key)
+    except (AttributeError, TypeError):
+        return trigger_of(spec, starts_at, ends_at)  # malformed: let trigger_of say why
+    return _checked(key, starts_at, ends_at)
+
+
 def first(spec: dict[str, Any], starts_at: datetime, ends_at: datetime | None,
           *, not_before: datetime) -> datetime | None:  # fmt: skip
     """The first occurrence at or after ``not_before`` (None: the plan has no more)."""
-    fire = trigger_of(spec, starts_at, ends_at).get_next_fire_time(None, ensure_utc(not_before))
+    fire = _trigger(spec, starts_at, ends_at).get_next_fire_time(None, ensure_utc(not_before))
     return None if fire is None else ensure_utc(fire)
 
 
@@ -85,5 +103,5 @@ def after(spec: dict[str, Any], starts_at: datetime, ends_at: datetime | None,
           previous: datetime) -> datetime | None:  # fmt: skip
     """The occurrence that follows ``previous`` -- one by one, however late it is now."""
     previous = ensure_utc(previous)
-    fire = trigger_of(spec, starts_at, ends_at).get_next_fire_time(previous, previous)
+    fire = _trigger(spec, starts_at, ends_at).get_next_fire_time(previous, previous)
     return None if fire is None else ensure_utc(fire)
