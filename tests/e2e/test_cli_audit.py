@@ -22,7 +22,14 @@ def test_audit_verify_passes_on_an_intact_database(cli: Cli, binhai: Binhai) -> 
     result = cli.ok("audit", "verify")
     assert "2 案件 cases, 6 事件 events" in result.stdout
     assert "audit passed" in result.stdout
-    assert cli.json("audit", "verify") == {"ok": True, "cases": 2, "events": 6, "breaks": []}
+    assert cli.json("audit", "verify") == {
+        "ok": True,
+        "cases": 2,
+        "events": 6,
+        "checkpoints": 0,
+        "signed_checkpoints": 0,
+        "breaks": [],
+    }
 
 
 def test_audit_verify_exits_1_naming_case_and_seq_after_tampering(cli: Cli, binhai: Binhai) -> None:
@@ -62,3 +69,46 @@ def test_audit_verify_refuses_a_missing_database_without_creating_it(cli: Cli) -
     assert result.returncode == 2
     assert "不存在" in result.stderr and "there is no database" in result.stderr
     assert not missing.exists()
+
+
+def test_auditor_with_the_cli_checkpoints_exports_verifies_replays_and_lists_findings(
+    cli: Cli, binhai: Binhai
+) -> None:
+    """The whole auditor's round: a signed checkpoint, an export verified on its own, a replay
+    as of an earlier moment, and the findings."""
+    case_id = binhai.approved_case
+    cli.ok("audit", "keygen", "--out", "audit.key")
+    checkpoint = cli.json("audit", "checkpoint", "--key", "audit.key")
+    assert (checkpoint["number"], checkpoint["cases"]) == (1, 1) and checkpoint["signature"]
+    exported = cli.ok("audit", "export", "--out", "exp")
+    assert "exported 1 案件 cases" in exported.stdout
+    report = cli.json("audit", "verify", "exp", "--public-key", "audit.key.pub")
+    assert (report["ok"], report["cases"], report["signed_checkpoints"]) == (True, 1, 1)
+    assert cli.json("audit", "verify", "--public-key", "audit.key.pub")["ok"] is True
+
+    before = cli("audit", "replay", case_id, "--as-of", "2000-01-01")
+    assert before.returncode == 1 and "did not exist yet" in before.stderr
+    now = cli.json("audit", "replay", case_id, "--as-of", "2999-01-01")
+    assert now["state"] == "provisionally_approved" and now["workflow"] == "fast_track"
+    shown = cli.ok("audit", "replay", case_id, "--as-of", "2999-01-01")
+    assert "先行批准" in shown.stdout
+
+    findings = json.loads(cli.ok("audit", "findings", "--now", "2999-01-01", "--json").stdout)
+    assert [(f["case_id"], f["code"]) for f in findings] == [(case_id, "verification_overdue")]
+    assert findings[0]["days"] > 300_000
+
+
+def test_audit_verify_of_a_tampered_export_exits_1_naming_the_event(cli: Cli,
+                                                                     binhai: Binhai) -> None:  # fmt: skip
+    cli.ok("audit", "export", "--out", "exp", "--checkpoint")
+    events = (cli.cwd / "exp" / "events.jsonl").read_text("utf-8").splitlines()
+    forged = json.loads(events[1])
+    forged["actor"]["org"] = "320922999"
+    events[1] = json.dumps(forged, ensure_ascii=False)
+    (cli.cwd / "exp" / "events.jsonl").write_text("\n".join(events) + "\n", "utf-8")
+    result = cli("audit", "verify", "exp")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    breaks = json.loads(cli("audit", "verify", "exp", "--json").stdout)["breaks"]
+    assert (forged["case_id"], 2, "altered") in [
+        (b["case_id"], b["seq"], b["kind"]) for b in breaks
+    ]

@@ -7,9 +7,10 @@ recorded in its opening event, so guards and deadline rules are checked again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from ..clock import parse_iso_utc
+from ..clock import iso_utc, parse_iso_utc
 from ..errors import JiuzhuError
 from ..workflows import get as get_workflow
 from ..workflows.base import CaseModel
@@ -51,3 +52,48 @@ def expected_row(events: Sequence[dict[str, Any]]) -> dict[str, Any]:
         updated_at=events[-1]["occurred_at"],
     )
     return values
+
+
+def fold_as_of(events: Sequence[dict[str, Any]], as_of: datetime) -> tuple[CaseModel, int]:
+    """The case as it stood at ``as_of``: the fold of the events that had occurred by then.
+
+    Returns the model and how many events it folded.  Raises :class:`ReplayError` when the
+    case was opened after ``as_of``.
+    """
+    upto = [ev for ev in events if parse_iso_utc(ev["occurred_at"]) <= as_of]
+    if not upto:
+        opened = events[0]["occurred_at"] if events else "never"
+        raise ReplayError(
+            f"case {events[0]['case_id'] if events else ''} did not exist yet at "
+            f"{iso_utc(as_of)} (opened {opened})",
+            f"该时间点案件尚未受理（受理时间 {opened}）",
+        )
+    return fold(upto), len(upto)
+
+
+def as_of(events: Sequence[dict[str, Any]], instant: datetime) -> dict[str, Any]:
+    """State, open deadlines, ledger and the workflow version and policy in force at ``instant``,
+    rebuilt from the events alone."""
+    from .. import ledger
+
+    model, used = fold_as_of(events, instant)
+    opening = events[0]["payload"]
+    wf = get_workflow(opening["workflow"], opening["workflow_version"])
+    entries = ledger.replay(events, as_of=instant)
+    label = wf.states.get(model.state)
+    return {
+        "case_id": model.case_id,
+        "as_of": iso_utc(instant),
+        "events": used,
+        "last_event": {k: events[used - 1][k] for k in ("seq", "type", "occurred_at", "hash")},
+        "workflow": wf.name,
+        "workflow_version": wf.version,
+        "policy": opening.get("policy", {}),
+        "state": model.state,
+        "state_zh": label.zh if label else model.state,
+        "state_en": label.en if label else model.state,
+        "deadlines": {kind: iso_utc(due) for kind, due in sorted(model.deadlines.items())},
+        "facts": model.facts,
+        "ledger": [entry.as_dict() for entry in entries],
+        "balance": ledger.balance(entries),
+    }

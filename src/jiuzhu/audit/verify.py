@@ -1,41 +1,62 @@
-"""Audit over a database: verify every chain, replay a case and compare it with its row.
+"""Audit a database or an export: every chain, every checkpoint, every case row.
 
-``verify_database`` streams the events ordered by case and sequence (server-side cursor on
-PostgreSQL), so memory stays flat whatever the size of the database.  It reports every break it
-finds rather than stopping at the first: altered or re-linked events, gaps, chains whose end no
-longer matches the case row (truncation or appended forgeries), and projections that differ
-from what the events imply.
+One pass walks four streams ordered by case id (events, case rows, open deadline rows and the
+checkpoints' head lines; see :mod:`.sources`), holding one case at a time, so memory stays flat
+whatever the size.  It never stops at the first problem: every break is reported with its case,
+sequence number and kind (:mod:`.breaks`).  For each case:
+
+1. the chain itself: altered, missing, inserted or reordered events;
+2. its end against the case row: truncated, or events appended after the recorded head;
+3. its heads against every checkpoint (a case deleted whole, a chain cut or rewritten, events
+   slipped in below a checkpoint's high-water mark);
+4. when all that holds, the row and open deadlines against a replay of the events.
+
+The checkpoints are checked as a chain (numbering, links, hashes, signatures), and each one's
+root and counts are recomputed from the head lines.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import bisect
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
-from ..clock import iso_utc
-from ..errors import JiuzhuError, NotFound
+from .. import ledger
+from ..errors import InvalidInput, JiuzhuError, NotFound
 from ..models.db import snapshot
-from ..service import store
-from .chain import ChainBreak, verify_chain
+from . import sources
+from .breaks import Break, chain_breaks
+from .checkpoint import Checkpoint, checkpoint_breaks, head_line, load_checkpoints
 from .replay import expected_row
 
 COMPARED = ("state", "row_version", "programme", "household_id", "village_id", "org_path",
             "expenditure_fen", "monthly_amount_fen", "facts", "deadlines", "last_seq",
             "head_hash", "workflow", "workflow_version", "opened_at", "updated_at")  # fmt: skip
+ChainBreak = Break  # the name this module used before the kinds were refined
+Progress = Callable[[int], None]
 
 
 @dataclass
 class VerifyReport:
     cases: int = 0
     events: int = 0
-    breaks: list[ChainBreak] = field(default_factory=list)
+    checkpoints: int = 0
+    signed: int = 0
+    breaks: list[Break] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.breaks
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "cases": self.cases, "events": self.events,
+                "checkpoints": self.checkpoints, "signed_checkpoints": self.signed,
+                "breaks": [b.__dict__ for b in self.breaks]}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -51,123 +72,209 @@ class ReplayResult:
         return not self.differences
 
 
-def stored_row(row: Any, open_deadlines: dict[str, str]) -> dict[str, Any]:
-    values = {name: getattr(row, name) for name in COMPARED}
-    values["opened_at"] = iso_utc(row.opened_at)
-    values["updated_at"] = iso_utc(row.updated_at)
-    values["open_deadline_rows"] = open_deadlines
-    return values
-
-
-def compare(case_id: str, events: list[dict[str, Any]], row: Any,
-            open_deadlines: dict[str, str]) -> ReplayResult:  # fmt: skip
-    stored = stored_row(row, open_deadlines)
+def compare(case_id: str, events: Sequence[dict[str, Any]], stored: dict[str, Any],
+            open_deadlines: dict[str, str], ledger_rows: list[dict[str, Any]]) -> ReplayResult:  # fmt: skip
+    """Replay ``events`` and compare with the stored row values (instants as ISO text), its
+    open deadline rows and its ledger rows."""
+    stored = {name: stored[name] for name in COMPARED} | {
+        "open_deadline_rows": open_deadlines, "ledger_rows": ledger_rows}  # fmt: skip
     try:
         expected = expected_row(events)
-    except JiuzhuError as exc:
+        expected["ledger_rows"] = [e.as_dict() for e in ledger.replay(events)]
+    except (JiuzhuError, KeyError, TypeError, ValueError) as exc:
         return ReplayResult(case_id, len(events), {}, stored, [("replay", str(exc), None)])
     expected["open_deadline_rows"] = expected["deadlines"]
     diffs = [(k, expected[k], stored[k]) for k in stored if expected.get(k) != stored[k]]
     return ReplayResult(case_id, len(events), expected, stored, diffs)
 
 
-def _open_deadlines(conn: Connection, case_id: str | None = None) -> dict[str, dict[str, str]]:
-    d = store.deadlines
-    query = select(d.c.case_id, d.c.kind, d.c.due_at).where(d.c.status.in_(("pending", "claimed")))
-    if case_id is not None:
-        query = query.where(d.c.case_id == case_id)
-    result: dict[str, dict[str, str]] = {}
-    for cid, kind, due in conn.execute(query):
-        result.setdefault(cid, {})[kind] = iso_utc(due)
-    return result
-
-
 def replay_case(engine: Engine, case_id: str) -> ReplayResult:
+    """Rebuild one case from its events and compare it with its stored row."""
     with snapshot(engine) as conn:
-        row = conn.execute(store.SELECT_CASE, {"id": case_id}).first()
-        if row is None:
-            raise NotFound(f"case {case_id} not found", f"未找到案件 {case_id}")
-        events = store.event_dicts(conn.execute(store.SELECT_EVENTS, {"case_id": case_id}))
-        deadlines = _open_deadlines(conn, case_id).get(case_id, {})
-    return compare(case_id, events, row, deadlines)
+        return replay_on(conn, case_id)
 
 
-def _grouped_events(conn: Connection) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    query = select(store.events).order_by(store.events.c.case_id, store.events.c.seq)
-    with conn.execution_options(stream_results=True, yield_per=2000).execute(query) as rows:
-        current: str | None = None
-        batch: list[dict[str, Any]] = []
-        for row in rows:
-            if row.case_id != current:
-                if current is not None:
-                    yield current, batch
-                current, batch = row.case_id, []
-            batch.append(store.event_dict(row))
-        if current is not None:
-            yield current, batch
+def replay_on(conn: Connection, case_id: str) -> ReplayResult:
+    source = sources.DatabaseSource(conn)
+    row, events, deadlines, ledger_rows = source.case(case_id)
+    if row is None:
+        raise NotFound(f"case {case_id} not found", f"未找到案件 {case_id}")
+    return compare(case_id, events, row, deadlines, ledger_rows)
 
 
-def _cases(conn: Connection) -> Iterator[Any]:
-    query = select(store.cases).order_by(store.cases.c.id)
-    with conn.execution_options(stream_results=True, yield_per=2000).execute(query) as rows:
-        yield from rows
+# -- the whole database / an export ------------------------------------------------------------
+def verify_database(engine: Engine, *, progress: Progress | None = None,
+                    trusted_key: str | None = None) -> VerifyReport:  # fmt: skip
+    """Check everything in one consistent snapshot, even while others write."""
+    with snapshot(engine) as conn:
+        return verify_connection(conn, progress=progress, trusted_key=trusted_key)
 
 
-def verify_database(engine: Engine, *,
-                    progress: Callable[[int], None] | None = None) -> VerifyReport:  # fmt: skip
-    """Check every chain and every case row; ``progress(n_events)`` is called per case."""
-    with snapshot(engine) as conn:  # one consistent view, even while others write
-        return _verify(conn, progress)
+def verify_connection(conn: Connection, *, progress: Progress | None = None,
+                      trusted_key: str | None = None) -> VerifyReport:  # fmt: skip
+    """:func:`verify_database` inside the caller's transaction (tests tamper, verify, roll back)."""
+    source = sources.DatabaseSource(conn)
+    return Audit(load_checkpoints(conn), trusted_key, with_ids=True).run(source, progress)
 
 
-def _verify(conn: Connection, progress: Callable[[int], None] | None) -> VerifyReport:
-    report = VerifyReport()
-    deadlines = _open_deadlines(conn)
-    chains = _grouped_events(conn)
-    pending = next(chains, None)
-    for row in _cases(conn):
-        report.cases += 1
-        # events of cases that have no row (a deleted case row) come first in id order
-        while pending is not None and pending[0] < row.id:
-            report.breaks.append(ChainBreak(pending[0], pending[1][0]["seq"], "orphan_events",
-                                            "events exist for a case that has no row"))  # fmt: skip
-            pending = next(chains, None)
-        if pending is None or pending[0] != row.id:
-            report.breaks.append(ChainBreak(row.id, 1, "missing", "the case has no events"))
-            continue
-        _, events = pending
-        pending = next(chains, None)
-        report.events += len(events)
-        _check_case(report, row, events, deadlines.get(row.id, {}))
-        if progress is not None:
-            progress(len(events))
-    while pending is not None:
-        report.breaks.append(ChainBreak(pending[0], pending[1][0]["seq"], "orphan_events",
-                                        "events exist for a case that has no row"))  # fmt: skip
-        pending = next(chains, None)
+def verify_export(directory: Path, *, progress: Progress | None = None,
+                  trusted_key: str | None = None) -> VerifyReport:  # fmt: skip
+    """Check an export directory: its manifest and files, then as :func:`verify_database`."""
+    from .export import read_manifest
+
+    manifest, file_breaks = read_manifest(directory)
+    checkpoints = [Checkpoint(**{k: v for k, v in cp.items() if k != "v"})
+                   for cp in sources.jsonl(directory / "checkpoints.jsonl")]  # fmt: skip
+    audit = Audit(checkpoints, trusted_key, with_ids=False, complete=manifest["complete"])
+    report = audit.run(sources.ExportSource(directory), progress)
+    report.breaks[:0] = file_breaks
     return report
 
 
-def _check_case(report: VerifyReport, row: Any, events: list[dict[str, Any]],
-                open_deadlines: dict[str, str]) -> None:  # fmt: skip
-    breaks = list(verify_chain(row.id, events))
-    report.breaks.extend(breaks)
-    last = events[-1]
-    if last["seq"] != row.last_seq or last["hash"] != row.head_hash:
-        report.breaks.append(ChainBreak(
-            row.id, last["seq"], "head_mismatch",
-            f"the chain ends at seq {last['seq']} but the case row names seq {row.last_seq}"
-            + ("" if last["seq"] != row.last_seq else " with another hash"),
-        ))  # fmt: skip
-    if breaks:
-        return  # a broken chain cannot be replayed meaningfully
-    result = compare(row.id, events, row, open_deadlines)
-    for name, expected, stored in result.differences:
-        report.breaks.append(
-            ChainBreak(
-                row.id,
-                row.last_seq,
-                "projection_differs",
-                f"{name}: events imply {expected!r}, row has {stored!r}",
-            )
-        )
+class Audit:
+    """One verification pass (see the module's docstring)."""
+
+    def __init__(self, checkpoints: list[Checkpoint], trusted_key: str | None, *,
+                 with_ids: bool, complete: bool = True) -> None:  # fmt: skip
+        self.checkpoints = checkpoints
+        self.trusted_key = trusted_key
+        self.with_ids = with_ids  # a database: events carry their ids (high-water checks)
+        self.complete = complete  # every case is present (an unfiltered export, a database)
+        self.index = {cp.number: i for i, cp in enumerate(checkpoints)}
+        self.high_waters = [cp.high_water for cp in checkpoints]
+        self.roots = [hashlib.sha256() for _ in checkpoints]
+        self.grown_events = [0] * (len(checkpoints) + 1)  # per checkpoint, then prefix sums
+        self.new_cases = [0] * (len(checkpoints) + 1)
+        self.report = VerifyReport(checkpoints=len(checkpoints),
+                                   signed=sum(cp.signature is not None for cp in checkpoints))  # fmt: skip
+
+    def run(self, source: Any, progress: Progress | None) -> VerifyReport:
+        report = self.report
+        report.breaks += checkpoint_breaks(self.checkpoints, self.trusted_key)
+        streams = (source.events(), source.cases(), source.open_deadlines(), source.heads(),
+                   source.ledger())  # fmt: skip
+        for case_id, (events, row, deadlines, heads, money) in sources.merge(*streams):
+            if events is not None:
+                report.events += len(events)
+            if row is not None or events is not None:
+                report.cases += 1
+            found = self.case(case_id, events, row, deadlines or {}, heads or [], money or [])
+            report.breaks += sorted(found.values(), key=lambda b: (b.seq, b.kind))
+            if progress is not None and (row is not None or events is not None):
+                progress(len(events or ()))
+        report.breaks += self.checkpoint_totals()
+        return report
+
+    # -- one case ------------------------------------------------------------------------------
+    def case(self, case_id: str, events: list[dict[str, Any]] | None, row: dict[str, Any] | None,
+             deadlines: dict[str, str], heads: list[tuple[int, int, str]],
+             money: list[dict[str, Any]]) -> dict[Any, Break]:  # fmt: skip
+        found: dict[tuple[int, str], Break] = {}
+
+        def add(seq: int, kind: str, detail: str) -> None:
+            found.setdefault((seq, kind), Break(case_id, seq, kind, detail))
+
+        self.count_heads(case_id, heads, add)
+        if not events:
+            if row is not None:
+                add(row["last_seq"], "deleted_case", "the case row remains but it has no events")
+            elif heads and self.complete:
+                seq = max(s for _, s, _ in heads)
+                add(seq, "deleted_case", "a checkpoint records this case; it has no events now")
+            return found
+        chain, top = chain_breaks(case_id, events)
+        for b in chain:
+            add(b.seq, b.kind, b.detail)
+        if row is None:
+            add(top, "projection_differs", "there is no case row for these events")
+        else:
+            self.tail(row, events, top, add)
+        self.against_heads(events, top, heads, add)
+        if not found and row is not None:
+            for name, want, have in compare(case_id, events, row, deadlines, money).differences:
+                add(row["last_seq"], "projection_differs",
+                    f"{name}: events imply {want!r}, row has {have!r}")  # fmt: skip
+        return found
+
+    @staticmethod
+    def tail(row: dict[str, Any], events: list[dict[str, Any]], top: int, add: Any) -> None:
+        last = row["last_seq"]
+        if top < last:
+            add(top + 1, "truncated", f"the chain ends at seq {top}; the case row records {last}")
+        elif top > last:
+            add(last + 1, "inserted", f"events after seq {last}, the head the case row records")
+        elif events[-1]["hash"] != row["head_hash"]:
+            add(top, "altered", "the last event's hash is not the head the case row records")
+
+    def against_heads(self, events: list[dict[str, Any]], top: int,
+                      heads: list[tuple[int, int, str]], add: Any) -> None:  # fmt: skip
+        recorded = {self.index[k]: (s, h) for k, s, h in heads if k in self.index}
+        expected: dict[int, tuple[int, str]] = {}
+        if self.with_ids:
+            for ev in events:
+                i = bisect.bisect_left(self.high_waters, ev["id"])
+                if i < len(self.high_waters):
+                    expected[i] = (ev["seq"], ev["hash"])
+        by_seq = {ev["seq"]: ev for ev in events} if not self.with_ids else {}
+        for i in sorted(recorded.keys() | expected.keys()):
+            rec, exp = recorded.get(i), expected.get(i)
+            number = self.checkpoints[i].number
+            if rec == exp:
+                continue
+            if not self.with_ids and rec is not None:  # an export: check the recorded head only
+                ev = by_seq.get(rec[0])
+                if ev is not None and ev["hash"] == rec[1]:
+                    continue
+            if rec is None:
+                assert exp is not None
+                add(exp[0], "inserted", f"checkpoint {number} covers this event's id but "
+                    "records no head for the case there")  # fmt: skip
+            elif rec[0] > top:
+                add(top + 1, "truncated",
+                    f"checkpoint {number} records head seq {rec[0]}; the chain ends at {top}")  # fmt: skip
+            elif exp is not None and exp[0] > rec[0]:
+                add(rec[0] + 1, "inserted", f"checkpoint {number} records head seq {rec[0]}, "
+                    f"but events up to seq {exp[0]} fall under it")  # fmt: skip
+            else:
+                add(rec[0], "altered", f"checkpoint {number} records another hash (or place) "
+                    f"for seq {rec[0]}")  # fmt: skip
+
+    def count_heads(self, case_id: str, heads: list[tuple[int, int, str]], add: Any) -> None:
+        """Feed the head lines to their checkpoint's root, and its counts."""
+        before = 0
+        for k, seq, digest in heads:
+            i = self.index.get(k)
+            if i is None:
+                add(seq, "checkpoint", f"a head line names checkpoint {k}, which does not exist")
+                continue
+            self.roots[i].update(head_line(case_id, seq, digest))
+            if before == 0:
+                self.new_cases[i] += 1
+            self.grown_events[i] += seq - before
+            before = seq
+
+    def checkpoint_totals(self) -> list[Break]:
+        out = []
+        cases = events = 0
+        for i, cp in enumerate(self.checkpoints):
+            cases += self.new_cases[i]
+            events += self.grown_events[i]
+            if self.roots[i].hexdigest() != cp.root:
+                out.append(Break("", cp.number, "checkpoint",
+                                 "its root is not the hash of its head lines"))  # fmt: skip
+            if self.complete and (cases, events) != (cp.cases, cp.events):
+                out.append(Break("", cp.number, "checkpoint",
+                                 f"it covers {cp.events} events in {cp.cases} cases; its head "
+                                 f"lines add up to {events} in {cases}"))  # fmt: skip
+        return out
+
+
+def check_source(value: str) -> Path | None:
+    """An existing export directory named where a database was expected, or None."""
+    path = Path(value)
+    if "://" in value or not path.is_dir():
+        return None
+    if not (path / "manifest.json").exists():
+        raise InvalidInput(f"{path} is a directory without manifest.json, not a jiuzhu export",
+                           f"{path} 是目录但没有 manifest.json，不是审计导出")  # fmt: skip
+    return path

@@ -6,7 +6,10 @@ two jobs per worker, both calling :func:`run_sweep` with the worker's id as thei
 * ``jiuzhu-sweep:<worker>``, an interval job that also runs once at start, so that everything
   that fell due while no worker ran fires at once (catch-up), late and saying how late;
 * ``jiuzhu-wakeup:<worker>``, a date job re-armed after every sweep at the earliest pending due
-  time when that comes before the next interval run, so that a deadline fires close to its time.
+  time when that comes before the next interval run, so that a deadline fires close to its time;
+* ``jiuzhu-checkpoint:<worker>``, a cron job at 00:05 Shanghai time that takes the daily audit
+  checkpoint (:mod:`jiuzhu.audit.checkpoint`), signed when the worker was given a key; with
+  several workers, one taken in the last hour makes the others skip.
 
 The service lives in a module-level holder keyed by the worker id (never pickled, never in a job
 store).  Job defaults follow DESIGN §8: ``misfire_grace_time=None`` (a late run is never dropped),
@@ -33,7 +36,7 @@ from datetime import UTC, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from ..clock import Clock, SystemClock
+from ..clock import SHANGHAI, Clock, SystemClock, parse_iso_utc
 from ..errors import InvalidInput, JiuzhuError, StorageError
 from .sweep import DEFAULT_BATCH, DEFAULT_LEASE, SweepReport, earliest_pending, sweep
 
@@ -82,6 +85,7 @@ class _Worker:
     stats: WorkerStats
     arm_lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: bool = False
+    checkpoint_key: Any = None  # an Ed25519 private key: daily checkpoints are signed
 
 
 _WORKERS: dict[str, _Worker] = {}
@@ -93,6 +97,30 @@ def sweep_job_id(worker_id: str) -> str:
 
 def wakeup_job_id(worker_id: str) -> str:
     return f"jiuzhu-wakeup:{worker_id}"
+
+
+def checkpoint_job_id(worker_id: str) -> str:
+    return f"jiuzhu-checkpoint:{worker_id}"
+
+
+CHECKPOINT_GAP = timedelta(hours=1)  # another worker's checkpoint this recent: skip
+
+
+def run_checkpoint(worker_id: str) -> dict[str, Any] | None:
+    """The daily job: take an audit checkpoint, unless one was taken in the last hour."""
+    from ..audit.checkpoint import load_checkpoints, take_checkpoint
+
+    worker = _WORKERS[worker_id]
+    now = worker.svc.clock.now()
+    with worker.svc.engine.connect() as conn:
+        latest = load_checkpoints(conn)[-1:]
+    if latest and now - parse_iso_utc(latest[0].taken_at) < CHECKPOINT_GAP:
+        return None
+    cp = take_checkpoint(worker.svc.engine, now=now, taken_by=worker_id,
+                         key=worker.checkpoint_key)  # fmt: skip
+    log.info("checkpoint %d by %s: %d cases, %d events, %d heads changed%s", cp.number,
+             worker_id, cp.cases, cp.events, cp.changed, ", signed" if cp.signature else "")  # fmt: skip
+    return cp.to_dict()
 
 
 # -- the job ---------------------------------------------------------------------------------
@@ -161,8 +189,8 @@ def _arm_wakeup(worker_id: str, worker: _Worker) -> None:
 def run_worker(url: str | None = None, *, worker_id: str | None = None,
                interval: float = DEFAULT_INTERVAL, batch: int = DEFAULT_BATCH,
                lease: timedelta = DEFAULT_LEASE, stop_after: float | None = None,
-               clock: Clock | None = None,
-               stop: threading.Event | None = None) -> WorkerStats:  # fmt: skip
+               clock: Clock | None = None, stop: threading.Event | None = None,
+               checkpoint_key: Any = None) -> WorkerStats:  # fmt: skip
     """Fire due deadlines until SIGTERM/SIGINT, ``stop`` is set or ``stop_after`` seconds pass.
 
     ``clock`` is the sweep's notion of now (default: the system clock); APScheduler itself
@@ -181,7 +209,7 @@ def run_worker(url: str | None = None, *, worker_id: str | None = None,
         svc = jiuzhu.connect(url, clock=clock)
         try:
             return _serve(svc, worker_id, interval, batch, lease, stop_after,
-                          stop or threading.Event())  # fmt: skip
+                          stop or threading.Event(), checkpoint_key)  # fmt: skip
         finally:
             svc.close()
 
@@ -205,14 +233,19 @@ def run_once(url: str | None = None, *, worker_id: str | None = None,
 
 
 def _serve(svc: CaseService, worker_id: str, interval: float, batch: int, lease: timedelta,
-           stop_after: float | None, stop: threading.Event) -> WorkerStats:  # fmt: skip
-    worker = _Worker(svc, _scheduler(), batch, lease, WorkerStats(worker_id))
+           stop_after: float | None, stop: threading.Event,
+           checkpoint_key: Any = None) -> WorkerStats:  # fmt: skip
+    worker = _Worker(svc, _scheduler(), batch, lease, WorkerStats(worker_id),
+                     checkpoint_key=checkpoint_key)  # fmt: skip
     _WORKERS[worker_id] = worker
     try:
         worker.scheduler.add_listener(_listener(worker.stats), _job_events())
         worker.scheduler.add_job(run_sweep, "interval", seconds=interval, args=[worker_id],
                                  id=sweep_job_id(worker_id), replace_existing=True,
                                  next_run_time=SystemClock().now())  # fmt: skip  # catch-up
+        worker.scheduler.add_job(run_checkpoint, "cron", hour=0, minute=5, timezone=SHANGHAI,
+                                 args=[worker_id], id=checkpoint_job_id(worker_id),
+                                 replace_existing=True)  # fmt: skip  # daily audit checkpoint
         with _stop_on_signals(stop):
             worker.scheduler.start()
             log.info("worker %s started on %s: sweeping every %g s (batch %d, lease %g s)",

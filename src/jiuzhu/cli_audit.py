@@ -1,0 +1,355 @@
+"""``jiuzhu audit``: verify, replay as of any moment, export, checkpoints, compliance findings.
+
+An auditor needs only this and a database URL -- or only an export directory: ``verify``
+accepts either.  Times given without an offset are Shanghai time; ``--json`` prints UTC
+instants.  Exit codes follow :mod:`jiuzhu.cli`: 1 when an audit finds a break.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy import Engine, func, select
+
+from .audit import checkpoint as checkpoints
+from .audit.breaks import KIND_LABELS
+from .audit.verify import ReplayResult, VerifyReport, check_source, replay_case, verify_database
+from .cli import (
+    EXIT_AUDIT,
+    CaseArg,
+    Db,
+    JsonOpt,
+    compact,
+    emit_json,
+    err,
+    existing_engine,
+    local_time,
+    out,
+    require_head,
+    say,
+)
+from .cli_plans import local_instant
+from .clock import SystemClock, parse_iso_utc
+from .errors import InvalidInput, NotFound
+from .service import store
+
+audit_app = typer.Typer(
+    help="Audit 审计: verify the hash chains and checkpoints, replay a case as of any moment, "
+    "export for third parties, list compliance findings.",
+    no_args_is_help=True,
+)
+
+KeyOpt = Annotated[Path | None, typer.Option(
+    "--key", help="Ed25519 private key file 签名私钥 (PEM, from `jiuzhu audit keygen`) to sign "
+    "the checkpoint with.")]  # fmt: skip
+PublicKeyOpt = Annotated[Path | None, typer.Option(
+    "--public-key", help="Require every checkpoint to be signed by this Ed25519 public key "
+    "受信公钥 (PEM or 64 hex characters).")]  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``audit`` to the main command line (called at the end of cli.py)."""
+    app.add_typer(audit_app, name="audit")
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=err()) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda _events: progress.advance(task)
+
+
+def count_cases(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(store.cases)).scalar_one())
+
+
+def verify_with_progress(engine: Engine, trusted_key: str | None = None) -> VerifyReport:
+    with progress_bar("核对哈希链 verifying chains", count_cases(engine)) as advance:
+        return verify_database(engine, progress=advance, trusted_key=trusted_key)
+
+
+def render_report(report: VerifyReport) -> None:
+    say(f"已核对 checked: {report.cases:,} 案件 cases, {report.events:,} 事件 events, "
+        f"{report.checkpoints:,} 检查点 checkpoints ({report.signed:,} signed 已签名)")  # fmt: skip
+    if report.ok:
+        say("审计通过 audit passed: every hash chain, checkpoint and case row agrees with its "
+            "events")  # fmt: skip
+        return
+    table = Table(title=f"审计发现 {len(report.breaks)} 处断裂 breaks")
+    table.add_column("案件 case", no_wrap=True)
+    table.add_column("序号 seq", justify="right", no_wrap=True)
+    table.add_column("类型 kind", no_wrap=True)
+    table.add_column("说明 detail")
+    for b in report.breaks:
+        where = b.case_id or ("检查点 checkpoint" if b.kind == "checkpoint" else "导出 export")
+        table.add_row(where, str(b.seq), f"{b.kind}\n{KIND_LABELS.get(b.kind, '')}",
+                      Text(b.detail))  # fmt: skip
+    out().print(table)
+    say(f"审计未通过 audit FAILED: {len(report.breaks)} break(s)", "bold red")
+
+
+def instant_option(text: str | None, option: str) -> datetime | None:
+    """A date (its start, Shanghai time) or a date-time."""
+    if text is not None and len(text.strip()) == 10:
+        text = text.strip() + "T00:00"
+    return local_instant(text, option)
+
+
+# -- verify ------------------------------------------------------------------------------------
+@audit_app.command("verify")
+def audit_verify(
+    export_dir: Annotated[Path | None, typer.Argument(
+        help="An export directory 导出目录 to verify instead of a database.")] = None,
+    db: Db = None, public_key: PublicKeyOpt = None, json_out: JsonOpt = False,
+) -> None:  # fmt: skip
+    """Verify every hash chain, checkpoint and case row 核验审计链 (exit 1 on any break).
+
+    Lists every break with its case, sequence number and kind: altered 篡改, missing 缺失,
+    inserted 插入, reordered 乱序, truncated 截断, deleted_case 整案删除, projection_differs
+    投影不符, checkpoint 检查点.
+    """
+    trusted = checkpoints.load_public_key(public_key) if public_key is not None else None
+    directory = export_dir or (check_source(db) if db else None)
+    if directory is not None:
+        report = verify_export_with_progress(directory, trusted)
+    else:
+        engine = existing_engine(db)
+        require_head(engine)
+        report = verify_with_progress(engine, trusted)
+    if json_out:
+        emit_json(report.to_dict())
+    else:
+        render_report(report)
+    if not report.ok:
+        raise typer.Exit(EXIT_AUDIT)
+
+
+def verify_export_with_progress(directory: Path, trusted: str | None) -> VerifyReport:
+    from .audit.export import read_manifest
+    from .audit.verify import verify_export
+
+    if check_source(str(directory)) is None:
+        raise InvalidInput(f"{directory} is not a directory", f"{directory} 不是目录")
+    manifest, _ = read_manifest(directory)
+    with progress_bar("核对导出 verifying export", manifest.get("cases")) as advance:
+        return verify_export(directory, progress=advance, trusted_key=trusted)
+
+
+# -- replay ------------------------------------------------------------------------------------
+@audit_app.command("replay")
+def audit_replay(
+    case_id: CaseArg, db: Db = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Rebuild the case as it stood at this moment 历史时点 (date or date-time, "
+        "Shanghai time unless an offset is given) instead of comparing it with its row.")] = None,
+    json_out: JsonOpt = False,
+) -> None:  # fmt: skip
+    """Rebuild a case from its events alone 事件重放: compare with its row, or show it as of T."""
+    engine = existing_engine(db)
+    require_head(engine)
+    instant = instant_option(as_of, "--as-of")
+    if instant is not None:
+        state = replay_as_of(engine, case_id, instant)
+        emit_json(state) if json_out else render_as_of(state)
+        return
+    result = replay_case(engine, case_id)
+    if json_out:
+        diffs = [{"field": f, "expected": e, "stored": s} for f, e, s in result.differences]
+        emit_json({"case_id": result.case_id, "events": result.events, "ok": result.ok,
+                   "expected": result.expected, "stored": result.stored,
+                   "differences": diffs})  # fmt: skip
+    else:
+        render_replay(result)
+    if not result.ok:
+        raise typer.Exit(EXIT_AUDIT)
+
+
+def replay_as_of(engine: Engine, case_id: str, instant: datetime) -> dict[str, Any]:
+    from .audit.replay import as_of
+    from .audit.sources import DatabaseSource
+    from .models.db import snapshot
+
+    with snapshot(engine) as conn:
+        _, events, _, _ = DatabaseSource(conn).case(case_id.strip().lower())
+    if not events:
+        raise NotFound(f"case {case_id} not found", f"未找到案件 {case_id}")
+    return as_of(events, instant)
+
+
+def render_as_of(state: dict[str, Any]) -> None:
+    at = local_time(parse_iso_utc(state["as_of"]))
+    table = Table(title=f"案件 case {state['case_id']} 于 as of {at} (UTC+8)", show_header=False)
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    last = state["last_event"]
+    rows = [
+        ("状态 state", f"{state['state_zh']} {state['state_en']} ({state['state']})"),
+        ("流程 workflow", f"{state['workflow']} v{state['workflow_version']}"),
+        ("事件 events", f"{state['events']} (last: seq {last['seq']} {last['type']}, "
+         f"{local_time(parse_iso_utc(last['occurred_at']))})"),
+        ("政策 policy", compact(state["policy"])),
+    ]  # fmt: skip
+    for kind, due in state["deadlines"].items():
+        rows.append((f"期限 deadline {kind}", local_time(parse_iso_utc(due))))
+    for entry in state["ledger"]:
+        rows.append((f"账目 ledger {entry['seq']}/{entry['line']}",
+                     f"{entry['kind']} {entry['amount_fen'] / 100:,.2f} yuan "
+                     f"{entry['period'] or ''} {entry['booked_on']}"))  # fmt: skip
+    balance = state["balance"]
+    rows.append(("余额 balance", f"paid 已发放 {balance['paid_fen'] / 100:,.2f} yuan, "
+                 f"owed 应追回 {balance['owed_fen'] / 100:,.2f} yuan"))  # fmt: skip
+    for name, value in rows:
+        table.add_row(name, Text(value))
+    out().print(table)
+
+
+def render_replay(result: ReplayResult) -> None:
+    table = Table(title=f"重放 replay of case {result.case_id} from {result.events} events")
+    for header in ("字段 field", "事件推算 expected (events)", "存储 stored (row)", ""):
+        table.add_column(header, overflow="fold")
+    differing = {name for name, _, _ in result.differences}
+    for name in sorted(set(result.stored) | differing):
+        for field, want, have in replay_rows(name, result.expected.get(name, "—"),
+                                             result.stored.get(name, "—")):  # fmt: skip
+            same = want == have
+            shown = ("（相同 same）",) * 2 if same and len(compact(have)) > 60 else (want, have)
+            table.add_row(field, Text(compact(shown[0])), Text(compact(shown[1])),
+                          "✓" if same else "✗")  # fmt: skip
+    out().print(table)
+    if differing:
+        say(f"重放不一致 replay DIFFERS in: {', '.join(sorted(differing))}", "bold red")
+    else:
+        say("重放一致 replay matches the stored case")
+
+
+def replay_rows(name: str, want: Any, have: Any) -> list[tuple[str, Any, Any]]:
+    """One row per field; two differing mappings are opened one level, to show what differs."""
+    if want == have or not (isinstance(want, dict) and isinstance(have, dict)):
+        return [(name, want, have)]
+    keys = sorted(k for k in set(want) | set(have) if want.get(k, "—") != have.get(k, "—"))
+    return [(f"{name}.{k}", want.get(k, "—"), have.get(k, "—")) for k in keys]
+
+
+# -- checkpoints and keys ----------------------------------------------------------------------
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    db: Db = None, key: KeyOpt = None,
+    taken_by: Annotated[str, typer.Option("--by", help="Who takes it 签发者 (recorded).")] = "cli",
+    json_out: JsonOpt = False,
+) -> None:  # fmt: skip
+    """Take a checkpoint now 生成检查点: a root over every chain head, signed with --key."""
+    engine = existing_engine(db)
+    require_head(engine)
+    signing = checkpoints.load_private_key(key) if key is not None else None
+    cp = checkpoints.take_checkpoint(engine, now=SystemClock().now(), taken_by=taken_by[:64],
+                                     key=signing)  # fmt: skip
+    if json_out:
+        emit_json(cp.to_dict())
+        return
+    signed = f"signed 已签名 by {cp.public_key[:16]}…" if cp.public_key else "unsigned 未签名"
+    say(f"检查点 checkpoint {cp.number}: {cp.cases:,} cases, {cp.events:,} events, "
+        f"{cp.changed:,} heads changed; root {cp.root[:16]}…, hash {cp.hash[:16]}…; {signed}")  # fmt: skip
+
+
+@audit_app.command("keygen")
+def audit_keygen(
+    out_file: Annotated[Path, typer.Option("--out", help="Private key file to create 私钥文件 "
+                                           "(the public key goes to FILE.pub).")],
+) -> None:  # fmt: skip
+    """Make an Ed25519 key pair 生成签名密钥 for signing checkpoints."""
+    public = checkpoints.generate_key(out_file)
+    say(f"私钥 private key: {out_file} (keep it off the database server 勿存放于数据库服务器)")
+    say(f"公钥 public key: {out_file}.pub  ({public})")
+
+
+# -- export ------------------------------------------------------------------------------------
+@audit_app.command("export")
+def audit_export(
+    out_dir: Annotated[Path, typer.Option("--out", help="New or empty directory 导出目录.")],
+    db: Db = None,
+    start: Annotated[str | None, typer.Option(
+        "--from", help="Only cases with an event at or after this date/time 起始时间.")] = None,
+    end: Annotated[str | None, typer.Option(
+        "--to", help="… and before this date/time 截止时间 (exclusive).")] = None,
+    org: Annotated[str | None, typer.Option(
+        "--org", help="Only cases in this organisation unit's subtree 单位编码.")] = None,
+    checkpoint_first: Annotated[bool, typer.Option(
+        "--checkpoint", help="Take a checkpoint first 先生成检查点, so that it covers every "
+        "exported event.")] = False,
+    key: KeyOpt = None,
+) -> None:  # fmt: skip
+    """Export events, case rows and checkpoints as JSON Lines 导出审计数据 (docs/audit-format.md).
+
+    No personal data 不含个人信息: events carry ids only; names and ID numbers stay in the
+    database.
+    """
+    from .audit.export import ExportFilter, export
+
+    where = ExportFilter(instant_option(start, "--from"), instant_option(end, "--to"), org)
+    if where.start and where.end and where.start >= where.end:
+        raise InvalidInput("--from must come before --to", "--from 应早于 --to")
+    engine = existing_engine(db)
+    require_head(engine)
+    if checkpoint_first:
+        signing = checkpoints.load_private_key(key) if key is not None else None
+        checkpoints.take_checkpoint(engine, now=SystemClock().now(), taken_by="export",
+                                    key=signing)  # fmt: skip
+    with progress_bar("导出 exporting", count_cases(engine)) as advance:
+        manifest = export(engine, out_dir, now=SystemClock().now(), where=where, progress=advance)
+    say(f"已导出 exported {manifest['cases']:,} 案件 cases, {manifest['events']:,} 事件 events, "
+        f"{manifest['checkpoints']} 检查点 checkpoints to {out_dir}")  # fmt: skip
+    if not manifest["latest_checkpoint_covers_all"]:
+        say("注意 note: some events are newer than the latest checkpoint; take one with "
+            "`jiuzhu audit checkpoint` (or export with --checkpoint)", "yellow", err())  # fmt: skip
+
+
+# -- findings ----------------------------------------------------------------------------------
+@audit_app.command("findings")
+def audit_findings(
+    db: Db = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--now", help="Judge overdue checks at this moment 判定时点 (default: now).")] = None,
+    json_out: JsonOpt = False,
+) -> None:  # fmt: skip
+    """List compliance findings 合规检查: approvals without commitment or appraisal, payments
+    after revocation, revocations without recovery or credit record, overdue verifications,
+    missed visits, amounts outside policy."""
+    from .audit.findings import LABELS, database_findings
+
+    engine = existing_engine(db)
+    require_head(engine)
+    now = instant_option(as_of, "--now") or SystemClock().now()
+    with progress_bar("合规检查 checking", count_cases(engine)) as advance:
+        found = list(database_findings(engine, now=now, progress=advance))
+    if json_out:
+        typer.echo(json.dumps([f.to_dict() for f in found], ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"合规发现 findings: {len(found)}")
+    for header in (
+        "案件 case",
+        "序号 seq",
+        "发现 finding",
+        "天数 days",
+        "金额 yuan",
+        "说明 detail",
+    ):
+        table.add_column(header, overflow="fold")
+    for f in found:
+        table.add_row(f.case_id, str(f.seq), Text(LABELS.get(f.code, f.code)),
+                      "" if f.days is None else f"{f.days:g}",
+                      "" if f.amount_fen is None else f"{f.amount_fen / 100:,.2f}",
+                      Text(f.detail))  # fmt: skip
+    out().print(table)
+    say(f"共 {len(found)} 项合规发现 findings" if found else "无合规发现 no findings")
