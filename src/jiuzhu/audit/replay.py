@@ -34,7 +34,7 @@ def fold(events: Sequence[dict[str, Any]]) -> CaseModel:
     model = wf.open(first["case_id"], payload)
     model.seq, model.head_hash = first["seq"], first["hash"]
     for ev in events[1:]:
-        wf.fire(model, ev["type"], ev["payload"], parse_iso_utc(ev["occurred_at"]))
+        wf.fire(model, ev["type"], ev["payload"], parse_iso_utc(ev["occurred_at"]), direct=True)
         model.seq, model.head_hash = ev["seq"], ev["hash"]
     return model
 

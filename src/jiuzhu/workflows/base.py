@@ -163,6 +163,12 @@ class Workflow:
         self._allowed = {
             state: {t.trigger for t in transitions if state in t.source} for state in self.states
         }
+        # (trigger, state) -> the transition the machine takes there: the first one defined
+        # (its guards raise instead of returning False, so the machine never tries another)
+        self._direct: dict[tuple[str, str], Transition] = {}
+        for t in transitions:
+            for state in t.source:
+                self._direct.setdefault((t.trigger, state), t)
         self._offered = {
             state: sorted({t.trigger for t in transitions if state in t.source and not t.system})
             for state in self.states
@@ -218,21 +224,31 @@ class Workflow:
         return self._offered.get(state, [])
 
     def fire(
-        self, model: CaseModel, trigger: str, payload: dict[str, Any], at: datetime
+        self,
+        model: CaseModel,
+        trigger: str,
+        payload: dict[str, Any],
+        at: datetime,
+        *,
+        direct: bool = False,
     ) -> Outcome:
         """Run ``trigger`` on ``model`` (guards, state change, effects, deadline rules).
 
         ``prefix.trigger`` runs a sub-workflow (e.g. ``plan.visit``) on the entity its payload
         names.  Raises :class:`TransitionNotAllowed` or the guard's :class:`GuardRejected`; on
         either, ``model`` is unchanged.
+
+        ``direct=True`` (replay, audit) runs the same definition -- guards, state change,
+        effect -- without the ``transitions`` machine's per-event machinery; a test holds the two
+        paths to identical results for every workflow.
         """
         before = dict(model.deadlines)
         source = model.state
         prefix, dot, sub_trigger = trigger.partition(".")
         if dot and prefix in self.subflows:
-            self.subflows[prefix].fire(model, sub_trigger, payload, at)
+            self.subflows[prefix].fire(model, sub_trigger, payload, at, direct=direct)
         else:
-            self._fire_own(model, trigger, payload, at)
+            self._fire_own(model, trigger, payload, at, direct=direct)
             self._apply_deadline_rules(model, source, at)
             if self.allowance_states:
                 self._arm_allowance(model)
@@ -242,8 +258,10 @@ class Workflow:
         """Keep ``allowance_due`` at the pay day of the next unpaid month while paying."""
         allowance = model.facts.get("allowance")
         policy = model.facts.get("policy", {})
-        if model.state in self.allowance_states and allowance and policy.get(
-            "monthly_payments", True
+        if (
+            model.state in self.allowance_states
+            and allowance
+            and policy.get("monthly_payments", True)
         ):
             pay_day = policy.get("pay_day", 15)
             since = parse_iso_utc(allowance["since"]) if allowance.get("since") else None
@@ -253,7 +271,18 @@ class Workflow:
             model.deadlines.pop("allowance_due", None)
 
     def _fire_own(self, model: CaseModel, trigger: str, payload: dict[str, Any],
-                  at: datetime) -> None:  # fmt: skip
+                  at: datetime, *, direct: bool = False) -> None:  # fmt: skip
+        if direct:
+            t = self._direct.get((trigger, model.state))
+            if t is None:
+                raise self._not_allowed(model, trigger)
+            for guard in t.guards:
+                guard(model, payload)
+            if t.dest is not None:
+                model.state = t.dest
+            if t.effect is not None:
+                t.effect(model, payload, at)
+            return
         event = self.machine.events.get(trigger)
         if event is None or trigger not in self._allowed.get(model.state, ()):
             raise self._not_allowed(model, trigger)
@@ -324,7 +353,8 @@ class SubFlow:
         self.may_open = may_open  # (case) -> None, raises GuardRejected when it may not
         self.after_open = after_open  # (entity model, payload, at): e.g. arm the first deadline
 
-    def fire(self, model: CaseModel, trigger: str, payload: dict[str, Any], at: datetime) -> None:
+    def fire(self, model: CaseModel, trigger: str, payload: dict[str, Any], at: datetime,
+             *, direct: bool = False) -> None:  # fmt: skip
         entity_id = payload[self.id_key]
         if trigger == self.open_trigger:
             self.may_open(model)
@@ -345,5 +375,5 @@ class SubFlow:
                                        trigger_zh=f"{self.id_key} {entity_id} 不存在")  # fmt: skip
         sub = CaseModel(f"{model.case_id}/{entity_id}", entity["state"], entity, model.deadlines,
                         done=model.done)  # fmt: skip
-        self.workflow._fire_own(sub, trigger, payload, at)
+        self.workflow._fire_own(sub, trigger, payload, at, direct=direct)
         entity["state"] = sub.state
