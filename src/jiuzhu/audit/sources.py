@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-FETCH = 5000
+FETCH = 2000  # rows per round trip and stream: five streams in flight at once
 EVENT_COLUMNS = ("id", "case_id", "seq", "type", "payload", "actor_role", "actor_org",
                  "actor_user", "occurred_at", "prev_hash", "hash")  # fmt: skip
 CASE_COLUMNS = ("id", "state", "row_version", "programme", "household_id", "village_id",
