@@ -720,7 +720,9 @@ register_money_commands(app)  # jiuzhu money …, jiuzhu report
 from .cli_audit import register as register_audit_commands, render_report, verify_with_progress  # noqa: E402,F401,I001  (audit; the demo verifies with these)
 
 register_audit_commands(app)  # jiuzhu audit …
+from .cli_serve import register as register_serve_commands  # noqa: E402
 
+register_serve_commands(app)  # jiuzhu serve, jiuzhu token …
 from .cli_standard import register as register_standard_commands  # noqa: E402
 
 register_standard_commands(app)  # jiuzhu standard …, jiuzhu temporary …, jiuzhu policy …

@@ -1,0 +1,308 @@
+"""Benchmark: the HTTP service under a mixed case-worker workload, against the library.
+
+``http``: ``jiuzhu serve --workers 2`` (two uvicorn worker processes) on a fresh PostgreSQL
+database, driven over loopback by C client threads (one keep-alive connection each) for a
+bounded time.  Each thread repeats one case worker's round of eight requests:
+
+    POST /households, POST /cases (apply), POST promise, POST record-appraisal,
+    POST approve (as the township), GET /cases/{id}, GET /cases?limit=20, GET history
+
+Baseline ``library``: the same rounds through ``jiuzhu.connect`` (the library an agency back
+end embeds), in as many processes as the server has workers, with the same number of threads
+in all, on its own fresh database.  It answers the question this benchmark is for: what does
+the HTTP layer (uvicorn, FastAPI, the token lookup, JSON both ways, loopback) cost on top of
+the commands themselves?  (A bare FastAPI endpoint doing one SELECT would measure only the
+framework's floor, not what a client of jiuzhu pays.)
+
+The two sides run in ABBA order (half the time each turn) so background load falls on both.
+``rate`` is requests per second of wall time (all threads together); ``p50_ms``/``p99_ms``
+are per request.  The client threads, the server's workers and PostgreSQL share the machine.
+Output: JSON lines on stdout (see bench/README.md); progress on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file is bench/http.py: with bench/ first on sys.path it would shadow the standard
+# library's ``http`` (which httpx and uvicorn import), and bench/transitions.py the
+# state-machine library.  Keep bench/ on the path, but last.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
+
+import argparse  # noqa: E402
+import itertools  # noqa: E402
+import multiprocessing as mp  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from collections import defaultdict  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+import _common  # noqa: E402
+
+OPS = ("register_household", "apply", "promise", "record_appraisal", "approve", "get_case",
+       "list_cases", "history")  # fmt: skip
+APPRAISAL = {"outcome": "passed", "attendance": 21, "votes_for": 19, "votes_against": 1,
+             "abstentions": 1}  # fmt: skip
+Samples = dict[str, list[int]]
+
+
+def members(i: int) -> list[dict[str, str]]:
+    return [{"name": "居民", "id_number": _common.id_number(i), "relation": "head"}]
+
+
+# -- one case worker's round -------------------------------------------------------------------
+def http_round(client: Any, auth: dict[str, dict[str, str]], i: int, time_op: Callable) -> None:
+    v, t = auth["village"], auth["township"]
+    home = time_op("register_household", lambda: client.post(
+        "/households", json={"members": members(i)}, headers=v))  # fmt: skip
+    h = home.json()
+    case = time_op("apply", lambda: client.post("/cases", headers=v, json={
+        "household_id": h["id"], "applicant_id": h["member_ids"][0], "programme": "dibao",
+        "cause": "major_illness", "expenditure": "90000"})).json()  # fmt: skip
+    cid = case["id"]
+    time_op("promise", lambda: client.post(f"/cases/{cid}/promise", headers=v,
+                                           json={"signed_by": h["member_ids"][0]}))  # fmt: skip
+    time_op("record_appraisal", lambda: client.post(f"/cases/{cid}/record-appraisal",
+                                                    headers=v, json=APPRAISAL))  # fmt: skip
+    time_op("approve", lambda: client.post(f"/cases/{cid}/approve", headers=t,
+                                           json={"monthly_amount": "2000"}))  # fmt: skip
+    time_op("get_case", lambda: client.get(f"/cases/{cid}", headers=v))
+    time_op("list_cases", lambda: client.get("/cases", params={"limit": 20}, headers=t))
+    time_op("history", lambda: client.get(f"/cases/{cid}/history", headers=v))
+
+
+def library_round(svc: Any, actors: dict[str, Any], i: int, time_op: Callable) -> None:
+    v, t = actors["village"], actors["township"]
+    home = time_op("register_household", lambda: svc.register_household(v, members=members(i)))
+    case = time_op("apply", lambda: svc.apply(
+        v, household_id=home.id, applicant_id=home.member_ids[0], programme="dibao",
+        cause="major_illness", expenditure="90000"))  # fmt: skip
+    time_op("promise", lambda: svc.promise(v, case.id, signed_by=home.member_ids[0]))
+    time_op("record_appraisal", lambda: svc.record_appraisal(v, case.id, **APPRAISAL))
+    time_op("approve", lambda: svc.approve(t, case.id, monthly_amount="2000"))
+    time_op("get_case", lambda: svc.get_case(v, case.id))
+    time_op("list_cases", lambda: svc.list_cases(t, limit=20))
+    time_op("history", lambda: svc.history(v, case.id))
+
+
+class Deadline(Exception):
+    pass
+
+
+def drive(round_fn: Callable, targets: list[Any], handles: Any, seconds: float,
+          first_i: int) -> Samples:  # fmt: skip
+    """Run rounds on one thread per target until ``seconds`` pass; latencies (ns) per operation.
+
+    Round ``k`` of thread ``slot`` registers ID number ``first_i + slot * 100_000 + k``.
+    """
+    samples: Samples = defaultdict(list)
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+    errors: list[BaseException] = []
+
+    def worker(slot: int) -> None:
+        mine: Samples = defaultdict(list)
+
+        def time_op(name: str, call: Callable) -> Any:
+            if time.perf_counter() >= stop_at:
+                raise Deadline
+            t0 = time.perf_counter_ns()
+            result = call()
+            mine[name].append(time.perf_counter_ns() - t0)
+            status = getattr(result, "status_code", 200)
+            if status >= 300:
+                raise RuntimeError(f"{name}: HTTP {status} {result.text[:300]}")
+            return result
+
+        try:
+            for k in itertools.count():
+                round_fn(targets[slot], handles, first_i + slot * 100_000 + k, time_op)
+        except Deadline:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - reported after the run
+            errors.append(exc)
+        with lock:
+            for name, values in mine.items():
+                samples[name].extend(values)
+
+    pool = [threading.Thread(target=worker, args=(n,)) for n in range(len(targets))]
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join()
+    if errors:
+        raise RuntimeError(f"{len(errors)} client thread(s) failed; first: {errors[0]!r}")
+    return dict(samples)
+
+
+# -- the library side: processes like the server's workers -----------------------------------
+def library_process(url: str, threads: int, seconds: float, first_i: int) -> Samples:
+    import jiuzhu
+    from jiuzhu import Actor, Role
+
+    svc = jiuzhu.connect(url, upgrade=False)
+    actors = {"village": Actor(Role.VILLAGE, _common.VILLAGE, "bench-village"),
+              "township": Actor(Role.TOWNSHIP, _common.TOWNSHIP, "bench-township")}  # fmt: skip
+    try:
+        return drive(library_round, [svc] * threads, actors, seconds, first_i)
+    finally:
+        svc.close()
+
+
+def run_library(url: str, workers: int, threads: int, seconds: float, first_i: int) -> Samples:
+    per = [threads // workers + (1 if n < threads % workers else 0) for n in range(workers)]
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(workers) as pool:
+        parts = pool.starmap(library_process, [
+            (url, n, seconds, first_i + w * 1_000_000) for w, n in enumerate(per) if n])  # fmt: skip
+    merged: Samples = defaultdict(list)
+    for part in parts:
+        for name, values in part.items():
+            merged[name].extend(values)
+    return dict(merged)
+
+
+# -- the HTTP side ---------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    import httpx
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JIUZHU_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jiuzhu.cli", "serve", "--db", url, "--port", str(port),
+         "--workers", str(workers), "--log-level", "warning"],
+        env=env, stdout=subprocess.DEVNULL, stderr=sys.stderr,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() - started > 60:
+            process.kill()
+            raise SystemExit("jiuzhu serve did not start")
+        time.sleep(0.1)
+
+
+def run_http(base: str, tokens: dict[str, str], threads: int, seconds: float,
+             first_i: int) -> Samples:  # fmt: skip
+    import httpx
+
+    auth = {who: {"Authorization": f"Bearer {text}"} for who, text in tokens.items()}
+    clients = [httpx.Client(base_url=base, timeout=60) for _ in range(threads)]
+    try:
+        return drive(http_round, clients, auth, seconds, first_i)
+    finally:
+        for client in clients:
+            client.close()
+
+
+# -- set-up, run, report ---------------------------------------------------------------------
+def prepare(url: str) -> dict[str, str]:
+    """Migrate, add the county, township and village; tokens for the village and township."""
+    import jiuzhu
+    from jiuzhu.api import tokens
+    from jiuzhu.clock import SystemClock
+
+    svc = jiuzhu.connect(url)
+    try:
+        _common.setup_county(svc)
+        made = {who: tokens.create_token(svc.engine, SystemClock(), role=who, org=unit)[1]
+                for who, unit in (("village", _common.VILLAGE),
+                                  ("township", _common.TOWNSHIP))}  # fmt: skip
+    finally:
+        svc.close()
+    return made
+
+
+def report(label: str, samples: Samples, wall: float) -> dict[str, Any]:
+    everything = sorted(v for values in samples.values() for v in values)
+    line = {"bench": "http", "label": label, "backend": "postgresql", "n": len(everything),
+            "rate": round(len(everything) / wall, 1), "unit": "requests/s",
+            "p50_ms": round(_common.percentile_ns(everything, 50), 3),
+            "p99_ms": round(_common.percentile_ns(everything, 99), 3)}  # fmt: skip
+    _common.emit(line)
+    for name in OPS:
+        values = sorted(samples.get(name, []))
+        _common.info(f"  {label:8} {name:18} n={len(values):6}  p50 "
+                     f"{_common.percentile_ns(values, 50):7.2f} ms  p99 "
+                     f"{_common.percentile_ns(values, 99):7.2f} ms")  # fmt: skip
+    return line
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    _common.exit_on_sigterm()
+    if not 1 <= args.concurrency <= 10 or not 1 <= args.workers <= 8:
+        raise SystemExit("--concurrency 1-10 and --workers 1-8 (ID numbers are drawn per thread)")
+    seconds = 6.0 if args.quick and args.seconds is None else (args.seconds or 30.0)
+    _common.info(
+        f"load average {os.getloadavg()}; sources "
+        f"{_common.source_fingerprint(Path(__file__).parents[1] / 'src' / 'jiuzhu')}"
+    )
+    with _common.PostgresScratch(args.pg) as pg:
+        _common.info(f"PostgreSQL: {pg.server_version()}")
+        http_url, lib_url = pg.create("http"), pg.create("library")
+        tokens = prepare(http_url)
+        prepare(lib_url)
+        server, base = start_server(http_url, args.workers)
+        try:
+            results: dict[str, tuple[Samples, float]] = {"library": ({}, 0.0), "http": ({}, 0.0)}
+            for turn, label in enumerate(("library", "http", "http", "library")):
+                _common.info(f"{label}: {seconds / 2:.1f} s, {args.concurrency} threads")
+                t0 = time.perf_counter()
+                if label == "http":
+                    part = run_http(base, tokens, args.concurrency, seconds / 2, turn * 3_000_000)
+                else:
+                    part = run_library(lib_url, args.workers, args.concurrency, seconds / 2,
+                                       turn * 3_000_000)  # fmt: skip
+                wall = time.perf_counter() - t0
+                merged, total = results[label]
+                for name, values in part.items():
+                    merged.setdefault(name, []).extend(values)
+                results[label] = (merged, total + wall)
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+        lines = {label: report(label, *results[label]) for label in ("http", "library")}
+        ratio = lines["http"]["rate"] / lines["library"]["rate"]
+        _common.emit({"bench": "http", "label": "ratio:http/library", "backend": "postgresql",
+                      "n": lines["http"]["n"], "rate": round(ratio, 3), "unit": "x",
+                      "p50_ms": None, "p99_ms": None})  # fmt: skip
+    _common.info(f"load average {os.getloadavg()}")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="6 s in all (3 s per side)")
+    parser.add_argument("--seconds", type=float, help="total seconds per side (default 30)")
+    parser.add_argument("--concurrency", type=int, default=8, help="client threads (default 8)")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (default 2)")
+    parser.add_argument(
+        "--pg",
+        metavar="ADMIN_URL",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="PostgreSQL server; two fresh databases are made and dropped",
+    )
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""The FastAPI application: a thin HTTP shell over one :class:`CaseService`.
+
+``create_app(service)`` builds it; ``jiuzhu serve`` runs it with uvicorn (``app_from_env`` is
+the factory each uvicorn worker process calls).  Nothing here decides who may do what: the
+token gives the actor, the service decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import jiuzhu
+
+from ..errors import JiuzhuError
+from ..service.service import CaseService
+from .endpoints import build
+from .guard import DEFAULT_MAX_BODY, RequestGuard
+from .problems import BY_STATUS, MEDIA_TYPE, TITLES, from_error, problem
+from .routes import ROUTES
+
+log = logging.getLogger("jiuzhu.api")
+ENV_MAX_BODY = "JIUZHU_API_MAX_BODY"
+ERROR_STATUSES = (400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
+
+
+@dataclass
+class Backend:
+    """What the endpoints reach through ``request.app.state.backend``."""
+
+    service: CaseService
+
+
+def create_app(service: CaseService, *, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
+    app = FastAPI(
+        title="jiuzhu 救助",
+        version=jiuzhu.__version__,
+        description="Social-assistance cases as explicit, durable, auditable state machines. "
+        "Every request carries a bearer token (`jiuzhu token create`); the token's role and "
+        "organisation unit decide, in the service, what it may do and where. Errors are RFC "
+        "9457 problem details with a stable `code` and a Chinese `message_zh`.",
+        openapi_tags=[{"name": t} for t in dict.fromkeys(r.tag for r in ROUTES)],
+    )
+    app.state.backend = Backend(service)
+    for route in ROUTES:
+        endpoint, response = build(route, CaseService)
+        app.add_api_route(route.path, endpoint, methods=[route.method], tags=[route.tag],
+                          status_code=route.status, response_model=response,
+                          name=route.name, summary=route.name.replace("_", " "),
+                          response_class=JSONResponse)  # fmt: skip
+    app.add_api_route("/health", health, methods=["GET"], tags=["service"],
+                      summary="liveness (no token needed)")  # fmt: skip
+    _install_handlers(app)
+    app.add_middleware(RequestGuard, max_body=max_body)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def app_from_env() -> FastAPI:
+    """The uvicorn factory of ``jiuzhu serve`` (one per worker process; schema already at head)."""
+    service = jiuzhu.connect(os.environ.get("JIUZHU_DATABASE_URL"), upgrade=False)
+    return create_app(service, max_body=int(os.environ.get(ENV_MAX_BODY, DEFAULT_MAX_BODY)))
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(JiuzhuError)
+    async def on_jiuzhu_error(request: Request, exc: JiuzhuError) -> JSONResponse:
+        return from_error(exc, instance=request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type")}
+            for e in exc.errors()
+        ]  # fmt: skip  (never the input: it may be personal)
+        if any(e["type"] == "json_invalid" for e in errors):
+            return problem("bad_request", "the body is not valid JSON", "请求内容不是有效的 JSON",
+                           instance=request.url.path, errors=errors)  # fmt: skip
+        where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors[:5])
+        return problem("invalid_input", f"the request does not match the API: {where}",
+                       f"请求内容不符合接口定义：{where}", instance=request.url.path,
+                       errors=errors)  # fmt: skip
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = BY_STATUS.get(exc.status_code, "bad_request")
+        detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(code, "error")
+        response = problem(code, detail, "", instance=request.url.path, status=exc.status_code)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def on_defect(request: Request, exc: Exception) -> JSONResponse:
+        log.error("internal error on %s %s: %s", request.method, request.url.path,
+                  type(exc).__name__, exc_info=exc)  # fmt: skip
+        return problem("internal_error", "an internal error occurred; it has been logged",
+                       "服务内部错误，已记录", instance=request.url.path)  # fmt: skip
+
+
+# -- the OpenAPI document ----------------------------------------------------------------------
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Problem",
+    "description": "RFC 9457 problem details, with jiuzhu's code and Chinese message.",
+    "required": ["type", "title", "status", "detail", "code", "message_zh"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "code": {"type": "string"},
+        "message_zh": {"type": "string"},
+        "details": {"type": "object"},
+    },
+}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with every error answered as ``application/problem+json``."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    doc = get_openapi(title=app.title, version=app.version, description=app.description,
+                      routes=app.routes, tags=app.openapi_tags)  # fmt: skip
+    components = doc.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    ref = {"$ref": "#/components/schemas/Problem"}
+    for path, operations in doc.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status in ERROR_STATUSES:
+                if status in (401, 403) and path == "/health":
+                    continue
+                responses[str(status)] = {
+                    "description": TITLES[BY_STATUS[status]],
+                    "content": {MEDIA_TYPE: {"schema": ref}},
+                }
+            responses["500"] = {"description": "internal error",
+                                "content": {MEDIA_TYPE: {"schema": ref}}}  # fmt: skip
+    app.openapi_schema = doc
+    return doc

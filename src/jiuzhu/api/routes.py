@@ -1,0 +1,167 @@
+"""The endpoint table: one line per service command or read.
+
+To serve a new :class:`~jiuzhu.service.service.CaseService` method, add one :class:`Route`
+here.  A command on one case is ``case_command("method_name")`` (``POST /cases/{case_id}/
+method-name``; its keyword arguments become the JSON body, ``expected_version`` comes from
+``If-Match`` and ``idempotency_key`` from ``Idempotency-Key``).  A read is
+``Route("method_name", "GET", "/path/{param}")``; its keyword arguments become query
+parameters.  ``tests/api/test_routes.py`` fails while a public service method is neither
+routed here nor listed in :data:`NOT_SERVED`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..audit.verify import replay_case
+from ..service.actors import Actor
+from ..service.service import CaseService
+from .endpoints import Route
+
+
+def kebab(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def case_command(name: str, tag: str = "case commands") -> Route:
+    return Route(name, "POST", f"/cases/{{case_id}}/{kebab(name)}", tag=tag)
+
+
+def replay(service: CaseService, actor: Actor, case_id: str) -> dict[str, Any]:
+    """Rebuild the case from its events alone and compare with the stored case row.
+
+    For auditors (any reader of the case): ``ok`` is true when every field agrees.
+    """
+    service.get_case(actor, case_id)  # the service decides who may read this case
+    result = replay_case(service.engine, case_id.strip().lower())
+    return {
+        "case_id": result.case_id,
+        "events": result.events,
+        "ok": result.ok,
+        "expected": result.expected,
+        "stored": result.stored,
+        "differences": [{"field": f, "expected": e, "stored": s} for f, e, s in result.differences],
+    }
+
+
+def counts(result: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
+    return [{"programme": p, "state": s, "count": n} for (p, s), n in sorted(result.items())]
+
+
+ROUTES: tuple[Route, ...] = (
+    # set-up
+    Route("add_org_unit", "POST", "/org-units", 201, tag="set-up"),
+    Route(
+        "register_household",
+        "POST",
+        "/households",
+        201,
+        tag="households",
+        location="/households/{id}",
+    ),  # fmt: skip
+    Route("get_household", "GET", "/households/{household_id}", tag="households"),
+    # the fast track
+    Route("apply", "POST", "/cases", 201, tag="case commands", location="/cases/{id}"),
+    case_command("promise"),
+    case_command("record_appraisal"),
+    case_command("approve"),
+    case_command("refuse"),
+    case_command("record_verification"),
+    case_command("withdraw"),
+    # service plans
+    case_command("open_service_plan", "service plans"),
+    case_command("record_visit", "service plans"),
+    case_command("suspend_service_plan", "service plans"),
+    case_command("resume_service_plan", "service plans"),
+    case_command("end_service_plan", "service plans"),
+    # the standard path (审核确认)
+    Route(
+        "apply_standard",
+        "POST",
+        "/cases/standard",
+        201,
+        tag="standard path",
+        location="/cases/{id}",
+    ),  # fmt: skip
+    *(
+        case_command(name, "standard path")
+        for name in (
+            "accept_standard",
+            "start_investigation",
+            "complete_investigation",
+            "start_verification",
+            "record_check",
+            "give_opinion",
+            "record_objection",
+            "appraise_standard",
+            "mark_special",
+            "decide_standard",
+            "deliver_rejection_notice",
+        )
+    ),  # fmt: skip
+    Route("limit_alarms", "GET", "/findings/limit-alarms", tag="audit", hidden=("now",)),
+    # temporary assistance (临时救助)
+    Route(
+        "apply_temporary",
+        "POST",
+        "/cases/temporary",
+        201,
+        tag="temporary assistance",
+        location="/cases/{id}",
+    ),  # fmt: skip
+    *(
+        case_command(name, "temporary assistance")
+        for name in (
+            "assess_temporary",
+            "assist_first",
+            "complete_paperwork",
+            "decide_temporary",
+            "pay_temporary",
+            "close_temporary",
+        )
+    ),  # fmt: skip
+    # money
+    *(
+        case_command(name, "money")
+        for name in ("record_medical_bill", "record_repayment", "impose_fine", "write_off")
+    ),  # fmt: skip
+    Route("ledger", "GET", "/cases/{case_id}/ledger", tag="money"),
+    Route("credit_records", "GET", "/credit-records", tag="money"),
+    # reads
+    Route("list_cases", "GET", "/cases", tag="case reads"),
+    Route("get_case", "GET", "/cases/{case_id}", tag="case reads"),
+    Route("history", "GET", "/cases/{case_id}/history", tag="audit"),
+    Route(
+        "replay",
+        "GET",
+        "/cases/{case_id}/replay",
+        tag="audit",
+        call=replay,
+        response=dict[str, Any],
+    ),  # fmt: skip
+    Route("report", "GET", "/reports/units", tag="reports"),
+    Route(
+        "count_by_state",
+        "GET",
+        "/reports/counts",
+        tag="reports",
+        render=counts,
+        response=list[dict[str, Any]],
+    ),  # fmt: skip
+    Route(
+        "overdue_verifications",
+        "GET",
+        "/findings/overdue-verifications",
+        tag="audit",
+        hidden=("now",),
+    ),  # fmt: skip
+    Route("missed_visits", "GET", "/findings/missed-visits", tag="audit"),
+)
+
+# Public CaseService methods deliberately not served over HTTP, and why.
+NOT_SERVED: dict[str, str] = {
+    "close": "closes the service's own database engine",
+    "fire_deadline": "the deadline worker's (jiuzhu serve --with-worker / jiuzhu worker)",
+    "fire_chunk": "the deadline worker's (jiuzhu serve --with-worker / jiuzhu worker)",
+    "policy_in_force": "takes no actor: the service's own policy look-up",
+}

@@ -1,0 +1,173 @@
+"""Bearer tokens: made on the command line, shown once, stored as SHA-256 only.
+
+A token's text is ``jz_<id>_<secret>``: the id (12 hex digits) finds the row, and the SHA-256
+of the whole text is compared in constant time.  A token resolves to the :class:`Actor` it was
+made for; an unknown, malformed, expired or revoked token resolves to nothing, and the caller
+learns only that (401).  Whether that actor may do what it asks is the service's decision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, Table, select
+
+from ..clock import Clock, iso_utc
+from ..errors import InvalidInput, NotFound
+from ..models.api_tables import ApiTokenRecord
+from ..service import inputs, store
+from ..service.actors import ROLE_LEVEL, Actor, Role
+from .problems import ApiError
+
+tokens: Table = ApiTokenRecord.__table__  # type: ignore[attr-defined]
+_TOKEN = re.compile(r"^jz_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+_DURATION = re.compile(r"^([1-9][0-9]{0,4})([dhw])$")
+MAX_NOTE = 200
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token as listed (never its secret)."""
+
+    id: str
+    role: str
+    org: str | None
+    user: str | None
+    note: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    def status(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
+
+    def to_dict(self, now: datetime) -> dict[str, Any]:
+        return {"id": self.id, "role": self.role, "org": self.org, "user": self.user,
+                "note": self.note, "created_at": iso_utc(self.created_at),
+                "expires_at": _iso(self.expires_at), "revoked_at": _iso(self.revoked_at),
+                "status": self.status(now)}  # fmt: skip
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else iso_utc(value)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def parse_expiry(text: str | None, now: datetime) -> datetime | None:
+    """``90d``, ``12h``, ``2w``, ``never``, or an ISO date-time with an offset."""
+    if text is None or text.strip().lower() == "never":
+        return None
+    text = text.strip()
+    match = _DURATION.match(text)
+    if match:
+        unit = {"d": "days", "h": "hours", "w": "weeks"}[match.group(2)]
+        return now + timedelta(**{unit: int(match.group(1))})
+    when = inputs.instant(text, "expiry", default=now)
+    if when <= now:
+        raise InvalidInput(f"expiry {text} is not in the future", f"有效期 {text} 早于当前时间")
+    return when
+
+
+def create_token(engine: Engine, clock: Clock, *, role: str, org: str | None,
+                 user: str | None = None, expires_at: datetime | None = None,
+                 note: str | None = None) -> tuple[TokenInfo, str]:  # fmt: skip
+    """Store a new token for the actor (role, org, user); return it and its text (shown once)."""
+    actor = Actor.parse(role, org or "", user)
+    if actor.role is Role.SYSTEM:
+        raise InvalidInput(
+            "the system role belongs to the deadline worker; no token is issued for it",
+            "系统角色仅供期限调度进程使用，不能签发令牌",
+        )
+    if user is not None:
+        inputs.staff_id(user)
+    note = inputs.text(note, "note", required=False, max_length=MAX_NOTE)
+    unit = _check_unit(engine, actor)
+    token_id = secrets.token_hex(6)
+    text = f"jz_{token_id}_{secrets.token_urlsafe(32)}"
+    info = TokenInfo(token_id, actor.role.value, unit, user, note, clock.now(), expires_at, None)
+    with engine.begin() as conn:
+        conn.execute(tokens.insert(), {
+            "id": info.id, "secret_sha256": digest(text), "role": info.role, "org": info.org,
+            "user": info.user, "note": info.note, "created_at": info.created_at,
+            "expires_at": info.expires_at, "revoked_at": None,
+        })  # fmt: skip
+    return info, text
+
+
+def _check_unit(engine: Engine, actor: Actor) -> str | None:
+    if actor.role is Role.ADMIN:
+        if actor.org:
+            raise InvalidInput("an administrator token names no organisation unit",
+                               "系统管理员令牌不指定所属单位")  # fmt: skip
+        return None
+    if not actor.org:
+        raise InvalidInput(f"a {actor.role.value} token needs the organisation unit (--org)",
+                           "请指定令牌所属单位（--org）")  # fmt: skip
+    unit = inputs.org_id(actor.org)
+    with engine.connect() as conn:
+        row = conn.execute(store.SELECT_ORG, {"id": unit}).first()
+    if row is None:
+        raise NotFound(f"organisation unit {unit} not found", f"未找到单位 {unit}")
+    wanted = ROLE_LEVEL[actor.role]
+    if wanted is not None and row.level != wanted:
+        raise InvalidInput(f"role '{actor.role.value}' acts from a {wanted}, but {unit} is a "
+                           f"{row.level}", f"角色与单位层级不符（{unit} 为 {row.level}）")  # fmt: skip
+    return unit
+
+
+def _info(row: Any) -> TokenInfo:
+    return TokenInfo(row.id, row.role, row.org, row.user, row.note, row.created_at,
+                     row.expires_at, row.revoked_at)  # fmt: skip
+
+
+def list_tokens(engine: Engine) -> list[TokenInfo]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(tokens).order_by(tokens.c.created_at, tokens.c.id)).all()
+    return [_info(r) for r in rows]
+
+
+def revoke_token(engine: Engine, clock: Clock, token_id: str) -> TokenInfo:
+    """Revoke a token at once (the next request with it gets 401); revoking twice is a no-op."""
+    token_id = token_id.strip().lower()
+    with engine.begin() as conn:
+        row = conn.execute(select(tokens).where(tokens.c.id == token_id)).first()
+        if row is None:
+            raise NotFound(f"token {token_id} not found", f"未找到令牌 {token_id}")
+        if row.revoked_at is None:
+            conn.execute(tokens.update().where(tokens.c.id == token_id)
+                         .values(revoked_at=clock.now()))  # fmt: skip
+        row = conn.execute(select(tokens).where(tokens.c.id == token_id)).one()
+    return _info(row)
+
+
+def unauthenticated(message: str, zh: str, error: str | None = "invalid_token") -> ApiError:
+    return ApiError("unauthenticated", message, zh, error=error)
+
+
+def resolve(engine: Engine, text: str, now: datetime) -> Actor:
+    """The actor of a bearer token, or :class:`ApiError` (401) saying only what is wrong."""
+    match = _TOKEN.match(text)
+    if match is None:
+        raise unauthenticated("the bearer token is malformed", "令牌格式不正确")
+    with engine.connect() as conn:
+        row = conn.execute(select(tokens).where(tokens.c.id == match.group(1))).first()
+    if row is None or not hmac.compare_digest(row.secret_sha256, digest(text)):
+        raise unauthenticated("the bearer token is not known", "令牌无效")
+    if row.revoked_at is not None:
+        raise unauthenticated("the bearer token was revoked", "令牌已被吊销")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise unauthenticated("the bearer token has expired", "令牌已过期")
+    return Actor(Role(row.role), row.org or "", row.user)
