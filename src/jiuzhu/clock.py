@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -64,6 +65,7 @@ def iso_utc(instant: datetime) -> str:
     return text + "Z"
 
 
+@lru_cache(maxsize=1024)  # replay reads each event's instant several times (fold, ledger)
 def parse_iso_utc(text: str) -> datetime:
     if len(text) != 27 or text[-1] != "Z" or text[10] != "T":
         raise ValueError(f"'{text}' is not an instant of the form 2024-03-15T02:00:00.000000Z")

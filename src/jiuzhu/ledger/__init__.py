@@ -18,6 +18,7 @@ import calendar
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from ..clock import SHANGHAI, ensure_utc, local_date, parse_iso_utc
@@ -77,15 +78,20 @@ def months_through(first: str, last: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=512)
+def _pay_day_instant(month: str, pay_day: int) -> datetime:
+    year, mon = int(month[:4]), int(month[5:7])
+    day = min(pay_day, calendar.monthrange(year, mon)[1])
+    return datetime(year, mon, day, tzinfo=SHANGHAI).astimezone(UTC)
+
+
 def pay_instant(month: str, pay_day: int, not_before: datetime | None = None) -> datetime:
     """When the allowance for ``month`` falls due: 00:00 Shanghai on the pay day of that month.
 
     The first month of a case is due no earlier than its inclusion (``not_before``): a case
     approved after the pay day is paid for that month on the day it is approved.
     """
-    year, mon = int(month[:4]), int(month[5:7])
-    day = min(pay_day, calendar.monthrange(year, mon)[1])
-    due = datetime(year, mon, day, tzinfo=SHANGHAI).astimezone(UTC)
+    due = _pay_day_instant(month, pay_day)
     if not_before is not None and ensure_utc(not_before) > due:
         return ensure_utc(not_before)
     return due
