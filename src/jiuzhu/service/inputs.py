@@ -110,6 +110,19 @@ def count(value: object, what: str) -> int:
     return value
 
 
+# NUL and the other C0 controls but tab and newlines: PostgreSQL refuses NUL in text, and none
+# of them belongs in a name, a reason or a note
+_CONTROL = frozenset(chr(c) for c in range(32)) - {"\t", "\n", "\r"}
+
+
+def _has_lone_surrogate(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def text(value: object, what: str, *, required: bool, max_length: int = MAX_TEXT) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -118,6 +131,11 @@ def text(value: object, what: str, *, required: bool, max_length: int = MAX_TEXT
     if not isinstance(value, str):
         raise InvalidInput(f"{what} must be text", f"{what}应为文字")
     value = value.strip()
+    if any(c in value for c in _CONTROL) or _has_lone_surrogate(value):
+        raise InvalidInput(
+            f"{what} contains control characters or broken Unicode; give plain text",
+            f"{what}含有控制字符或无效字符，请填写普通文字",
+        )
     if len(value) > max_length:
         raise InvalidInput(
             f"{what} is {len(value)} characters long; at most {max_length} are kept",
