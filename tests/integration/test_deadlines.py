@@ -498,3 +498,27 @@ def test_sweep_fires_other_cases_when_one_firing_fails(
     assert (report.fired, report.failed) == (1, 1)
     assert [e.type for e in system_events(svc, org, healthy.id)] == ["mark_overdue"]
     assert system_events(svc, org, poisoned.id) == []
+
+
+def test_case_list_filters_by_unit_workflow_and_overdue(
+    svc: CaseService, org: Org, clock: FakeClock
+) -> None:
+    late = case_in(svc, org, "provisionally_approved")
+    far = case_in(svc, org, "provisionally_approved", village=org.far_village)
+    clock.advance(timedelta(days=40))
+    sweep(svc, worker="w", now=clock.now())  # both overdue now
+    svc.record_verification(org.county, far.id, result="meets_standard")
+    fresh = case_in(svc, org, "applied")
+
+    def ids(**filters: Any) -> set[str]:
+        return {c.id for c in svc.list_cases(org.county, **filters)}
+
+    assert ids(overdue=True) == {late.id}
+    assert ids(overdue=False) == {far.id, fresh.id}
+    assert ids(org=org.township.org) == {late.id, fresh.id}
+    assert ids(org=org.other_township.org) == {far.id}
+    assert ids(workflow="fast_track", state="applied") == {fresh.id}
+    with pytest.raises(PermissionDenied):
+        svc.list_cases(org.township, org=org.other_township.org)
+    with pytest.raises(InvalidInput):
+        svc.list_cases(org.county, workflow="nonsense")
