@@ -677,6 +677,12 @@ def demo_command(
     with demo_progress() as on_day:
         result = demo.run(svc, clock, units, cases=cases, seed=seed, on_day=on_day)
     demo.render(result, out())
+    from .audit.checkpoint import take_checkpoint
+
+    cp = take_checkpoint(result.engine, now=clock.now(), taken_by="demo")  # the year-end one
+    say(f"检查点 checkpoint {cp.number} at {local_time(parse_iso_utc(cp.taken_at))}: root "
+        f"{cp.root[:16]}… over {cp.cases:,} chain heads and {cp.events:,} events (jiuzhu audit "
+        "checkpoint; the worker takes one daily)")  # fmt: skip
     report = verify_with_progress(result.engine)
     render_report(report)
     result.engine.dispose()

@@ -77,6 +77,9 @@ def test_demo_runs_200_cases_for_a_year_prints_the_stories_and_passes_the_audit(
     assert "不予批准rejected" in stories["failedappraisal评议未通过"][2]
     assert "已撤回withdrawn" in stories["withdrawn撤回"][2]
     assert "audit passed" in out
+    assert re.search(r"检查点 checkpoint 1 at 2025-02-20 17:30: root [0-9a-f]{16}… over [\d,]+ "
+                     r"chain heads", out)  # fmt: skip
+    assert "1 检查点 checkpoints" in out  # and the verify checked it
     assert not ID_NUMBER.search(out + demo_run.stderr)
 
 
