@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from helpers import Org
+from helpers import Org, case_in, fire, make_household
 
 from jiuzhu import Actor, CaseService, FakeClock
 from jiuzhu.api import tokens
+from jiuzhu.scheduler.sweep import sweep
+from jiuzhu.service.views import CaseView
 
 
 @dataclass
@@ -53,3 +56,90 @@ def problem_of(response: httpx.Response) -> dict[str, Any]:
     assert body["type"] == f"urn:jiuzhu:problem:{body['code']}"
     assert body["title"] and body["detail"] and body["message_zh"]
     return body
+
+
+# -- cases of the standard path, temporary assistance and money, in any state ---------------
+# Driven through the library by the usual actors, on the test's clock (the server under test
+# shares it), so that the HTTP request under test is the one step that follows.
+
+INVESTIGATORS = ["bh-01", "bh-02"]
+STANDARD_STEPS: dict[str, Callable[[CaseService, Org, CaseView], CaseView]] = {
+    "accepted": lambda svc, org, case: svc.accept_standard(org.township, case.id),
+    "investigating": lambda svc, org, case: svc.start_investigation(
+        org.township, case.id, investigators=INVESTIGATORS),
+    "verifying": lambda svc, org, case: svc.complete_investigation(
+        org.township, case.id, household_income="300", signed_by=case.facts["applicant_id"],
+        investigators=INVESTIGATORS),
+    "verification_started": lambda svc, org, case: svc.start_verification(org.centre, case.id),
+    "checked": lambda svc, org, case: svc.record_check(org.centre, case.id,
+                                                       result="meets_standard"),
+    "public_notice": lambda svc, org, case: svc.give_opinion(org.township, case.id,
+                                                             recommend=True, opinion="同意"),
+    "appraising": lambda svc, org, case: svc.record_objection(
+        org.village, case.id, route="appraisal", summary="群众对收入有异议"),
+    "county_review": lambda svc, org, case: svc.give_opinion(
+        org.township, case.id, recommend=False, opinion="存款超过标准"),
+    "rejected": lambda svc, org, case: svc.decide_standard(org.county, case.id, decision="reject",
+                                                           reason="家庭存款超过规定"),
+}  # fmt: skip
+_CHECKED = ("accepted", "investigating", "verifying", "verification_started", "checked")
+STANDARD_PATH_TO: dict[str, tuple[str, ...]] = {
+    "applied": (),
+    "accepted": _CHECKED[:1],
+    "investigating": _CHECKED[:2],
+    "verifying": _CHECKED[:3],
+    "checked": _CHECKED,
+    "public_notice": (*_CHECKED, "public_notice"),
+    "appraising": (*_CHECKED, "public_notice", "appraising"),
+    "county_review": (*_CHECKED, "county_review"),
+    "rejected": (*_CHECKED, "county_review", "rejected"),
+}
+TEMPORARY_STEPS: dict[str, Callable[[CaseService, Org, CaseView], CaseView]] = {
+    "assessed": lambda svc, org, case: svc.assess_temporary(org.village, case.id,
+                                                            sudden_event="火灾，消防部门证明"),
+    "approved": lambda svc, org, case: svc.decide_temporary(org.township, case.id,
+                                                            decision="approve", multiplier=2),
+    "paid": lambda svc, org, case: svc.pay_temporary(org.township, case.id),
+    "assisted_first": lambda svc, org, case: svc.assist_first(
+        org.township, case.id, multiplier=2, reason="火灾，先行救助"),
+}  # fmt: skip
+TEMPORARY_PATH_TO: dict[str, tuple[str, ...]] = {
+    "applied": (),
+    "assessed": ("assessed",),
+    "approved": ("assessed", "approved"),
+    "paid": ("assessed", "approved", "paid"),
+    "assisted_first": ("assisted_first",),
+}
+
+
+def standard_case_in(api: Api, state: str) -> CaseView:
+    """A new standard-path case of a one-person household in ``api.org.village``, in ``state``
+    (``verifying`` before the data check starts; ``rejected`` with its notice owed)."""
+    home = make_household(api.svc, api.org.village)
+    case = api.svc.apply_standard(api.org.village, household_id=home.id,
+                                  applicant_id=home.member_ids[0])  # fmt: skip
+    for step in STANDARD_PATH_TO[state]:
+        case = STANDARD_STEPS[step](api.svc, api.org, case)
+    assert (case.workflow, case.state) == ("standard", state)
+    return case
+
+
+def temporary_case_in(api: Api, state: str) -> CaseView:
+    """A new temporary-assistance case of a one-person household in ``api.org.village``."""
+    home = make_household(api.svc, api.org.village)
+    case = api.svc.apply_temporary(api.org.village, household_id=home.id,
+                                   applicant_id=home.member_ids[0])  # fmt: skip
+    for step in TEMPORARY_PATH_TO[state]:
+        case = TEMPORARY_STEPS[step](api.svc, api.org, case)
+    assert (case.workflow, case.state) == ("temporary", state)
+    return case
+
+
+def owing_case(api: Api) -> CaseView:
+    """A fast-track case of ``api.org.village`` revoked for falsification after its first
+    month was paid: it owes that month back, and its applicant is on the credit record."""
+    case = case_in(api.svc, api.org, "provisionally_approved")
+    sweep(api.svc, worker="matrix", now=api.clock.now())  # the first month falls due at once
+    case = fire(api.svc, api.org, api.svc.get_case(api.org.county, case.id), "revoke")
+    assert case.state == "revoked" and case.facts["money"]["owed_fen"] > 0, case.facts
+    return case
