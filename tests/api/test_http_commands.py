@@ -198,6 +198,27 @@ def test_case_list_filters_and_pages_within_the_jurisdiction(api: Api) -> None:
     assert counts == [{"programme": "dibao", "state": "applied", "count": 1}]
 
 
+def test_case_list_filters_by_unit_and_overdue_check(api: Api) -> None:
+    org = api.org
+    late = case_in(api.svc, org, "provisionally_approved")
+    far = case_in(api.svc, org, "applied", village=org.far_village)
+    api.clock.advance(timedelta(days=40))
+    sweep(api.svc, worker="http-test", now=api.clock.now())  # the data check is overdue
+
+    def ids(actor: object, **params: object) -> set[str]:
+        response = api.get(actor, "/cases", params=params)
+        assert response.status_code == 200, response.text
+        return {c["id"] for c in response.json()}
+
+    assert ids(org.county, overdue="true") == {late.id}
+    assert ids(org.county, overdue="false") == {far.id}
+    assert ids(org.county, org=org.other_township.org) == {far.id}
+    assert ids(org.county, workflow="fast_track", org=org.township.org) == {late.id}
+    outside = api.get(org.township, "/cases", params={"org": org.other_township.org})
+    assert outside.status_code == 403 and problem_of(outside)["code"] == "permission_denied"
+    assert api.get(org.county, "/cases", params={"overdue": "maybe"}).status_code == 422
+
+
 def test_auditor_reads_history_replay_and_findings_but_cannot_act(api: Api) -> None:
     org = api.org
     case = case_in(api.svc, org, "provisionally_approved")
