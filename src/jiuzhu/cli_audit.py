@@ -182,7 +182,7 @@ def replay_as_of(engine: Engine, case_id: str, instant: datetime) -> dict[str, A
     from .models.db import snapshot
 
     with snapshot(engine) as conn:
-        _, events, _, _ = DatabaseSource(conn).case(case_id.strip().lower())
+        _, events, *_ = DatabaseSource(conn).case(case_id.strip().lower())
     if not events:
         raise NotFound(f"case {case_id} not found", f"未找到案件 {case_id}")
     return as_of(events, instant)

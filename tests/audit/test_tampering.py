@@ -258,3 +258,39 @@ def test_edited_checkpoint_is_found(svc: CaseService, generated: Generated, colu
 def test_nothing_is_found_when_nothing_was_touched(svc: CaseService, generated: Generated) -> None:
     with tampered(svc) as conn:
         assert found(conn) == set()
+
+
+# -- money: ledger rows and credit records ---------------------------------------------------------
+@pytest.fixture
+def paid_and_revoked(svc: CaseService, org: Org, clock: FakeClock) -> str:
+    """A case paid its first month, a medical bill, then revoked: ledger rows and a credit row."""
+    from jiuzhu.scheduler.sweep import sweep
+
+    case = case_in(svc, org, "provisionally_approved", size=2)  # two persons in the household
+    sweep(svc, worker="tamper", now=clock.now())
+    svc.record_medical_bill(org.township, case.id, billed_on="2024-03-15", total="1000",
+                            hospital="医院")  # fmt: skip
+    svc.record_verification(org.county, case.id, result="falsification", reason="隐瞒收入")
+    assert verify_database(svc.engine).ok
+    return case.id
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "UPDATE ledger_entries SET amount_fen = amount_fen + 1 WHERE kind = 'allowance'",
+        "UPDATE ledger_entries SET kind = 'write_off' WHERE kind = 'recovery'",
+        "DELETE FROM ledger_entries WHERE kind = 'medical'",
+        "UPDATE credit_records SET reason = '无'",
+        "UPDATE credit_records SET person_id = (SELECT p.id FROM persons p "
+        "WHERE p.id <> credit_records.person_id ORDER BY p.id LIMIT 1)",
+        "DELETE FROM credit_records",
+    ],
+    ids=["amount", "kind", "deleted_entry", "credit_reason", "credit_person", "credit_deleted"],
+)
+def test_every_altered_ledger_or_credit_row_differs_from_its_replay(
+    svc: CaseService, paid_and_revoked: str, tamper: str
+) -> None:
+    with tampered(svc) as conn:
+        conn.exec_driver_sql(tamper)
+        assert (paid_and_revoked, 5 + 2, "projection_differs") in found(conn)

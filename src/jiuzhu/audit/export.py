@@ -90,11 +90,13 @@ def export(engine: Engine, out: Path, *, now: datetime, where: ExportFilter = Ex
                 writers["checkpoint_heads.jsonl"].write(
                     {"checkpoint": k, "case_id": case_id, "seq": seq, "hash": digest})  # fmt: skip
         counts = {"cases": 0, "events": 0}
-        streams = (source.events(), source.cases(), source.open_deadlines(), source.ledger())
-        for case_id, (events, row, deadlines, money) in sources.merge(*streams):
+        streams = (source.events(), source.cases(), source.open_deadlines(), source.ledger(),
+                   source.credits())  # fmt: skip
+        for case_id, (events, row, deadlines, money, credits) in sources.merge(*streams):
             if events is None or not _selected(events, row, org_path, where):
                 continue
-            _write_case(writers, case_id, events, row, deadlines or {}, money or [])
+            _write_case(writers, case_id, events, row, deadlines or {}, money or [],
+                        credits or [])  # fmt: skip
             counts["cases"] += 1
             counts["events"] += len(events)
             if progress is not None:
@@ -148,7 +150,7 @@ def _selected(events: list[dict[str, Any]], row: dict[str, Any] | None, org_path
 
 def _write_case(writers: dict[str, _Writer], case_id: str, events: list[dict[str, Any]],
                 row: dict[str, Any] | None, deadlines: dict[str, str],
-                money: list[dict[str, Any]]) -> None:  # fmt: skip
+                money: list[dict[str, Any]], credits: list[dict[str, Any]]) -> None:  # fmt: skip
     for ev in events:
         doc = event_document(case_id=case_id, seq=ev["seq"], type=ev["type"],
                              payload=ev["payload"], actor=ev["actor"],
@@ -156,7 +158,7 @@ def _write_case(writers: dict[str, _Writer], case_id: str, events: list[dict[str
         writers["events.jsonl"].write({**doc, "hash": ev["hash"]})
     if row is not None:
         writers["cases.jsonl"].write({"case_id": case_id, **row, "open_deadline_rows": deadlines,
-                                      "ledger_rows": money})  # fmt: skip
+                                      "ledger_rows": money, "credit_rows": credits})  # fmt: skip
 
 
 def read_manifest(directory: Path) -> tuple[dict[str, Any], list[Break]]:

@@ -93,15 +93,18 @@ class DatabaseSource:
                 "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")  # fmt: skip
 
     def case(self, case_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]],
-                                         dict[str, str], list[dict[str, Any]]]:  # fmt: skip
-        """One case: (row values or None, events, open deadlines, ledger rows)."""
+                                         dict[str, str], list[dict[str, Any]],
+                                         list[dict[str, Any]]]:  # fmt: skip
+        """One case: (row values or None, events, open deadlines, ledger rows, credit rows)."""
         where = {"id": case_id}
         rows = list(self.cases(f"WHERE id = {self.mark('id')}", where))
         events = list(self.events(f"WHERE case_id = {self.mark('id')}", where))
         deadlines = list(self.open_deadlines(f"AND case_id = {self.mark('id')}", where))
         ledger = list(self.ledger(f"WHERE case_id = {self.mark('id')}", where))
+        credits = list(self.credits(f"WHERE case_id = {self.mark('id')}", where))
         return (rows[0][1] if rows else None, events[0][1] if events else [],
-                deadlines[0][1] if deadlines else {}, ledger[0][1] if ledger else [])  # fmt: skip
+                deadlines[0][1] if deadlines else {}, ledger[0][1] if ledger else [],
+                credits[0][1] if credits else [])  # fmt: skip
 
     def mark(self, name: str) -> str:
         return f":{name}" if self.sqlite else f"%({name})s"
@@ -156,6 +159,17 @@ class DatabaseSource:
                 for r in group
             ]  # fmt: skip
 
+    def credits(self, where: str = "", params: dict[str, Any] | None = None
+                ) -> Iterator[tuple[str, list[dict[str, Any]]]]:  # fmt: skip
+        rows = self.rows("SELECT case_id, seq, person_id, reason, recorded_on FROM credit_records "
+                         f"{where} ORDER BY {self.order}, seq", params)  # fmt: skip
+        for case_id, group in grouped(rows):
+            yield case_id, [
+                {"seq": r[1], "person_id": r[2], "reason": r[3],
+                 "recorded_on": r[4] if isinstance(r[4], str) else r[4].isoformat()}
+                for r in group
+            ]  # fmt: skip
+
     def heads(self) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
         rows = self.rows("SELECT case_id, checkpoint, seq, hash FROM audit_checkpoint_heads "
                          f"ORDER BY {self.order}, checkpoint")  # fmt: skip
@@ -204,11 +218,16 @@ class ExportSource:
         for case in jsonl(self.dir / "cases.jsonl"):
             case.pop("open_deadline_rows")
             case.pop("ledger_rows")
+            case.pop("credit_rows", None)
             yield case.pop("case_id"), case
 
     def ledger(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         for case in jsonl(self.dir / "cases.jsonl"):
             yield case["case_id"], case["ledger_rows"]
+
+    def credits(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        for case in jsonl(self.dir / "cases.jsonl"):
+            yield case["case_id"], case.get("credit_rows", [])
 
     def open_deadlines(self) -> Iterator[tuple[str, dict[str, str]]]:
         for case in jsonl(self.dir / "cases.jsonl"):

@@ -73,14 +73,18 @@ class ReplayResult:
 
 
 def compare(case_id: str, events: Sequence[dict[str, Any]], stored: dict[str, Any],
-            open_deadlines: dict[str, str], ledger_rows: list[dict[str, Any]]) -> ReplayResult:  # fmt: skip
+            open_deadlines: dict[str, str], ledger_rows: list[dict[str, Any]],
+            credit_rows: list[dict[str, Any]] | None = None) -> ReplayResult:  # fmt: skip
     """Replay ``events`` and compare with the stored row values (instants as ISO text), its
-    open deadline rows and its ledger rows."""
+    open deadline rows, its ledger rows and its credit-record rows."""
     stored = {name: stored[name] for name in COMPARED} | {
         "open_deadline_rows": open_deadlines, "ledger_rows": ledger_rows}  # fmt: skip
+    if credit_rows is not None:
+        stored["credit_rows"] = credit_rows
     try:
         expected = expected_row(events)
         expected["ledger_rows"] = [e.as_dict() for e in ledger.replay(events)]
+        expected["credit_rows"] = ledger.credit_rows(events)
     except (JiuzhuError, KeyError, TypeError, ValueError) as exc:
         return ReplayResult(case_id, len(events), {}, stored, [("replay", str(exc), None)])
     expected["open_deadline_rows"] = expected["deadlines"]
@@ -96,10 +100,10 @@ def replay_case(engine: Engine, case_id: str) -> ReplayResult:
 
 def replay_on(conn: Connection, case_id: str) -> ReplayResult:
     source = sources.DatabaseSource(conn)
-    row, events, deadlines, ledger_rows = source.case(case_id)
+    row, events, deadlines, ledger_rows, credit_rows = source.case(case_id)
     if row is None:
         raise NotFound(f"case {case_id} not found", f"未找到案件 {case_id}")
-    return compare(case_id, events, row, deadlines, ledger_rows)
+    return compare(case_id, events, row, deadlines, ledger_rows, credit_rows)
 
 
 # -- the whole database / an export ------------------------------------------------------------
@@ -152,13 +156,14 @@ class Audit:
         report = self.report
         report.breaks += checkpoint_breaks(self.checkpoints, self.trusted_key)
         streams = (source.events(), source.cases(), source.open_deadlines(), source.heads(),
-                   source.ledger())  # fmt: skip
-        for case_id, (events, row, deadlines, heads, money) in sources.merge(*streams):
+                   source.ledger(), source.credits())  # fmt: skip
+        for case_id, (events, row, deadlines, heads, money, credits) in sources.merge(*streams):
             if events is not None:
                 report.events += len(events)
             if row is not None or events is not None:
                 report.cases += 1
-            found = self.case(case_id, events, row, deadlines or {}, heads or [], money or [])
+            found = self.case(case_id, events, row, deadlines or {}, heads or [], money or [],
+                              credits or [])  # fmt: skip
             report.breaks += sorted(found.values(), key=lambda b: (b.seq, b.kind))
             if progress is not None and (row is not None or events is not None):
                 progress(len(events or ()))
@@ -168,7 +173,8 @@ class Audit:
     # -- one case ------------------------------------------------------------------------------
     def case(self, case_id: str, events: list[dict[str, Any]] | None, row: dict[str, Any] | None,
              deadlines: dict[str, str], heads: list[tuple[int, int, str]],
-             money: list[dict[str, Any]]) -> dict[Any, Break]:  # fmt: skip
+             money: list[dict[str, Any]],
+             credits: list[dict[str, Any]] | None = None) -> dict[Any, Break]:  # fmt: skip
         found: dict[tuple[int, str], Break] = {}
 
         def add(seq: int, kind: str, detail: str) -> None:
@@ -191,7 +197,8 @@ class Audit:
             self.tail(row, events, top, add)
         self.against_heads(events, top, heads, add)
         if not found and row is not None:
-            for name, want, have in compare(case_id, events, row, deadlines, money).differences:
+            for name, want, have in compare(case_id, events, row, deadlines, money,
+                                            credits or []).differences:  # fmt: skip
                 add(row["last_seq"], "projection_differs",
                     f"{name}: events imply {want!r}, row has {have!r}")  # fmt: skip
         return found

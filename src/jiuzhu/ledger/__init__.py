@@ -164,6 +164,20 @@ def replay(events: Iterable[Mapping[str, Any]], *,
     return out
 
 
+def credit_rows(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The credit-record entries the events imply: one per event whose payload carries a
+    ``credit`` (a revocation for falsification), dated the Shanghai day of that event."""
+    out = []
+    for ev in events:
+        credit = ev["payload"].get("credit")
+        if credit:
+            at = ev["occurred_at"]
+            at = parse_iso_utc(at) if isinstance(at, str) else ensure_utc(at)
+            out.append({"seq": ev["seq"], "person_id": credit["person_id"],
+                        "reason": credit["reason"], "recorded_on": local_date(at).isoformat()})  # fmt: skip
+    return out
+
+
 def balance(entries: Iterable[Entry]) -> dict[str, int]:
     """Totals by kind, plus ``paid_fen`` (paid out) and ``owed_fen`` (still to be recovered)."""
     totals = dict.fromkeys(KINDS, 0)
@@ -182,6 +196,7 @@ __all__ = [
     "REDUCING",
     "Entry",
     "balance",
+    "credit_rows",
     "entries_for",
     "money",
     "month_of",
