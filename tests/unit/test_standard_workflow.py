@@ -16,7 +16,7 @@ from jiuzhu.errors import GuardRejected, TransitionNotAllowed
 from jiuzhu.policy import DEFAULT_BOOK
 from jiuzhu.workflows import REGISTRY
 from jiuzhu.workflows.base import CaseModel
-from jiuzhu.workflows.standard import FINAL, STATES, WORKFLOW, month_after, open_alarms
+from jiuzhu.workflows.standard import FINAL, STATES, WORKFLOW, open_alarms
 
 MEMBERS = ["11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222",
            "33333333-3333-4333-8333-333333333333"]  # fmt: skip
@@ -294,8 +294,3 @@ def test_withdrawal_closes_the_overall_limit() -> None:
     model = model_in("verifying")
     WORKFLOW.fire(model, "withdraw", PAYLOADS["withdraw"], FRIDAY)
     assert model.deadlines == {}
-
-
-def test_month_after() -> None:
-    assert month_after(date(2024, 12, 31)) == "2025-01"
-    assert month_after(date(2024, 1, 1)) == "2024-02"

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
 
+from ..ledger import Entry
 from ..models.types import UTCDateTime
 from . import store
 
@@ -241,9 +242,7 @@ class HotPath:
         finally:
             cur.close()
 
-    def ledger_entries(self, conn: Connection, case_id: str) -> list[Any]:
-        from ..ledger import Entry
-
+    def ledger_entries(self, conn: Connection, case_id: str) -> list[Entry]:
         cur = self._cursor(conn)
         cur.execute(self.select_ledger, {"case_id": case_id})
         rows = cur.fetchall()

@@ -198,13 +198,12 @@ class MoneyCommands:
                  .join(c, c.c.id == cr.c.case_id)
                  .where(store.in_subtree(c.c.org_path, path))
                  .order_by(cr.c.recorded_on, cr.c.id))  # fmt: skip
-        if case_id is not None:
-            query = query.where(cr.c.case_id == inputs.record_id(case_id))
         with self.uow.read() as conn:
+            if case_id is not None:
+                case_id = inputs.record_id(case_id)
+                self._load(conn, case_id, actor, for_update=False)  # NotFound, PermissionDenied
+                query = query.where(cr.c.case_id == case_id)
             rows = conn.execute(query).all()
-        if case_id is not None and not rows:
-            with self.uow.read() as conn:
-                self._load(conn, inputs.record_id(case_id), actor, for_update=False)
         return [{"person_id": r.person_id, "case_id": r.case_id, "seq": r.seq,
                  "reason": r.reason, "recorded_on": r.recorded_on.isoformat()}
                 for r in rows]  # fmt: skip

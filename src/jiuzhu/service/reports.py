@@ -17,13 +17,15 @@ from sqlalchemy import and_, case, func, select
 from .. import ledger
 from ..clock import local_date
 from ..errors import InvalidInput
+from ..workflows import REGISTRY
 from . import inputs, store
 from .actors import Actor, require_role
 
 if TYPE_CHECKING:
     from .unit_of_work import UnitOfWork
 
-PAYING = ("provisionally_approved", "verified", "confirmed")  # states whose household is helped
+# states whose household is helped: every workflow's paying states
+PAYING = tuple(sorted({state for wf in REGISTRY.values() for state in wf.allowance_states}))
 COLUMNS = (
     "cases", "fast_track_cases", "beneficiaries", "paid_this_month_fen", "paid_total_fen",
     "open_recoveries", "owed_fen", "overdue_verifications", "missed_visits",

@@ -30,24 +30,6 @@ from .views import CaseView
 if TYPE_CHECKING:
     from .service import Build
 
-# command -> the triggers it may fire (idempotency: a key names a command, not a trigger)
-COMMAND_TRIGGERS: dict[str, set[str]] = {
-    "apply_standard": {"apply"},
-    "accept_standard": {"accept"},
-    "investigate": {"start_investigation", "complete_investigation"},
-    "check_standard": {"start_verification", "record_check"},
-    "propose_standard": {"recommend", "not_recommend", "mark_special"},
-    "record_objection": {"object_reinvestigate", "object_appraise"},
-    "appraise_standard": {"appraise"},
-    "decide_standard": {"confirm", "reject"},
-    "deliver_rejection_notice": {"deliver_notice"},
-    "apply_temporary": {"apply"},
-    "assess_temporary": {"assess", "complete_paperwork"},
-    "decide_temporary": {"approve", "reject", "assist_first"},
-    "pay_temporary": {"pay", "close"},
-}
-store.COMMAND_TRIGGERS.update(COMMAND_TRIGGERS)
-
 LIMIT_LABELS = {**standard.LIMITS, **temporary.LIMITS}
 
 

@@ -70,7 +70,21 @@ COMMAND_TRIGGERS = {
     "withdraw": {"withdraw"},
     "manage_service_plans": {"plan.open", "plan.suspend", "plan.resume", "plan.end"},
     "record_visit": {"plan.visit"},
-}
+    # the standard path and temporary assistance
+    "apply_standard": {"apply"},
+    "accept_standard": {"accept"},
+    "investigate": {"start_investigation", "complete_investigation"},
+    "check_standard": {"start_verification", "record_check"},
+    "propose_standard": {"recommend", "not_recommend", "mark_special"},
+    "record_objection": {"object_reinvestigate", "object_appraise"},
+    "appraise_standard": {"appraise"},
+    "decide_standard": {"confirm", "reject"},
+    "deliver_rejection_notice": {"deliver_notice"},
+    "apply_temporary": {"apply"},
+    "assess_temporary": {"assess", "complete_paperwork"},
+    "decide_temporary": {"approve", "reject", "assist_first"},
+    "pay_temporary": {"pay", "close"},
+}  # any other command fires the trigger of its own name
 
 
 def in_subtree(column: Any, path: str) -> Any:

@@ -16,6 +16,7 @@ from .. import ledger
 from ..clock import iso_utc, local_date, parse_iso_utc
 from ..errors import GuardRejected, InvalidInput
 from ..money import yuan
+from . import allowance as pay_run
 from . import service_plan
 from .base import CaseModel, DeadlineRule, Label, SubFlow, Transition, Workflow
 from .calendar import add_months
@@ -129,7 +130,7 @@ TRIGGERS = {
     "withdraw": Label("撤回申请", "withdraw"),
     "mark_overdue": Label("核对逾期", "verification overdue"),
     "remind": Label("逾期催办", "overdue reminder"),
-    "pay_allowance": Label("按月发放救助金", "pay the monthly allowance"),
+    pay_run.TRIGGER: pay_run.LABEL,
     "record_medical_bill": Label("医疗救助结算", "pay medical assistance on a bill"),
     "impose_fine": Label("处以罚款", "impose a fine"),
     "record_repayment": Label("退还追回款", "record a repayment"),
@@ -228,11 +229,8 @@ def _approved(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     model.facts["monthly_amount_fen"] = payload["monthly_amount_fen"]
     model.facts["approved_at"] = iso_utc(at)
     # benefits start the day of inclusion: the month of the approval is paid in full (SEED)
-    model.facts["allowance"] = {
-        "monthly_fen": payload["monthly_amount_fen"],
-        "next_month": month_of(local_date(at)),
-        "since": iso_utc(at),
-    }
+    model.facts["allowance"] = pay_run.start(payload["monthly_amount_fen"],
+                                             month_of(local_date(at)), at)  # fmt: skip
     ledger.money(model.facts)
 
 
@@ -242,9 +240,7 @@ def _ended(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
                                    if k not in ("allowance_months", "allowance_fen", "recover",
                                                 "credit")}  # fmt: skip
     _pay_arrears(model, payload)
-    allowance = model.facts.pop("allowance", None)
-    if allowance is not None:
-        model.facts["allowance_ended"] = allowance["next_month"]
+    model.facts.pop("allowance", None)  # nothing more falls due
     if payload.get("recover"):
         totals = ledger.money(model.facts)
         totals["recovered_fen"] += totals["paid_fen"]
@@ -303,35 +299,6 @@ def _arrears_agree(mode: str | None) -> Any:
 
     guard.__name__ = f"arrears_agree_{mode}"
     return guard
-
-
-def _month_is_next(model: CaseModel, payload: dict[str, Any]) -> None:
-    allowance = model.facts.get("allowance")
-    if not allowance or payload["month"] != allowance["next_month"]:
-        expected = allowance["next_month"] if allowance else "none"
-        raise GuardRejected(
-            f"allowance for {payload['month']} is not the next month to pay ({expected}): "
-            "each month is paid once, in order",
-            f"{payload['month']} 不是下一个应发月份（{expected}）：每月只发放一次",
-        )
-    if payload.get("withheld"):
-        if not model.facts.get("assistance_suspended"):
-            raise GuardRejected("the allowance is withheld only while suspended", "仅暂停时缓发")
-    elif payload["amount_fen"] != allowance["monthly_fen"]:
-        raise GuardRejected(
-            f"allowance amount {yuan(payload['amount_fen'])} differs from the approved "
-            f"{yuan(allowance['monthly_fen'])} yuan",
-            "发放金额与批准金额不符",
-        )
-
-
-def _allowance_paid(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
-    allowance = model.facts["allowance"]
-    if payload.get("withheld"):
-        allowance.setdefault("withheld", []).append(payload["month"])
-    else:
-        ledger.money(model.facts)["paid_fen"] += payload["amount_fen"]
-    allowance["next_month"] = next_month(payload["month"])
 
 
 def inclusion_day(facts: Mapping[str, Any]) -> date:
@@ -530,7 +497,9 @@ WORKFLOW = Workflow(
         Transition("withdraw", PENDING, "withdrawn", (), _record("withdrawal")),
         Transition("mark_overdue", ("provisionally_approved",), None, (), _overdue, system=True),
         Transition("remind", ("provisionally_approved",), None, (), _reminded, system=True),
-        Transition("pay_allowance", PAYING, None, (_month_is_next,), _allowance_paid, system=True),
+        Transition(
+            pay_run.TRIGGER, PAYING, None, (pay_run.month_is_next,), pay_run.paid, system=True
+        ),  # fmt: skip
         Transition("record_medical_bill", PAYING, None, (_bill_is_eligible,), _bill_paid),
         Transition("impose_fine", ("revoked",), None, (_fine_allowed,), _fined),
         Transition(
@@ -566,7 +535,7 @@ WORKFLOW = Workflow(
         "verification_due": "mark_overdue",
         "verification_reminder": "remind",
         "visit_due": "plan.miss",
-        "allowance_due": "pay_allowance",
+        **pay_run.ON_DEADLINE,
     },
     allowance_states=PAYING,
 )

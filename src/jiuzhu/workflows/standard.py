@@ -20,13 +20,14 @@ the late step is done (the overall limit's alarm stays until the decision).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from .. import ledger
 from ..clock import iso_utc, local_date, parse_iso_utc
 from ..errors import GuardRejected
 from ..money import yuan
+from . import allowance as pay_run
 from .base import CaseModel, DeadlineRule, Effect, Guard, Label, Transition, Workflow
 from .workdays import calendar_day_limit, workday_limit
 
@@ -70,7 +71,7 @@ TRIGGERS = {
     "mark_special": Label("特殊情况延长时限", "mark as a special case"),
     "mark_limit_passed": Label("超过办理时限", "limit passed"),
     "withdraw": Label("撤回申请", "withdraw"),
-    "pay_allowance": Label("按月发放低保金", "pay the monthly allowance"),
+    pay_run.TRIGGER: pay_run.LABEL,
 }
 
 LIMITS = {
@@ -91,11 +92,6 @@ SPECIAL_REASONS = {
     "other": Label("其他特殊情况", "other special circumstances"),
 }
 BASES = {"line_minus_income": "(line - per-capita income) x household size", "fixed": "fixed"}
-
-
-def month_after(day: date) -> str:
-    """The month (YYYY-MM) after the one ``day`` falls in: the first month paid (A Art. 21)."""
-    return f"{day.year + day.month // 12:04d}-{day.month % 12 + 1:02d}"
 
 
 # -- limits ------------------------------------------------------------------------------------
@@ -302,9 +298,8 @@ def _confirmed(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     model.facts["monthly_amount_fen"] = payload["monthly_fen"]
     _decided(model, at)
     # paid from the month after the decision (A Art. 21), by the monthly payment run
-    model.facts["allowance"] = {"monthly_fen": payload["monthly_fen"],
-                                "next_month": month_after(local_date(at)),
-                                "since": iso_utc(at)}  # fmt: skip
+    first = ledger.next_month(ledger.month_of(local_date(at)))
+    model.facts["allowance"] = pay_run.start(payload["monthly_fen"], first, at)
 
 
 def _rejected(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
@@ -316,22 +311,6 @@ def _notice_delivered(model: CaseModel, payload: dict[str, Any], at: datetime) -
     model.facts["rejection_notice"] = dict(payload)
     if model.deadlines.pop("rejection_notice_due", None) is not None:
         model.done.add("rejection_notice_due")
-
-
-def _month_is_next(model: CaseModel, payload: dict[str, Any]) -> None:
-    allowance = model.facts.get("allowance") or {}
-    if (payload["month"], payload.get("amount_fen")) != (allowance.get("next_month"),
-                                                         allowance.get("monthly_fen")):  # fmt: skip
-        raise GuardRejected(
-            f"allowance for {payload['month']} is not the next month to pay at the confirmed "
-            "amount: each month is paid once, in order",
-            f"{payload['month']} 不是下一个应发月份或金额不符：每月只发放一次",
-        )
-
-
-def _allowance_paid(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
-    ledger.money(model.facts)["paid_fen"] += payload["amount_fen"]
-    model.facts["allowance"]["next_month"] = ledger.next_month(payload["month"])
 
 
 def _withdrawn(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
@@ -397,8 +376,8 @@ TRANSITIONS = (
     _t("withdraw", PENDING, "withdrawn", (), _withdrawn),
     # the monthly payment run (jiuzhu.ledger) pays a confirmed case from the month after
     Transition(
-        "pay_allowance", ("confirmed",), None, (_month_is_next,), _allowance_paid, system=True
-    ),
+        pay_run.TRIGGER, ("confirmed",), None, (pay_run.month_is_next,), pay_run.paid, system=True
+    ),  # fmt: skip
 )
 DEADLINE_RULES = (
     DeadlineRule("investigation_start_due", "accepted", _wd("investigation_start_wd")),
@@ -410,7 +389,7 @@ DEADLINE_RULES = (
 ON_DEADLINE = {
     **dict.fromkeys(LIMITS, "mark_limit_passed"),
     "notice_ends": "close_notice",
-    "allowance_due": "pay_allowance",
+    **pay_run.ON_DEADLINE,
 }
 
 

@@ -1,0 +1,61 @@
+"""The monthly allowance, shared by every paying workflow (the fast track, the standard path).
+
+A workflow that pays names its paying states (``Workflow(allowance_states=...)``); its deciding
+effect puts :func:`start` into the facts.  While the case is in a paying state,
+:meth:`Workflow._arm_allowance` keeps an ``allowance_due`` deadline at the pay day of the next
+unpaid month, and the worker fires it as :data:`PAY` (``pay_allowance``): one month at a time,
+in order, never twice (:func:`month_is_next`), withheld instead of paid while the assistance is
+suspended.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .. import ledger
+from ..clock import iso_utc
+from ..errors import GuardRejected
+from ..money import yuan
+from .base import CaseModel, Label
+
+TRIGGER = "pay_allowance"
+LABEL = Label("按月发放救助金", "pay the monthly allowance")
+ON_DEADLINE = {"allowance_due": TRIGGER}
+
+
+def start(monthly_fen: int, first_month: str, at: datetime) -> dict[str, Any]:
+    """The ``allowance`` facts of a decision: paid from ``first_month``, not before ``at``."""
+    return {"monthly_fen": monthly_fen, "next_month": first_month, "since": iso_utc(at)}
+
+
+def month_is_next(model: CaseModel, payload: dict[str, Any]) -> None:
+    """Guard: the month is the next unpaid one, at the decided amount (or withheld while the
+    assistance is suspended)."""
+    allowance = model.facts.get("allowance")
+    if not allowance or payload["month"] != allowance["next_month"]:
+        expected = allowance["next_month"] if allowance else "none"
+        raise GuardRejected(
+            f"allowance for {payload['month']} is not the next month to pay ({expected}): "
+            "each month is paid once, in order",
+            f"{payload['month']} 不是下一个应发月份（{expected}）：每月只发放一次",
+        )
+    if payload.get("withheld"):
+        if not model.facts.get("assistance_suspended"):
+            raise GuardRejected("the allowance is withheld only while suspended", "仅暂停时缓发")
+    elif payload["amount_fen"] != allowance["monthly_fen"]:
+        raise GuardRejected(
+            f"allowance amount {yuan(payload['amount_fen'])} differs from the decided "
+            f"{yuan(allowance['monthly_fen'])} yuan",
+            "发放金额与决定金额不符",
+        )
+
+
+def paid(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
+    """Effect: the month is paid (or withheld); the next one is due."""
+    allowance = model.facts["allowance"]
+    if payload.get("withheld"):
+        allowance.setdefault("withheld", []).append(payload["month"])
+    else:
+        ledger.money(model.facts)["paid_fen"] += payload["amount_fen"]
+    allowance["next_month"] = ledger.next_month(payload["month"])
