@@ -732,6 +732,9 @@ register_serve_commands(app)  # jiuzhu serve, jiuzhu token …
 from .cli_standard import register as register_standard_commands  # noqa: E402
 
 register_standard_commands(app)  # jiuzhu standard …, jiuzhu temporary …, jiuzhu policy …
+from .cli_calendar import register as register_calendar_commands  # noqa: E402
+
+register_calendar_commands(app)  # jiuzhu calendar import|show
 
 if __name__ == "__main__":
     main()

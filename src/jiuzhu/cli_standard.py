@@ -18,7 +18,7 @@ from rich import box
 from rich.table import Table
 
 from . import policy as policy_data
-from .clock import parse_iso_utc
+from .clock import local_date, parse_iso_utc
 from .errors import InvalidInput
 from .service.service import CaseService
 from .service.views import CaseView
@@ -329,8 +329,13 @@ def standard_alarms(
     json_out: JsonOpt = False,
 ) -> None:  # fmt: skip
     """Passed limits 超时预警 of standard and temporary cases, oldest first."""
+    from .cli_calendar import print_warnings
+
     actor = actor_of(role, org, user)
-    rows = service(db).limit_alarms(actor, include_resolved=include_resolved)
+    svc = service(db)
+    rows = svc.limit_alarms(actor, include_resolved=include_resolved)
+    today = local_date(svc.clock.now())  # from 1 October: is next year's calendar loaded?
+    print_warnings(svc.calendar.warnings(today, svc.policy_book.settings_on(today)))
     if json_out:
         emit_json(rows)
         return

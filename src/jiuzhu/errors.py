@@ -92,3 +92,10 @@ class StorageError(JiuzhuError):
     """The database refused or is unreachable; the message says what to do."""
 
     code = "storage"
+
+
+class CalendarNotCovered(JiuzhuError):
+    """A working-day limit needs a year whose holiday calendar is not loaded (not a bad input:
+    the command can succeed once the year's notice is loaded with ``jiuzhu calendar import``)."""
+
+    code = "calendar_not_covered"

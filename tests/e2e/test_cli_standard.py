@@ -82,8 +82,8 @@ def test_standard_apply_and_accept_through_the_cli(cli: Cli) -> None:
     before = snapshot(cli.db)
     result = cli("standard", "accept", case["id"], *TOWNSHIP, "--json")
     if expected is None:  # the limit would end in a year the calendar does not cover
-        assert_refused(result, 2, "calendar_not_covered", "超出工作日历覆盖范围",
-                       "outside the Chinese working-day calendar")  # fmt: skip
+        assert_refused(result, 2, "calendar_not_covered", "工作日历尚未载入",
+                       "no working-day calendar is loaded")  # fmt: skip
         assert snapshot(cli.db) == before
     else:
         assert result.returncode == 0, result.stderr

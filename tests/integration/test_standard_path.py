@@ -271,7 +271,9 @@ def test_a_limit_beyond_the_calendar_is_refused_loudly(
     before = db_snapshot(svc)
     with pytest.raises(CalendarNotCovered) as err:
         svc.accept_standard(nj.township, case.id)
-    assert err.value.zh and "chinese-calendar" in err.value.message
+    year = covered_years()[1] + 1
+    assert err.value.code == "calendar_not_covered" and err.value.details["year"] == year
+    assert "jiuzhu calendar import" in err.value.message and f"{year} 年" in err.value.zh
     assert db_snapshot(svc) == before
 
 

@@ -20,6 +20,7 @@ V, T, C, VC, AU, AD = (
 )
 EXPECTED: dict[str, set[Role]] = {
     "add_org_unit": {AD, C},
+    "import_calendar": {AD},  # the State Council's holiday notice holds for every county
     "register_household": {V},
     "apply": {V},
     "promise": {V},

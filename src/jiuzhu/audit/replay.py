@@ -1,7 +1,9 @@
 """Rebuild a case from its events alone (pure: no I/O).
 
 Replay runs the same workflow definition, in the version the case started on, with the policy
-recorded in its opening event, so guards and deadline rules are checked again.
+recorded in its opening event, so guards and deadline rules are checked again.  Working-day
+limits are taken from what each event recorded (``payload["computed"]``), so a calendar loaded
+or corrected later never changes a replay.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from ..clock import iso_utc, parse_iso_utc
 from ..errors import JiuzhuError
 from ..workflows import get as get_workflow
+from ..workflows import workdays
 from ..workflows.base import CaseModel
 
 
@@ -34,7 +37,11 @@ def fold(events: Sequence[dict[str, Any]]) -> CaseModel:
     model = wf.open(first["case_id"], payload)
     model.seq, model.head_hash = first["seq"], first["hash"]
     for ev in events[1:]:
-        wf.fire(model, ev["type"], ev["payload"], parse_iso_utc(ev["occurred_at"]), direct=True)
+        payload = ev["payload"]
+        # working-day limits come from what the event recorded, never from today's calendar
+        with workdays.replaying(payload):
+            wf.fire(model, ev["type"], workdays.without_computed(payload),
+                    parse_iso_utc(ev["occurred_at"]), direct=True)  # fmt: skip
         model.seq, model.head_hash = ev["seq"], ev["hash"]
     return model
 

@@ -36,7 +36,7 @@ from datetime import UTC, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from ..clock import SHANGHAI, Clock, SystemClock, parse_iso_utc
+from ..clock import SHANGHAI, Clock, SystemClock, local_date, parse_iso_utc
 from ..errors import InvalidInput, JiuzhuError, StorageError
 from .sweep import DEFAULT_BATCH, DEFAULT_LEASE, SweepReport, earliest_pending, sweep
 
@@ -106,11 +106,26 @@ def checkpoint_job_id(worker_id: str) -> str:
 CHECKPOINT_GAP = timedelta(hours=1)  # another worker's checkpoint this recent: skip
 
 
+def warn_calendar(svc: CaseService) -> list[dict[str, Any]]:
+    """From 1 October, log that next year's working-day calendar is missing, and which
+    limits are refused from which day (at start, after ``--once`` and daily at 00:05)."""
+    today = local_date(svc.clock.now())
+    warnings = svc.calendar.warnings(today, svc.policy_book.settings_on(today))
+    if warnings:
+        log.warning(
+            "the working-day calendar of %d is not loaded: limits are refused %s; load the "
+            "State Council's notice with `%s` (docs/calendar.md)", warnings[0]["year"],
+            ", ".join(f"from {w['refused_from']} for {w['working_days']} working days "
+                      f"({w['setting']})" for w in warnings), warnings[0]["fix"])  # fmt: skip
+    return warnings
+
+
 def run_checkpoint(worker_id: str) -> dict[str, Any] | None:
     """The daily job: take an audit checkpoint, unless one was taken in the last hour."""
     from ..audit.checkpoint import load_checkpoints, take_checkpoint
 
     worker = _WORKERS[worker_id]
+    warn_calendar(worker.svc)
     now = worker.svc.clock.now()
     with worker.svc.engine.connect() as conn:
         latest = load_checkpoints(conn)[-1:]
@@ -226,6 +241,7 @@ def run_once(url: str | None = None, *, worker_id: str | None = None,
         svc = jiuzhu.connect(url, clock=clock)
         try:
             report = sweep(svc, worker=worker_id, batch=batch, lease=lease)
+            warn_calendar(svc)
         finally:
             svc.close()
     _log_report(worker_id, report, "sweep")
@@ -250,6 +266,7 @@ def _serve(svc: CaseService, worker_id: str, interval: float, batch: int, lease:
             worker.scheduler.start()
             log.info("worker %s started on %s: sweeping every %g s (batch %d, lease %g s)",
                      worker_id, _shown(svc), interval, batch, lease.total_seconds())  # fmt: skip
+            warn_calendar(svc)
             try:
                 stop.wait(stop_after)
                 log.info("worker %s stopping (after the current chunk)", worker_id)

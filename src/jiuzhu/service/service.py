@@ -29,11 +29,12 @@ from ..errors import (
     PermissionDenied,
 )
 from ..money import to_fen
-from ..workflows import fast_track
+from ..workflows import fast_track, workdays
 from ..workflows import get as get_workflow
 from ..workflows.base import CaseModel, Outcome
 from . import inputs, money, store
 from .actors import ROLE_LEVEL, Actor, Role, require_role, within
+from .calendar import CalendarStore
 from .firing import DeadlineFiring
 from .hotpath import HotPath
 from .plans import PlanCommands
@@ -70,6 +71,7 @@ class CaseService(
         self.clock: Clock = clock or SystemClock()
         self.policy = fast_track.validate_policy(policy or {})
         self.uow = UnitOfWork(engine)
+        self.calendar = CalendarStore(engine)  # the working-day calendar, read from the database
         self.sql = HotPath(engine.dialect.name)
         self._orgs: dict[str, tuple[str, str]] = {}  # id -> (level, path); units never move
 
@@ -412,7 +414,11 @@ class CaseService(
         if row is None:
             outcome = Outcome("", model.state, {}, ())
         else:
-            outcome = wf.fire(model, trigger, payload, now)
+            with workdays.recording(self.calendar.current()) as counted:
+                outcome = wf.fire(model, trigger, payload, now)
+            computed = counted.computed()
+            if computed is not None:  # the limits it counted and the calendar revisions used
+                payload = {**payload, workdays.COMPUTED: computed}
         seq, prev_hash = model.seq + 1, model.head_hash or GENESIS
         actor_doc = actor.as_event_actor()
         occurred = iso_utc(now)
