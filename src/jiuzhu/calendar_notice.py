@@ -132,7 +132,9 @@ def check(doc: dict[str, Any]) -> Notice:
     holidays: dict[date, str] = {}
     entries = doc["holidays"]
     if not isinstance(entries, list) or not entries:
-        raise _bad("holidays", entries, "a list of {name, from, to}", "节假日列表（name、from、to）")
+        raise _bad(
+            "holidays", entries, "a list of {name, from, to}", "节假日列表（name、from、to）"
+        )
     for i, entry in enumerate(entries):
         key = f"holidays[{i}]"
         if not isinstance(entry, dict):

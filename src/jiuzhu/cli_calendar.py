@@ -80,7 +80,9 @@ def calendar_import(
         say(f"Loaded the {loaded.year} calendar as revision {loaded.revision} "
             f"({loaded.document}), in force from {loaded.effective_from}")  # fmt: skip
     else:
-        say(f"{loaded.year} 年工作日历第 {loaded.revision} 版（{loaded.document}）已载入过，未作改动")
+        say(
+            f"{loaded.year} 年工作日历第 {loaded.revision} 版（{loaded.document}）已载入过，未作改动"
+        )
         say(f"The {loaded.year} calendar revision {loaded.revision} ({loaded.document}) is "
             "loaded already; nothing written")  # fmt: skip
 

@@ -43,7 +43,9 @@ def test_a_malformed_file_or_a_wrong_role_is_refused_and_writes_nothing(cli: Cli
                    encoding="utf-8")  # fmt: skip
     result = cli("calendar", "import", str(bad), *ADMIN)
     assert result.returncode != 0 and "Traceback" not in result.stderr
-    assert "Error [invalid_input]" in result.stderr and "workdays[0] = '2027-02-15'" in result.stderr
+    assert (
+        "Error [invalid_input]" in result.stderr and "workdays[0] = '2027-02-15'" in result.stderr
+    )
     assert "周六或周日" in result.stderr
     county = cli("calendar", "import", str(FIXTURE), "--role", "county", "--org", "320922")
     assert county.returncode != 0 and "Traceback" not in county.stderr

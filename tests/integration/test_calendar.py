@@ -50,8 +50,13 @@ def load(svc: CaseService, org: Org, text: str = NOTICE) -> jiuzhu.service.calen
 
 def events_of(svc: CaseService, case_id: str) -> list[dict]:
     with svc.engine.connect() as conn:
-        rows = conn.execute(select(EventRecord.__table__).where(  # type: ignore[attr-defined]
-            EventRecord.__table__.c.case_id == case_id).order_by("seq")).all()  # type: ignore[attr-defined]
+        rows = conn.execute(
+            select(EventRecord.__table__)
+            .where(  # type: ignore[attr-defined]
+                EventRecord.__table__.c.case_id == case_id
+            )
+            .order_by("seq")
+        ).all()  # type: ignore[attr-defined]
     return [r._asdict() for r in rows]
 
 
@@ -98,7 +103,8 @@ def test_a_correction_is_a_new_revision_that_never_changes_past_decisions(
     # a limit counted before the correction is in force still uses revision 1 ...
     clock.set(shanghai("2026-12-14"))
     assert svc.accept_standard(nj.township, late.id).deadlines["overall_limit"] == iso_utc(
-        shanghai("2027-01-27", 0))
+        shanghai("2027-01-27", 0)
+    )
     # ... and the correction moves nothing already decided: replay answers from the events
     assert early.deadlines["overall_limit"] == iso_utc(shanghai("2027-01-14", 0))
     assert replay_case(svc.engine, early.id).ok and verify_database(svc.engine).ok

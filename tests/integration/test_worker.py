@@ -395,7 +395,8 @@ def test_worker_loop_catches_up_then_wakes_for_the_next_due_deadline(
     problems = [
         r
         for r in caplog.records
-        if r.levelno >= logging.WARNING and r.name.startswith(("jiuzhu", "apscheduler"))
+        if r.levelno >= logging.WARNING
+        and r.name.startswith(("jiuzhu", "apscheduler"))
         # this loop runs on the wall clock: from 1 October the worker rightly warns that next
         # year's working-day calendar is not loaded (tests/integration/test_calendar.py)
         and not r.getMessage().startswith("the working-day calendar of ")

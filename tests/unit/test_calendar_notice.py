@@ -44,7 +44,7 @@ def test_the_same_notice_in_either_layout_has_one_digest() -> None:
 BAD = {
     "not TOML": ("year = = 2027", "not valid TOML"),
     "not JSON": ('{"year": 2027', "not valid JSON"),
-    "unknown key": (HEAD + 'holiday = []\n', "unknown keys ['holiday']"),
+    "unknown key": (HEAD + "holiday = []\n", "unknown keys ['holiday']"),
     "missing holidays": (HEAD, "`holidays` is missing"),
     "year as text": (HEAD.replace("2027\n", '"2027"\n', 1) + "holidays = []", "year ="),
     "absurd year": (HEAD.replace("year = 2027", "year = 1899") + "holidays = []", "year = 1899"),
@@ -52,22 +52,40 @@ BAD = {
     "empty holidays": (HEAD + "holidays = []\n", "holidays = []"),
     "holiday not a table": (HEAD + 'holidays = ["2027-01-01"]\n', "holidays[0]"),
     "holiday without from": (HEAD + '[[holidays]]\nname = "元旦"\n', "holidays[0]"),
-    "holiday in another year": (HEAD + '[[holidays]]\nname = "x"\nfrom = 2026-12-31\n',
-                                "holidays[0].from = '2026-12-31'; expected a day of 2027"),
-    "range backwards": (HEAD + '[[holidays]]\nname = "x"\nfrom = 2027-01-03\nto = 2027-01-01\n',
-                        "holidays[0].to"),
-    "range too long": (HEAD + '[[holidays]]\nname = "x"\nfrom = 2027-01-01\nto = 2027-02-01\n',
-                       "holidays[0].to"),
-    "overlapping holidays": (HEAD + '[[holidays]]\nname = "a"\nfrom = 2027-01-01\nto = 2027-01-03\n'
-                             '[[holidays]]\nname = "b"\nfrom = 2027-01-03\n', "overlaps 'a'"),
-    "make-up day on a weekday": (HEAD + 'workdays = [2027-02-15]\n[[holidays]]\nname = "a"\n'
-                                 'from = 2027-01-01\n', "workdays[0] = '2027-02-15'"),
-    "make-up day also a holiday": (HEAD + 'workdays = [2027-01-02]\n[[holidays]]\nname = "a"\n'
-                                   'from = 2027-01-01\nto = 2027-01-03\n', "also a holiday"),
-    "make-up day twice": (HEAD + 'workdays = [2027-02-14, 2027-02-14]\n[[holidays]]\n'
-                          'name = "a"\nfrom = 2027-01-01\n', "workdays[1]"),
-    "workdays after the tables": (HEAD + '[[holidays]]\nname = "a"\nfrom = 2027-01-01\n'
-                                  'workdays = [2027-02-14]\n', "holidays[0]"),
+    "holiday in another year": (
+        HEAD + '[[holidays]]\nname = "x"\nfrom = 2026-12-31\n',
+        "holidays[0].from = '2026-12-31'; expected a day of 2027",
+    ),
+    "range backwards": (
+        HEAD + '[[holidays]]\nname = "x"\nfrom = 2027-01-03\nto = 2027-01-01\n',
+        "holidays[0].to",
+    ),
+    "range too long": (
+        HEAD + '[[holidays]]\nname = "x"\nfrom = 2027-01-01\nto = 2027-02-01\n',
+        "holidays[0].to",
+    ),
+    "overlapping holidays": (
+        HEAD + '[[holidays]]\nname = "a"\nfrom = 2027-01-01\nto = 2027-01-03\n'
+        '[[holidays]]\nname = "b"\nfrom = 2027-01-03\n',
+        "overlaps 'a'",
+    ),
+    "make-up day on a weekday": (
+        HEAD + 'workdays = [2027-02-15]\n[[holidays]]\nname = "a"\nfrom = 2027-01-01\n',
+        "workdays[0] = '2027-02-15'",
+    ),
+    "make-up day also a holiday": (
+        HEAD + 'workdays = [2027-01-02]\n[[holidays]]\nname = "a"\n'
+        "from = 2027-01-01\nto = 2027-01-03\n",
+        "also a holiday",
+    ),
+    "make-up day twice": (
+        HEAD + 'workdays = [2027-02-14, 2027-02-14]\n[[holidays]]\nname = "a"\nfrom = 2027-01-01\n',
+        "workdays[1]",
+    ),
+    "workdays after the tables": (
+        HEAD + '[[holidays]]\nname = "a"\nfrom = 2027-01-01\nworkdays = [2027-02-14]\n',
+        "holidays[0]",
+    ),
     "document empty": (HEAD.replace('"T-1"', '""') + "holidays = []", "document"),
 }
 

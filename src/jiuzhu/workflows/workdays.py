@@ -80,7 +80,9 @@ class WorkCalendar:
         for table in tables:
             by_year.setdefault(table.year, []).append(table)
         for revisions in by_year.values():  # built in first, then by the day they take effect
-            revisions.sort(key=lambda t: (t.effective_from is not None, t.effective_from or date.min))
+            revisions.sort(
+                key=lambda t: (t.effective_from is not None, t.effective_from or date.min)
+            )
         self._years = by_year
         self._in_force: dict[tuple[int, date], YearTable | None] = {}
 
