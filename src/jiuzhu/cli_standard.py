@@ -531,8 +531,11 @@ def policy_show(policy: PolicyOpt = None, json_out: JsonOpt = False) -> None:
     settings.add_column("参数 setting")
     settings.add_column("值 value", justify="right")
     settings.add_column("说明 meaning")
+    settings.add_column("依据 source")
     for key, value in data["defaults"].items():
-        settings.add_row(key, str(value), policy_data.SETTINGS[key].meaning)
+        spec = policy_data.SETTINGS[key]
+        shown = str(value).lower() if isinstance(value, bool) else str(value)
+        settings.add_row(key, shown, spec.meaning, spec.source)
     out().print(settings)
     for change in data["changes"]:
         say(f"自 from {change['from']}: " + ", ".join(f"{k}={v}" for k, v in change.items()

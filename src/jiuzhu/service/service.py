@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from os import PathLike
 from types import SimpleNamespace
 from typing import Any
 
@@ -66,7 +67,8 @@ class CaseService(
     """Use :func:`jiuzhu.connect` to make one."""
 
     def __init__(self, engine: Engine, *, clock: Clock | None = None,
-                 policy: PolicyBook | str | Mapping[str, Any] | None = None) -> None:  # fmt: skip
+                 policy: PolicyBook | str | PathLike[str] | Mapping[str, Any] | None = None,
+                 ) -> None:  # fmt: skip
         self.engine = engine
         self.clock: Clock = clock or SystemClock()
         self.policy_book = book_from(policy)  # see jiuzhu.policy.book_from
