@@ -435,3 +435,13 @@ def book_from(policy: object = None) -> PolicyBook:
 
 
 DEFAULT_BOOK = PolicyBook().with_dibao_line(NANJING, date(2020, 7, 1), "945", SOURCED_LINE_SOURCE)
+
+
+def settings_table() -> str:
+    """The table of settings as Markdown (``docs/policy.md`` carries it; a test compares)."""
+    rows = ["| setting | default | values | what it is | source |", "|---|---|---|---|---|"]
+    for key, s in SETTINGS.items():
+        default = json.dumps(s.default)
+        values = "true / false" if s.bounds is None else f"{s.bounds[0]:,} – {s.bounds[1]:,}"
+        rows.append(f"| `{key}` | {default} | {values} | {s.meaning} | {s.source} |")
+    return "\n".join(rows) + "\n"

@@ -1,4 +1,4 @@
-"""容缺审批 — the fast track (DOMAIN §3, Binhai county pilot).
+"""容缺审批 — the fast track (the Jiangsu pilot in Binhai county).
 
 A household hit by a sudden expenditure of at least the policy threshold, caused by a major
 illness, a disaster or an accident, is provisionally approved the same day on a signed credit
@@ -196,7 +196,8 @@ def _record(key: str) -> Any:
 def _approved(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     model.facts["monthly_amount_fen"] = payload["monthly_amount_fen"]
     model.facts["approved_at"] = iso_utc(at)
-    # benefits start the day of inclusion: the month of the approval is paid in full (SEED)
+    # included that day (the Jiangsu pilot): the month of the approval is paid in full, on its
+    # pay day, or at once when the approval comes on or after the pay day
     model.facts["allowance"] = pay_run.start(payload["monthly_amount_fen"],
                                              month_of(local_date(at)), at)  # fmt: skip
     ledger.money(model.facts)
@@ -270,7 +271,8 @@ def _arrears_agree(mode: str | None) -> Any:
 
 
 def inclusion_day(facts: Mapping[str, Any]) -> date:
-    """The day of inclusion (Shanghai): medical assistance counts from this day (SEED)."""
+    """The day of inclusion (Shanghai): medical assistance counts from this day
+    (the Jiangsu pilot)."""
     return local_date(parse_iso_utc(facts["approved_at"]))
 
 
