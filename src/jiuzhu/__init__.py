@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .clock import Clock, FakeClock, SystemClock
@@ -23,6 +25,7 @@ from .errors import (
 from .service.actors import Actor, Role
 
 if TYPE_CHECKING:
+    from .policy import PolicyBook
     from .service.service import CaseService
 
 __version__ = "0.1.0"
@@ -42,20 +45,27 @@ def connect(
     url: str | None = None,
     *,
     clock: Clock | None = None,
-    policy: dict[str, Any] | None = None,
+    policy: PolicyBook | str | os.PathLike[str] | Mapping[str, Any] | None = None,
     upgrade: bool = True,
 ) -> CaseService:
     """Open the case service on ``url`` (a SQLAlchemy URL or an SQLite file path).
 
     Without ``url``: ``$JIUZHU_DATABASE_URL``, else ``./jiuzhu.db``.  ``upgrade`` brings the
     schema to the current migration first (safe from several processes).
+
+    ``policy`` is the book every decision is taken by, loaded once, here: a
+    :class:`jiuzhu.policy.PolicyBook`, the path of a policy file (``docs/policy.md``), or a
+    mapping of settings overriding the defaults from the epoch (``{"monthly_payments":
+    False}``).  Without it: the file named by ``$JIUZHU_POLICY_FILE``, else the built-in book.
     """
     from sqlalchemy.exc import OperationalError
 
     from .migrations import upgrade as upgrade_schema
     from .models.db import make_engine
+    from .policy import book_from
     from .service.service import CaseService
 
+    book = book_from(policy)  # a malformed policy is refused before the database is touched
     engine = make_engine(url)
     if upgrade:
         try:
@@ -67,7 +77,7 @@ def connect(
                 f"{exc.orig}",
                 f"无法打开数据库：{exc.orig}",
             ) from None
-    return CaseService(engine, clock=clock, policy=policy)
+    return CaseService(engine, clock=clock, policy=book)
 
 
 __all__ = [

@@ -35,6 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import jiuzhu
 
+from .cli_serve import PolicyFile, use_policy_file
 from .clock import SHANGHAI, parse_iso_utc
 from .demo import grouped_yuan
 from .errors import InvalidInput, JiuzhuError
@@ -618,6 +619,7 @@ def worker_command(
     checkpoint_key: Annotated[Path | None, typer.Option(
         "--checkpoint-key", help="Ed25519 private key 签名私钥 (from `jiuzhu audit keygen`): the "
         "daily audit checkpoint 每日审计检查点 (00:05) is signed with it.")] = None,
+    policy: PolicyFile = None,
 ) -> None:  # fmt: skip
     """Run the deadline worker 期限调度进程: fire due deadlines 到期期限 with APScheduler.
 
@@ -632,6 +634,7 @@ def worker_command(
 
     from .scheduler.worker import check_worker_id, run_once, run_worker
 
+    use_policy_file(policy)  # the payment run and other firings decide by this book
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     logging.getLogger("jiuzhu").setLevel(logging.INFO)

@@ -14,6 +14,7 @@ import signal
 import socket
 import sys
 import threading
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,6 +25,7 @@ from sqlalchemy.engine import make_url
 from .clock import SystemClock
 from .errors import InvalidInput
 from .models.db import ENV_URL, make_engine, resolve_url
+from .policy import ENV_POLICY_FILE, read_file
 from .service.actors import ROLE_LABELS, Role
 
 DEFAULT_MAX_BODY = 64 * 1024  # = jiuzhu.api.guard.DEFAULT_MAX_BODY (FastAPI loads only to serve)
@@ -45,6 +47,20 @@ Db = Annotated[str | None, typer.Option(
     "--db", envvar=ENV_URL, show_envvar=True,
     help="Database 数据库: SQLAlchemy URL or SQLite file path (default: ./jiuzhu.db).")]  # fmt: skip
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+PolicyFile = Annotated[Path | None, typer.Option(
+    "--policy", envvar=ENV_POLICY_FILE, show_envvar=True,
+    help="Policy file 政策配置文件 (JSON, or TOML by extension; added to the built-in book; "
+    "format: docs/policy.md).")]  # fmt: skip
+
+
+def use_policy_file(path: Path | None) -> None:
+    """Check the policy file now, so that a malformed one is refused before anything starts,
+    and name it to every process and thread that opens the service (:func:`jiuzhu.connect`
+    reads ``$JIUZHU_POLICY_FILE``: uvicorn's worker processes, the deadline worker)."""
+    if path is None:
+        return
+    read_file(path)
+    os.environ[ENV_POLICY_FILE] = str(path.resolve())
 
 
 # -- jiuzhu serve --------------------------------------------------------------------------------
@@ -61,6 +77,7 @@ def serve_command(
         "--max-body", min=1024, help="Largest request body in bytes 请求体上限 (larger: "
         "413).")] = DEFAULT_MAX_BODY,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+    policy: PolicyFile = None,
 ) -> None:  # fmt: skip
     """Run the HTTP service 启动 HTTP 服务 (FastAPI on uvicorn; OpenAPI at /docs).
 
@@ -74,6 +91,7 @@ def serve_command(
     from .api.app import ENV_MAX_BODY
     from .cli import say
 
+    use_policy_file(policy)  # every worker process decides by the same book
     url = resolve_url(db)
     engine = make_engine(url)
     try:

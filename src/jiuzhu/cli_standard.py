@@ -3,13 +3,14 @@ temporary assistance (临时救助, "1+4") and the dated policy they decide by.
 
 The commands follow the case commands of :mod:`jiuzhu.cli` (same actor options, ``--db``,
 ``--json``, errors in Chinese and English, exit codes).  ``--policy FILE`` (or
-``$JIUZHU_POLICY_FILE``) adds a JSON policy configuration -- dibao lines of other cities, dated
-changes of the limits -- to the built-in book (Nanjing's 945 yuan from 2020-07-01); see
-``jiuzhu policy show``.  Times shown are Shanghai time (UTC+8).
+``$JIUZHU_POLICY_FILE``, which every command reads) adds a policy file (JSON or TOML,
+``docs/policy.md``) -- dibao lines of other cities, dated changes of the settings -- to the
+built-in book (Nanjing's 945 yuan from 2020-07-01); see ``jiuzhu policy show``.  Times shown are Shanghai time (UTC+8).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +20,6 @@ from rich.table import Table
 
 from . import policy as policy_data
 from .clock import local_date, parse_iso_utc
-from .errors import InvalidInput
 from .service.service import CaseService
 from .service.views import CaseView
 from .workflows import standard, temporary
@@ -48,25 +48,23 @@ def register(app: typer.Typer) -> None:
 
 PolicyOpt = Annotated[Path | None, typer.Option(
     "--policy", envvar="JIUZHU_POLICY_FILE", show_envvar=True,
-    help="Policy configuration 政策配置 (JSON; added to the built-in book).")]  # fmt: skip
+    help="Policy file 政策配置文件 (JSON, or TOML by extension; added to the built-in book; "
+    "format: docs/policy.md).")]  # fmt: skip
 Staff = Annotated[list[str] | None, typer.Option(
     "--investigator", help="Investigator's staff id 调查人员工号; repeat, at least two.")]  # fmt: skip
 
 
 def book_of(path: Path | None) -> policy_data.PolicyBook:
-    if path is None:
-        return policy_data.DEFAULT_BOOK
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInput(f"cannot read the policy file {path}: {exc.strerror}",
-                           f"无法读取政策配置文件 {path}") from None  # fmt: skip
-    return policy_data.load(text)
+    """The book of ``--policy FILE`` (the built-in one without it)."""
+    return policy_data.DEFAULT_BOOK if path is None else policy_data.read_file(path)
 
 
 def path_service(db: str | None, policy: Path | None) -> CaseService:
+    """The service on ``db``; ``--policy FILE`` (or ``$JIUZHU_POLICY_FILE``, which every
+    command's service reads through :func:`jiuzhu.connect`) gives its book."""
     svc = service(db)
-    svc.policy_book = book_of(policy)
+    if policy is not None and str(policy) != os.environ.get(policy_data.ENV_POLICY_FILE):
+        svc.policy_book = book_of(policy)  # an explicit --policy over the environment's file
     return svc
 
 
@@ -538,8 +536,11 @@ def policy_show(policy: PolicyOpt = None, json_out: JsonOpt = False) -> None:
     settings.add_column("参数 setting")
     settings.add_column("值 value", justify="right")
     settings.add_column("说明 meaning")
+    settings.add_column("依据 source")
     for key, value in data["defaults"].items():
-        settings.add_row(key, str(value), policy_data.SETTINGS[key][3])
+        spec = policy_data.SETTINGS[key]
+        shown = str(value).lower() if isinstance(value, bool) else str(value)
+        settings.add_row(key, shown, spec.meaning, spec.source)
     out().print(settings)
     for change in data["changes"]:
         say(f"自 from {change['from']}: " + ", ".join(f"{k}={v}" for k, v in change.items()

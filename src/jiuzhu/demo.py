@@ -41,6 +41,7 @@ from .clock import SHANGHAI, FakeClock, local_date, parse_iso_utc
 from .errors import GuardRejected, InvalidInput, PermissionDenied
 from .idnumber import check_character
 from .models.db import resolve_url
+from .policy import DEMO_FILE
 from .scheduler.sweep import SweepReport, earliest_pending, sweep
 from .service import store
 from .service.actors import Actor, Role
@@ -779,9 +780,10 @@ class DemoResult:
 
 
 def open_county(url: str) -> tuple[CaseService, FakeClock, Units]:
-    """The service on a demo clock standing at 2024-02-20 08:00, with Binhai county set up."""
+    """The service on a demo clock standing at 2024-02-20 08:00, with Binhai county set up;
+    it decides by the demo's policy file (dibao lines for Yancheng, Suzhou and Nanjing)."""
     clock = FakeClock(START)
-    svc = jiuzhu.connect(url, clock=clock)
+    svc = jiuzhu.connect(url, clock=clock, policy=DEMO_FILE)
     return svc, clock, set_up_county(svc)
 
 

@@ -1,9 +1,9 @@
 """The demo's standard-path (审核确认) and temporary-assistance (临时救助, "1+4") cases.
 
-:func:`schedule` adds them to the demo's simulated year (``jiuzhu.demo.Simulation``): it
-configures a dibao line for Yancheng (Binhai county's city; the figure is demo configuration,
-not a sourced one), sets up Qinhuai district in Nanjing (the "1+4" practice, sourced line 945
-yuan) and starts four stories:
+:func:`schedule` adds them to the demo's simulated year (``jiuzhu.demo.Simulation``, whose
+service decides by the demo's policy file ``jiuzhu/policies/jiangsu-demo.json``: Yancheng,
+Binhai county's city, has a configured line there, not a sourced one): it sets up Qinhuai
+district in Nanjing (the "1+4" practice, sourced line 945 yuan) and starts four stories:
 
 * 曹卫勤 Cao Weiqin (SEED): a new citizen in Qinhuai whose grandson has a medulloblastoma;
   "1+4" condition 2; 4 x 945 x 3 = 11,340 yuan of cash and in-kind assistance;
@@ -34,7 +34,6 @@ from .service.service import CaseService
 from .service.views import CaseView
 from .workflows import standard, temporary
 
-YANCHENG_LINE = ("3209", "2020-01-01", "800", "demo configuration, not a sourced figure")
 QINHUAI = ("320104", "秦淮区")
 FUZIMIAO = ("320104100", "夫子庙街道")
 GONGYUAN = ("320104100001", "贡院社区")
@@ -54,9 +53,8 @@ def at(day: str, hour: int, minute: int = 0) -> datetime:
 
 
 def schedule(sim: Any, seed: int) -> list[PathStory]:
-    """Configure the policy, add Qinhuai, and start the stories on ``sim``; returns them."""
+    """Add Qinhuai and start the stories on ``sim``; returns them."""
     svc: CaseService = sim.svc
-    svc.policy_book = svc.policy_book.with_dibao_line(*YANCHENG_LINE)
     qinhuai = set_up_qinhuai(svc)
     stories = [
         PathStory(

@@ -7,20 +7,24 @@ time from the events instead of asking the book again.
 
 Cities are named by the first four digits of a division code (省 2 + 市 2): Qinhuai district
 320104 lies in Nanjing 3201, Binhai county 320922 in Yancheng 3209.  The one sourced line is
-Nanjing's 945 yuan per person per month from 2020-07-01 (宁民救〔2020〕95号, DOMAIN §7, source
-K); every other line is configuration (:meth:`PolicyBook.with_dibao_line`), and a city without
-a line is refused, never guessed.
+Nanjing's 945 yuan per person per month from 2020-07-01 (宁民救〔2020〕95号); every other line
+is configuration (:meth:`PolicyBook.with_dibao_line`, or a policy file: :func:`read_file`,
+described in ``docs/policy.md``), and a city without a line is refused, never guessed.
 
-Settings with a source say so below; the others are local practice the rules leave open, so
-they are settings with a default, not constants in code.
+:data:`SETTINGS` is the one table of settings -- the fast track's, the money's, the standard
+path's and temporary assistance's.  Each names its source; the others are local practice the
+rules leave open, so they are settings with a default, not constants in code.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from .errors import InvalidInput
@@ -29,33 +33,112 @@ from .money import to_fen, yuan
 NANJING = "3201"
 SOURCED_LINE_SOURCE = "宁民救〔2020〕95号 (Nanjing, from 2020-07-01)"
 EPOCH = date(2000, 1, 1)  # the defaults hold from here until a dated change
+ENV_POLICY_FILE = "JIUZHU_POLICY_FILE"
+DEMO_FILE = Path(__file__).parent / "policies" / "jiangsu-demo.json"
+"""The demo's policy file: lines for Yancheng, Suzhou and Nanjing (see ``docs/policy.md``)."""
 
-# setting -> (default, smallest, largest, what it is)
-SETTINGS: dict[str, tuple[int, int, int, str]] = {
-    # the standard path (审核确认), A = 最低生活保障审核确认办法 (MCA 2021), E §4(1)
-    "standard_limit_wd": (30, 1, 120, "overall limit from acceptance, working days (E §4(1))"),
-    "standard_special_limit_wd": (45, 1, 180, "overall limit in special cases (E §4(1))"),
-    "investigation_start_wd": (3, 1, 30, "start the investigation after acceptance (A Art. 15)"),
-    "verification_start_wd": (3, 1, 30, "county starts the data check after the request (A 17)"),
-    "public_notice_days": (7, 1, 30, "public notice, calendar days (A Art. 19)"),
-    "county_review_wd": (10, 1, 60, "county review of the materials (A Art. 20)"),
-    "rejection_notice_wd": (3, 1, 30, "written reasons to the applicant (A Art. 22)"),
-    "max_monthly_amount_yuan": (100_000, 1, 10_000_000, "plausible maximum of a monthly amount"),
-    "pay_day": (15, 1, 28, "the monthly allowance is paid on this day of the month"),
-    # temporary assistance, Qinhuai's "1+4" (SEED) and 先行救助 (H §2(2))
-    "temporary_income_multiple": (2, 1, 10, "condition 1: income below this many dibao lines"),
-    "temporary_multiplier_min": (1, 1, 100, "grant: at least this many lines per person"),
-    "temporary_multiplier_max": (5, 1, 100, "grant: at most this many lines per person"),
-    "assist_first_paperwork_wd": (
-        10,
-        1,
-        60,
-        "complete the paperwork after assisting first (no rule found: configuration)",
-    ),  # fmt: skip
-    # other programmes (recorded for completeness; DOMAIN §7)
-    "near_dibao_ratio_pct": (150, 100, 300, "near-dibao: per-capita income below this % of line"),
-}
-DEFAULT_SETTINGS = {key: spec[0] for key, spec in SETTINGS.items()}
+LOCAL = "configuration (local practice; no rule found)"
+MCA_2021 = "最低生活保障审核确认办法 (MCA 2021)"
+NOTICE_2022 = "关于进一步做好最低生活保障等社会救助兜底工作的通知 (2022) §4(1)"
+MAX_LINE_YUAN = 100_000  # a dibao line above this per person per month is refused as absurd
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its default, its bounds (``None``: true or false), meaning and source."""
+
+    default: int | bool
+    bounds: tuple[int, int] | None
+    meaning: str
+    source: str = LOCAL
+
+    @property
+    def expected(self) -> str:
+        if self.bounds is None:
+            return "true or false"
+        return f"a whole number from {self.bounds[0]} to {self.bounds[1]}"
+
+    @property
+    def expected_zh(self) -> str:
+        if self.bounds is None:
+            return "true 或 false"
+        return f"{self.bounds[0]} 至 {self.bounds[1]} 的整数"
+
+
+SETTINGS: dict[str, Setting] = {
+    # the fast track (容缺审批), the Jiangsu pilot in Binhai county
+    "fast_track_threshold_yuan": Setting(
+        30_000, (1, 100_000_000), "the fast track takes a sudden expenditure of at least this "
+        "many yuan", "the Jiangsu pilot (Binhai county): 30,000 yuan"),
+    "verification_months": Setting(
+        1, (1, 12), "the fast track's data check falls due this many calendar months after the "
+        "provisional approval", "the Jiangsu pilot: the data check returns in about a month"),
+    "reminder_days": Setting(
+        7, (1, 365), "an overdue data check is chased every this many days until its result "
+        "arrives"),
+    "suspend_when_overdue": Setting(
+        False, None, "withhold the allowance while the data check is overdue (paid when it "
+        "meets the standard)"),
+    "max_expenditure_yuan": Setting(
+        100_000_000, (1, 1_000_000_000), "a larger sudden expenditure is refused as "
+        "implausible"),
+    # money: the allowance, medical assistance, recovery
+    "monthly_payments": Setting(
+        True, None, "the worker's payment run books the monthly allowance (false: another "
+        "system pays it)"),
+    "pay_day": Setting(15, (1, 28), "the monthly allowance falls due on this day of the month "
+                       "(00:00 Shanghai)"),
+    "max_monthly_amount_yuan": Setting(
+        100_000, (1, 10_000_000), "a larger monthly amount is refused as implausible"),
+    "medical_ratio_pct": Setting(
+        85, (0, 100), "medical assistance pays this percentage of what insurance left"),
+    "medical_cap_yuan": Setting(
+        60_000, (0, 10_000_000), "medical assistance per case and calendar year at most"),
+    "max_bill_yuan": Setting(
+        10_000_000, (1, 1_000_000_000), "a larger medical bill (or repayment, write-off) is "
+        "refused as implausible"),
+    "recover_on_termination": Setting(
+        False, None, "a termination without falsification also orders back what was paid",
+        "configuration: no rule requires recovery without falsification"),
+    # the standard path (审核确认)
+    "standard_limit_wd": Setting(
+        30, (1, 120), "overall limit from acceptance, working days", NOTICE_2022),
+    "standard_special_limit_wd": Setting(
+        45, (1, 180), "overall limit in special cases, working days", NOTICE_2022),
+    "investigation_start_wd": Setting(
+        3, (1, 30), "the home investigation starts within this many working days of "
+        "acceptance", f"{MCA_2021} Art. 15"),
+    "verification_start_wd": Setting(
+        3, (1, 30), "the county starts the data check within this many working days of the "
+        "request", f"{MCA_2021} Art. 17"),
+    "public_notice_days": Setting(
+        7, (1, 30), "the public notice lasts this many calendar days", f"{MCA_2021} Art. 19"),
+    "county_review_wd": Setting(
+        10, (1, 60), "the county reviews the materials within this many working days",
+        f"{MCA_2021} Art. 20"),
+    "rejection_notice_wd": Setting(
+        3, (1, 30), "written reasons reach the applicant within this many working days",
+        f"{MCA_2021} Art. 22"),
+    # temporary assistance, Qinhuai's "1+4", and assisting first (先行救助)
+    "temporary_income_multiple": Setting(
+        2, (1, 10), "\"1+4\" condition 1: six-month average income below this many dibao lines",
+        "the Jiangsu pilot (Qinhuai's \"1+4\")"),
+    "temporary_multiplier_min": Setting(
+        1, (1, 100), "the grant is at least this many dibao lines per person",
+        "the Jiangsu pilot (Qinhuai's \"1+4\")"),
+    "temporary_multiplier_max": Setting(
+        5, (1, 100), "the grant is at most this many dibao lines per person",
+        "the Jiangsu pilot (Qinhuai's \"1+4\")"),
+    "assist_first_paperwork_wd": Setting(
+        10, (1, 60), "after assisting first, the paperwork is completed within this many "
+        "working days"),
+    # other programmes (recorded for completeness)
+    "near_dibao_ratio_pct": Setting(
+        150, (100, 300), "near-dibao: per-capita income below this percentage of the line",
+        "the rules on near-dibao households: strictly below 1.5 x the line"),
+}  # fmt: skip
+DEFAULT_SETTINGS: dict[str, int | bool] = {key: s.default for key, s in SETTINGS.items()}
+RENAMED = {"threshold_fen": "fast_track_threshold_yuan (in yuan: 30000, not 3000000 fen)"}
 
 
 @dataclass(frozen=True)
@@ -75,7 +158,7 @@ class PolicyBook:
     """Dated dibao lines (city -> entries) and dated changes of the settings."""
 
     lines: Mapping[str, tuple[DibaoLine, ...]] = field(default_factory=dict)
-    changes: tuple[tuple[date, Mapping[str, int]], ...] = ()
+    changes: tuple[tuple[date, Mapping[str, int | bool]], ...] = ()
 
     # -- reading ---------------------------------------------------------------------------
     def dibao_line(self, city: str, on: date) -> DibaoLine:
@@ -86,14 +169,14 @@ class PolicyBook:
                               sorted(self.lines.items()) if es) or "none"  # fmt: skip
             raise InvalidInput(
                 f"no dibao line is configured for city {city} on {on.isoformat()} "
-                f"(configured: {known}); add it to the policy book",
+                f"(configured: {known}); add it to the policy book (see docs/policy.md)",
                 f"未配置城市 {city} 在 {on.isoformat()} 适用的低保标准，请在政策配置中添加",
                 city=city,
                 day=on.isoformat(),
             )
         return max(entries, key=lambda e: e.effective_from)
 
-    def settings_on(self, on: date) -> dict[str, int]:
+    def settings_on(self, on: date) -> dict[str, int | bool]:
         """Every setting as in force on ``on`` (defaults changed by dated entries)."""
         settings = dict(DEFAULT_SETTINGS)
         for effective_from, values in sorted(self.changes, key=lambda c: c[0]):
@@ -111,20 +194,23 @@ class PolicyBook:
                         source: str = "configuration") -> PolicyBook:  # fmt: skip
         city = city_code(city)
         day = _day(effective_from)
-        fen = to_fen(amount, what="dibao line", maximum_yuan=100_000)
+        fen = to_fen(amount, what="dibao line", maximum_yuan=MAX_LINE_YUAN)
         if fen <= 0:
             raise InvalidInput("a dibao line must be above zero", "低保标准应大于零")
-        if any(e.effective_from == day for e in self.lines.get(city, ())):
+        same_day = [e for e in self.lines.get(city, ()) if e.effective_from == day]
+        if same_day and same_day[0].monthly_fen == fen:
+            return self  # the same line stated again (a file may repeat the built-in one)
+        if same_day:
             raise InvalidInput(
-                f"city {city} already has a line from {day}; a line in force is never "
-                "rewritten -- add a change with a later date",
+                f"city {city} already has a line of {yuan(same_day[0].monthly_fen)} yuan from "
+                f"{day}; a line in force is never rewritten -- add a change with a later date",
                 f"城市 {city} 已有自 {day} 起的低保标准；已生效的标准不能改写，请以新的生效日期添加",
             )
         entries = tuple(sorted((*self.lines.get(city, ()), DibaoLine(city, fen, day, source)),
                                key=lambda e: e.effective_from))  # fmt: skip
         return PolicyBook({**self.lines, city: entries}, self.changes)
 
-    def with_settings(self, effective_from: date | str, **values: int) -> PolicyBook:
+    def with_settings(self, effective_from: date | str, **values: int | bool) -> PolicyBook:
         day = _day(effective_from)
         for key, value in values.items():
             check_setting(key, value)
@@ -140,33 +226,79 @@ class PolicyBook:
             "defaults": dict(DEFAULT_SETTINGS),
         }  # fmt: skip
 
-    def merged(self, config: Mapping[str, Any]) -> PolicyBook:
-        """This book plus a configuration document (the shape :meth:`describe` prints)."""
-        unknown = set(config) - {"dibao_lines", "changes"}
-        if unknown:
-            raise InvalidInput(f"unknown policy sections {sorted(unknown)}; expected "
-                               "dibao_lines, changes", f"未知政策配置项：{sorted(unknown)}")  # fmt: skip
+    def merged(self, config: object, origin: str = "policy configuration") -> PolicyBook:
+        """This book plus a configuration document (the shape ``docs/policy.md`` describes).
+
+        Every key is checked; a malformed one is refused naming where it is (e.g.
+        ``dibao_lines.3209[0].yuan``) and what was expected."""
+        doc = _object(config, "", origin, "dibao_lines and changes")
+        _known(doc, ("dibao_lines", "changes"), "", origin)
         book = self
-        for city, entries in dict(config.get("dibao_lines", {})).items():
-            for entry in entries:
-                book = book.with_dibao_line(city, entry["from"], str(entry["yuan"]),
-                                            entry.get("source", "configuration"))  # fmt: skip
-        for change in config.get("changes", []):
+        lines = _object(doc.get("dibao_lines", {}), "dibao_lines", origin, "cities")
+        for city, entries in lines.items():
+            where = f"dibao_lines.{city}"
+            if not (isinstance(city, str) and len(city) == 4 and city.isdigit()):
+                _bad(origin, where, "a city as its 4-digit division code such as \"3209\"",
+                     "城市应为 4 位行政区划代码，如“3209”")  # fmt: skip
+            for i, entry in enumerate(_list(entries, where, origin, "dated lines")):
+                at = f"{where}[{i}]"
+                entry = _object(entry, at, origin, "a line")
+                _known(entry, ("from", "yuan", "source"), at, origin)
+                day = _file_day(entry, at, origin)
+                amount = entry.get("yuan")
+                if not isinstance(amount, str):
+                    _bad(origin, f"{at}.yuan", 'a yuan amount as text such as "700"',
+                         "低保标准应写成文字形式的金额，如“700”", got=amount)  # fmt: skip
+                source = entry.get("source", "configuration")
+                if not isinstance(source, str) or not source.strip():
+                    _bad(origin, f"{at}.source", "text naming the line's source, or "
+                         '"configuration (no source known)"', "依据应为文字", got=source)  # fmt: skip
+                try:
+                    fen = to_fen(amount, what="dibao line", maximum_yuan=MAX_LINE_YUAN)
+                except InvalidInput as exc:
+                    raise _located(exc, origin, f"{at}.yuan") from None
+                if fen <= 0:
+                    _bad(origin, f"{at}.yuan", "a dibao line above zero", "低保标准应大于零",
+                         got=amount)  # fmt: skip
+                try:
+                    book = book.with_dibao_line(city, day, amount, source)
+                except InvalidInput as exc:  # a second line from the same day
+                    raise _located(exc, origin, at) from None
+        for i, change in enumerate(_list(doc.get("changes", []), "changes", origin, "changes")):
+            at = f"changes[{i}]"
+            change = _object(change, at, origin, "a change")
+            day = _file_day(change, at, origin)
             values = {k: v for k, v in change.items() if k != "from"}
-            book = book.with_settings(change["from"], **values)
+            if not values:
+                _bad(origin, at, "at least one setting besides \"from\"",
+                     "变更应至少包含一个参数")  # fmt: skip
+            for key, value in values.items():
+                check_setting(key, value, where=f"{at}.{key}", origin=origin)
+            book = PolicyBook(book.lines, (*book.changes, (day, values)))
         return book
 
 
-def check_setting(key: str, value: object) -> int:
+def check_setting(key: str, value: object, *, where: str = "",
+                  origin: str = "policy") -> int | bool:  # fmt: skip
+    """``value`` if it is a valid value of setting ``key``; refused naming what was expected."""
+    where = where or key
     spec = SETTINGS.get(key)
     if spec is None:
-        raise InvalidInput(f"unknown policy setting '{key}'; known: {', '.join(SETTINGS)}",
-                           f"未知政策参数“{key}”")  # fmt: skip
-    if isinstance(value, bool) or not isinstance(value, int) or not spec[1] <= value <= spec[2]:
-        raise InvalidInput(f"policy setting {key} = {value!r}; expected a whole number "
-                           f"{spec[1]}-{spec[2]} ({spec[3]})",
-                           f"政策参数 {key} 无效：{value!r}，应为 {spec[1]}-{spec[2]} 的整数")  # fmt: skip
-    return value
+        hint = f" (renamed: {RENAMED[key]})" if key in RENAMED else ""
+        raise InvalidInput(f"{origin}: {where}: unknown setting '{key}'{hint}; known: "
+                           f"{', '.join(SETTINGS)}", f"{origin}：{where}：未知政策参数“{key}”",
+                           key=where)  # fmt: skip
+    if spec.bounds is None:
+        ok = isinstance(value, bool)
+    else:
+        ok = (isinstance(value, int) and not isinstance(value, bool)
+              and spec.bounds[0] <= value <= spec.bounds[1])  # fmt: skip
+    if not ok:
+        raise InvalidInput(f"{origin}: {where}: expected {spec.expected} ({spec.meaning}), "
+                           f"got {_shown(value)}",
+                           f"{origin}：{where}：应为 {spec.expected_zh}，实为 {_shown(value)}",
+                           key=where)  # fmt: skip
+    return value  # type: ignore[return-value]
 
 
 def city_code(text: object) -> str:
@@ -180,7 +312,7 @@ def city_code(text: object) -> str:
 
 
 def _day(value: date | str) -> date:
-    if isinstance(value, date):
+    if isinstance(value, date) and not isinstance(value, datetime):
         return value
     try:
         return date.fromisoformat(str(value))
@@ -189,22 +321,127 @@ def _day(value: date | str) -> date:
                            f"“{value}”不是有效日期") from None  # fmt: skip
 
 
-def load(text: str, base: PolicyBook | None = None) -> PolicyBook:
-    """A book from JSON configuration text, on top of ``base`` (default: :data:`DEFAULT_BOOK`)."""
+# -- reading a policy file -----------------------------------------------------------------
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return json.dumps(value[:40], ensure_ascii=False)
+    if isinstance(value, date):
+        return value.isoformat()
+    return {list: "a list", dict: "an object", type(None): "nothing"}.get(type(value), "a value")
+
+
+def _bad(origin: str, where: str, expected: str, zh: str, *, got: object = ...) -> None:
+    tail = "" if got is ... else f", got {_shown(got)}"
+    raise InvalidInput(f"{origin}: {where or 'the document'}: expected {expected}{tail}",
+                       f"{origin}：{where or '文件'}：{zh}", key=where)  # fmt: skip
+
+
+def _located(exc: InvalidInput, origin: str, where: str) -> InvalidInput:
+    return InvalidInput(f"{origin}: {where}: {exc.message}", f"{origin}：{where}：{exc.zh}",
+                        key=where)  # fmt: skip
+
+
+def _object(value: object, where: str, origin: str, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        _bad(origin, where, f"an object (a table) of {what}", "应为对象（键值表）", got=value)
+    return value  # type: ignore[return-value]
+
+
+def _list(value: object, where: str, origin: str, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        _bad(origin, where, f"a list of {what}", "应为列表", got=value)
+    return value  # type: ignore[return-value]
+
+
+def _known(doc: Mapping[str, Any], keys: tuple[str, ...], where: str, origin: str) -> None:
+    for key in doc:
+        if key not in keys:
+            at = f"{where}.{key}" if where else key
+            _bad(origin, at, "one of " + ", ".join(keys) + f" (unknown key '{key}')",
+                 f"未知的键“{key}”，应为 " + "、".join(keys))  # fmt: skip
+
+
+def _file_day(entry: Mapping[str, Any], where: str, origin: str) -> date:
+    if "from" not in entry:
+        _bad(origin, f"{where}.from", 'the day it takes effect, "from": "YYYY-MM-DD"',
+             "缺少生效日期 from（YYYY-MM-DD）")  # fmt: skip
+    value = entry["from"]
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value  # TOML has dates of its own
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    _bad(origin, f"{where}.from", "a date YYYY-MM-DD such as \"2024-01-01\"",
+         "生效日期应为 YYYY-MM-DD 格式，如“2024-01-01”", got=value)  # fmt: skip
+    raise AssertionError  # unreachable: _bad raises
+
+
+def load(text: str, base: PolicyBook | None = None, *, fmt: str = "json",
+         origin: str = "policy configuration") -> PolicyBook:  # fmt: skip
+    """A book from configuration text (JSON or TOML), on top of ``base``
+    (default: :data:`DEFAULT_BOOK`)."""
+    if fmt == "toml":
+        try:
+            config: object = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidInput(f"{origin} is not TOML: {exc}",
+                               f"{origin}不是有效的 TOML：{exc}") from None  # fmt: skip
+    else:
+        try:
+            config = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"{origin} is not JSON: {exc}",
+                               f"政策配置不是有效的 JSON：{exc}") from None  # fmt: skip
+    return (base or DEFAULT_BOOK).merged(config, origin)
+
+
+def read_file(path: str | os.PathLike[str]) -> PolicyBook:
+    """The built-in book plus the policy file at ``path`` (``.toml``: TOML, else JSON)."""
+    path = Path(path)
     try:
-        config = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"policy configuration is not JSON: {exc}",
-                           "政策配置不是有效的 JSON") from None  # fmt: skip
-    if not isinstance(config, dict):
-        raise InvalidInput("policy configuration must be a JSON object", "政策配置应为 JSON 对象")
-    try:
-        return (base or DEFAULT_BOOK).merged(config)
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise InvalidInput(f"policy configuration is malformed ({exc!r}); expected "
-                           '{"dibao_lines": {"3201": [{"from": "2020-07-01", "yuan": "945"}]}, '
-                           '"changes": [{"from": "2025-01-01", "standard_limit_wd": 30}]}',
-                           "政策配置格式不正确") from None  # fmt: skip
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise InvalidInput(f"cannot read the policy file {path}: {why}",
+                           f"无法读取政策配置文件 {path}：{why}") from None  # fmt: skip
+    fmt = "toml" if path.suffix.lower() == ".toml" else "json"
+    return load(text, fmt=fmt, origin=f"policy file {path}")
+
+
+def book_from(policy: object = None) -> PolicyBook:
+    """The book a service decides by: ``policy`` as a :class:`PolicyBook`, a path to a policy
+    file, or a mapping of setting overrides (in force from the epoch, on the built-in book);
+    ``None``: the file named by ``$JIUZHU_POLICY_FILE``, else the built-in book."""
+    if policy is None:
+        name = os.environ.get(ENV_POLICY_FILE, "").strip()
+        return read_file(name) if name else DEFAULT_BOOK
+    if isinstance(policy, PolicyBook):
+        return policy
+    if isinstance(policy, str | os.PathLike):
+        return read_file(policy)
+    if isinstance(policy, Mapping):
+        for key, value in policy.items():
+            check_setting(str(key), value, origin="policy")
+        return PolicyBook(DEFAULT_BOOK.lines, ((EPOCH, dict(policy)),)) if policy else DEFAULT_BOOK
+    raise InvalidInput("policy must be a jiuzhu.policy.PolicyBook, a policy file's path or a "
+                       f"mapping of settings, not {type(policy).__name__}",
+                       "政策配置应为 PolicyBook、政策文件路径或参数映射")  # fmt: skip
 
 
 DEFAULT_BOOK = PolicyBook().with_dibao_line(NANJING, date(2020, 7, 1), "945", SOURCED_LINE_SOURCE)
+
+
+def settings_table() -> str:
+    """The table of settings as Markdown (``docs/policy.md`` carries it; a test compares)."""
+    rows = ["| setting | default | values | what it is | source |", "|---|---|---|---|---|"]
+    for key, s in SETTINGS.items():
+        default = json.dumps(s.default)
+        values = "true / false" if s.bounds is None else f"{s.bounds[0]:,} – {s.bounds[1]:,}"
+        rows.append(f"| `{key}` | {default} | {values} | {s.meaning} | {s.source} |")
+    return "\n".join(rows) + "\n"

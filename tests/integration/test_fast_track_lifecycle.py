@@ -167,7 +167,7 @@ def test_apply_refuses_expenditure_naming_threshold_when_below_it(
 def test_apply_uses_threshold_from_policy_when_configured(
     db_url: str, clock: FakeClock, org: Org
 ) -> None:
-    strict = jiuzhu.connect(db_url, clock=clock, policy={"threshold_fen": 5_000_000})
+    strict = jiuzhu.connect(db_url, clock=clock, policy={"fast_track_threshold_yuan": 50_000})
     try:
         with pytest.raises(GuardRejected, match="threshold of 50000.00 yuan"):
             open_case(strict, org, expenditure="49999.99")

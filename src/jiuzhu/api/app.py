@@ -69,7 +69,10 @@ def health() -> dict[str, str]:
 
 
 def app_from_env() -> FastAPI:
-    """The uvicorn factory of ``jiuzhu serve`` (one per worker process; schema already at head)."""
+    """The uvicorn factory of ``jiuzhu serve`` (one per worker process; schema already at head).
+
+    The service decides by the policy file named by ``$JIUZHU_POLICY_FILE`` (``jiuzhu serve
+    --policy FILE`` sets it, after checking the file), as the command line does."""
     service = jiuzhu.connect(os.environ.get("JIUZHU_DATABASE_URL"), upgrade=False)
     return create_app(service, max_body=int(os.environ.get(ENV_MAX_BODY, DEFAULT_MAX_BODY)))
 

@@ -117,7 +117,7 @@ class CalendarStore:
             refused_from = calendar.refused_from(today.year, n, today)
             if refused_from is None:
                 continue
-            out.append({"year": nxt, "setting": key, "working_days": n, "what": spec[3],
+            out.append({"year": nxt, "setting": key, "working_days": n, "what": spec.meaning,
                         "refused_from": refused_from.isoformat(),
                         "refused_now": refused_from <= today, "fix": FIX})  # fmt: skip
         return sorted(out, key=lambda w: (w["refused_from"], w["setting"]))

@@ -9,8 +9,9 @@ one transaction.  Any error leaves the database as it was.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from os import PathLike
 from types import SimpleNamespace
 from typing import Any
 
@@ -29,6 +30,7 @@ from ..errors import (
     PermissionDenied,
 )
 from ..money import to_fen
+from ..policy import PolicyBook, book_from
 from ..workflows import fast_track, workdays
 from ..workflows import get as get_workflow
 from ..workflows.base import CaseModel, Outcome
@@ -66,10 +68,11 @@ class CaseService(
     """Use :func:`jiuzhu.connect` to make one."""
 
     def __init__(self, engine: Engine, *, clock: Clock | None = None,
-                 policy: dict[str, Any] | None = None) -> None:  # fmt: skip
+                 policy: PolicyBook | str | PathLike[str] | Mapping[str, Any] | None = None,
+                 ) -> None:  # fmt: skip
         self.engine = engine
         self.clock: Clock = clock or SystemClock()
-        self.policy = fast_track.validate_policy(policy or {})
+        self.policy_book = book_from(policy)  # see jiuzhu.policy.book_from
         self.uow = UnitOfWork(engine)
         self.calendar = CalendarStore(engine)  # the working-day calendar, read from the database
         self.sql = HotPath(engine.dialect.name)
@@ -77,6 +80,12 @@ class CaseService(
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @property
+    def policy(self) -> dict[str, Any]:
+        """The fast track's settings in force today, as its ``apply`` event records them."""
+        today = local_date(self.clock.now())
+        return fast_track.recorded_policy(self.policy_book.settings_on(today), today)
 
     # -- organisation units and households -----------------------------------------------------
     def add_org_unit(self, actor: Actor, *, id: str, name: str, level: str,
@@ -193,15 +202,16 @@ class CaseService(
                 raise NotFound(f"household {household_id} not found", f"未找到家庭 {household_id}")
             village_id = members[0][0]
             self._require_jurisdiction(actor, self._org(village_id)[1], f"household {household_id}")
+            now = self.clock.now()
             payload = {
                 "workflow": wf.name, "workflow_version": wf.version,
                 "programme": programme, "cause": cause, "expenditure_fen": expenditure_fen,
                 "household_id": household_id, "applicant_id": applicant_id,
                 "member_ids": sorted(m[1] for m in members if m[1] is not None),
                 "village_id": village_id, "org_path": self._org(village_id)[1],
-                "policy": dict(self.policy),
+                "policy": fast_track.recorded_policy(
+                    self.policy_book.settings_on(local_date(now)), local_date(now)),
             }  # fmt: skip
-            now = self.clock.now()
             model = wf.open(str(uuid.uuid4()), payload)
             return self._append(conn, model, None, "apply", payload, actor, now, key, opened=now)
 

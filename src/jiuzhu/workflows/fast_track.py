@@ -1,4 +1,4 @@
-"""容缺审批 — the fast track (DOMAIN §3, Binhai county pilot).
+"""容缺审批 — the fast track (the Jiangsu pilot in Binhai county).
 
 A household hit by a sudden expenditure of at least the policy threshold, caused by a major
 illness, a disaster or an accident, is provisionally approved the same day on a signed credit
@@ -14,8 +14,9 @@ from typing import Any
 
 from .. import ledger
 from ..clock import iso_utc, local_date, parse_iso_utc
-from ..errors import GuardRejected, InvalidInput
+from ..errors import GuardRejected
 from ..money import yuan
+from ..policy import DEFAULT_SETTINGS
 from . import allowance as pay_run
 from . import service_plan
 from .base import CaseModel, DeadlineRule, Label, SubFlow, Transition, Workflow
@@ -46,62 +47,29 @@ VERIFICATION_RESULTS = {
     ),
 }
 
-DEFAULT_POLICY: dict[str, Any] = {
-    "threshold_fen": 3_000_000,  # 30,000 yuan: the pilot's figure (DOMAIN §3)
-    "verification_months": 1,  # the data check returns in about a month (SEED)
-    "max_expenditure_yuan": 100_000_000,
-    "max_monthly_amount_yuan": 100_000,
-    "reminder_days": 7,  # an overdue verification is chased weekly until its result arrives
-    "suspend_when_overdue": False,  # assistance continues while the data check is late
-    # money (DOMAIN §3, §7)
-    "monthly_payments": True,  # the worker's payment run pays the allowance every month
-    "pay_day": 15,  # the monthly allowance is paid on this day of each month (Shanghai)
-    "medical_ratio_pct": 85,  # medical assistance pays this share of what insurance left
-    "medical_cap_yuan": 60_000,  # per case and calendar year
-    "max_bill_yuan": 10_000_000,  # a larger medical bill is refused as implausible
-    "recover_on_termination": False,  # no rule requires recovery without falsification
-}
-
-# policy key -> (smallest, largest); booleans are checked as booleans
-POLICY_LIMITS: dict[str, tuple[int, int] | None] = {
-    "threshold_fen": (1, 10_000_000_000),
-    "verification_months": (1, 12),
-    "max_expenditure_yuan": (1, 1_000_000_000),
-    "max_monthly_amount_yuan": (1, 10_000_000),
-    "reminder_days": (1, 365),
-    "suspend_when_overdue": None,
-    "monthly_payments": None,
-    "pay_day": (1, 28),
-    "medical_ratio_pct": (0, 100),
-    "medical_cap_yuan": (0, 10_000_000),
-    "max_bill_yuan": (1, 1_000_000_000),
-    "recover_on_termination": None,
-}
+# what the fast track's ``apply`` event records of the settings in force (jiuzhu.policy), under
+# the keys its guards and deadline rules read; replay reads them from the event, never the book
+RECORDED = (
+    "verification_months", "max_expenditure_yuan", "max_monthly_amount_yuan", "reminder_days",
+    "suspend_when_overdue", "monthly_payments", "pay_day", "medical_ratio_pct",
+    "medical_cap_yuan", "max_bill_yuan", "recover_on_termination",
+)  # fmt: skip
+# the values cases opened before a key was recorded were decided by (never read from the book)
+RECORDED_BEFORE = {"medical_ratio_pct": 85, "medical_cap_yuan": 60_000, "reminder_days": 7}
 
 
-def validate_policy(overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """The fast-track policy with ``overrides``, every value checked; refuse unknown keys."""
-    unknown = set(overrides) - set(POLICY_LIMITS)
-    if unknown:
-        raise InvalidInput(
-            f"unknown policy settings {sorted(unknown)}; known: {sorted(POLICY_LIMITS)}",
-            f"未知政策参数：{sorted(unknown)}",
-        )
-    policy = {**DEFAULT_POLICY, **overrides}
-    for key, limits in POLICY_LIMITS.items():
-        value = policy[key]
-        if limits is None:
-            ok = isinstance(value, bool)
-        else:
-            ok = type(value) is int and limits[0] <= value <= limits[1]
-        if not ok:
-            expected = (
-                "true or false" if limits is None else f"a whole number {limits[0]}-{limits[1]}"
-            )
-            raise InvalidInput(
-                f"policy {key} = {value!r}; expected {expected}", f"政策参数 {key} 无效：{value!r}"
-            )
-    return policy
+def recorded_policy(settings: Mapping[str, Any], on: date | None = None) -> dict[str, Any]:
+    """The fast track's part of ``settings`` (a day's values of the policy book) as its
+    ``apply`` event records it: the threshold in fen, the rest as they are."""
+    recorded = {"threshold_fen": int(settings["fast_track_threshold_yuan"]) * 100,
+                **{key: settings[key] for key in RECORDED}}  # fmt: skip
+    if on is not None:
+        recorded["in_force_on"] = on.isoformat()
+    return recorded
+
+
+DEFAULT_POLICY = recorded_policy(DEFAULT_SETTINGS)
+"""The defaults as an ``apply`` event records them (for tests and tools)."""
 
 
 STATES = {
@@ -228,7 +196,8 @@ def _record(key: str) -> Any:
 def _approved(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     model.facts["monthly_amount_fen"] = payload["monthly_amount_fen"]
     model.facts["approved_at"] = iso_utc(at)
-    # benefits start the day of inclusion: the month of the approval is paid in full (SEED)
+    # included that day (the Jiangsu pilot): the month of the approval is paid in full, on its
+    # pay day, or at once when the approval comes on or after the pay day
     model.facts["allowance"] = pay_run.start(payload["monthly_amount_fen"],
                                              month_of(local_date(at)), at)  # fmt: skip
     ledger.money(model.facts)
@@ -302,7 +271,8 @@ def _arrears_agree(mode: str | None) -> Any:
 
 
 def inclusion_day(facts: Mapping[str, Any]) -> date:
-    """The day of inclusion (Shanghai): medical assistance counts from this day (SEED)."""
+    """The day of inclusion (Shanghai): medical assistance counts from this day
+    (the Jiangsu pilot)."""
     return local_date(parse_iso_utc(facts["approved_at"]))
 
 
@@ -311,8 +281,8 @@ def medical_assistance(facts: Mapping[str, Any], billed_on: date, total_fen: int
     """What medical assistance pays on a bill: the policy share of what insurance left,
     within what remains of the case's yearly cap."""
     policy = facts["policy"]
-    ratio = policy.get("medical_ratio_pct", DEFAULT_POLICY["medical_ratio_pct"])
-    cap = policy.get("medical_cap_yuan", DEFAULT_POLICY["medical_cap_yuan"]) * 100
+    ratio = policy.get("medical_ratio_pct", RECORDED_BEFORE["medical_ratio_pct"])
+    cap = policy.get("medical_cap_yuan", RECORDED_BEFORE["medical_cap_yuan"]) * 100
     used = facts.get("medical", {}).get("used_fen", {}).get(str(billed_on.year), 0)
     share = (total_fen - insurance_fen) * ratio // 100
     return max(0, min(share, cap - used))
@@ -414,13 +384,17 @@ def _overdue(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     if policy.get("suspend_when_overdue", False):
         model.facts["assistance_suspended"] = True
     model.deadlines.pop("verification_due", None)
-    model.deadlines["verification_reminder"] = at + timedelta(days=policy.get("reminder_days", 7))
+    model.deadlines["verification_reminder"] = _next_reminder(at, policy)
+
+
+def _next_reminder(at: datetime, policy: Mapping[str, Any]) -> datetime:
+    return at + timedelta(days=policy.get("reminder_days", RECORDED_BEFORE["reminder_days"]))
 
 
 def _reminded(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     policy = model.facts["policy"]
     model.facts["overdue"]["reminders"] += 1
-    model.deadlines["verification_reminder"] = at + timedelta(days=policy.get("reminder_days", 7))
+    model.deadlines["verification_reminder"] = _next_reminder(at, policy)
 
 
 def _plans_allowed(model: CaseModel) -> None:
