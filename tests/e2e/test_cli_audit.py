@@ -66,7 +66,7 @@ def test_audit_replay_exits_1_and_shows_what_differs_after_tampering(
 def test_audit_verify_refuses_a_missing_database_without_creating_it(cli: Cli) -> None:
     missing = cli.cwd / "nowhere.db"
     result = cli("audit", "verify", "--db", str(missing))
-    assert result.returncode == 2
+    assert result.returncode == 4 and "Error [invalid_input]" in result.stderr
     assert "不存在" in result.stderr and "there is no database" in result.stderr
     assert not missing.exists()
 
