@@ -4,10 +4,9 @@ Every command that touches a database takes ``--db`` (a SQLAlchemy URL or an SQL
 default ``$JIUZHU_DATABASE_URL``, else ``./jiuzhu.db``).  Case commands act as a role at an
 organisation unit, given with ``--role``/``--org`` or ``$JIUZHU_ROLE``/``$JIUZHU_ORG``.
 
-Errors are caught here, at the boundary, and printed in Chinese and English on stderr.  Exit
-codes: 0 success; 2 invalid input, unknown records, permission or rule refusals; 3 conflicts
-(stale ``--expect-version``, a reused idempotency key, a busy database); 1 audit failures and
-database errors.
+Errors are caught here, at the boundary, and printed in Chinese and English on stderr; a
+command given ``--json`` also prints the error as JSON on stdout.  Exit codes have one meaning
+each (:data:`EXIT_MEANINGS`); :data:`EXIT_CODES` maps every error code to one of them.
 """
 
 from __future__ import annotations
@@ -20,8 +19,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich import box
@@ -38,7 +38,7 @@ import jiuzhu
 from .cli_serve import PolicyFile, use_policy_file
 from .clock import SHANGHAI, parse_iso_utc
 from .demo import grouped_yuan
-from .errors import InvalidInput, JiuzhuError
+from .errors import InvalidInput, JiuzhuError, StorageError
 from .idnumber import mask_id_number
 from .migrations import current, head, upgrade
 from .models.db import ENV_URL, make_engine, resolve_url
@@ -49,15 +49,53 @@ from .workflows import fast_track
 from .workflows import get as get_workflow
 from .workflows.base import Label
 
-EXIT_CODES = {"conflict": 3, "idempotency_key_reused": 3, "storage": 1, "replay_failed": 1,
-              "workflow_definition": 1}  # fmt: skip
-EXIT_INPUT, EXIT_AUDIT = 2, 1
+# -- exit codes: one meaning each ---------------------------------------------------------------
+EXIT_OK, EXIT_AUDIT, EXIT_USAGE, EXIT_CONFLICT = 0, 1, 2, 3
+EXIT_INPUT, EXIT_REFUSED, EXIT_UNAVAILABLE, EXIT_INTERNAL = 4, 5, 6, 7
+EXIT_MEANINGS: dict[int, str] = {
+    EXIT_OK: "ok 成功",
+    EXIT_AUDIT: "audit failure 审计未通过: verify or replay found breaks, or a case's events "
+    "cannot be replayed",
+    EXIT_USAGE: "usage error 用法错误: an unknown option, a missing or malformed argument",
+    EXIT_CONFLICT: "conflict 冲突: a stale --expect-version, a lost race, a reused idempotency "
+    "key, another worker on the database; reload and decide again",
+    EXIT_INPUT: "invalid input 输入无效 or an unknown record 记录不存在",
+    EXIT_REFUSED: "refused 拒绝 by a rule of the workflow or by the role's permissions",
+    EXIT_UNAVAILABLE: "unavailable 暂不可用: the working-day calendar of the year is not loaded, "
+    "the database is unreachable, or worker --once left deadlines unfired; retry once fixed",
+    EXIT_INTERNAL: "internal error 内部错误: a defect in jiuzhu (the traceback is printed; "
+    "please report it)",
+}
+# Every error code jiuzhu raises (tests check that each JiuzhuError subclass is here); a code
+# missing from this table is a defect, so it exits EXIT_INTERNAL rather than a guessed bucket.
+EXIT_CODES: dict[str, int] = {
+    "replay_failed": EXIT_AUDIT,  # the stored events do not replay: what an audit reports
+    "conflict": EXIT_CONFLICT,
+    "idempotency_key_reused": EXIT_CONFLICT,
+    "invalid_input": EXIT_INPUT,
+    "not_found": EXIT_INPUT,
+    "rule_refused": EXIT_REFUSED,
+    "transition_not_allowed": EXIT_REFUSED,
+    "permission_denied": EXIT_REFUSED,
+    "calendar_not_covered": EXIT_UNAVAILABLE,
+    "storage": EXIT_UNAVAILABLE,
+    "workflow_definition": EXIT_INTERNAL,  # a workflow is defined wrongly: jiuzhu's own defect
+}
+
+
+def exit_codes_help() -> str:
+    """The exit-code list of ``jiuzhu --help``, from the tables above."""
+    lines = []
+    for number, meaning in EXIT_MEANINGS.items():
+        codes = [code for code, n in EXIT_CODES.items() if n == number]
+        lines.append(f"{number}  {meaning}" + (f" ({', '.join(codes)})" if codes else ""))
+    return "\b\nExit codes 退出码:\n" + "\n".join(lines)
+
 
 app = typer.Typer(
     name="jiuzhu",
-    help="jiuzhu 救助: social-assistance cases as explicit, durable, auditable state machines.\n\n"
-    "Exit codes: 0 ok; 2 invalid input, permission or rule refusal; 3 conflict; "
-    "1 audit failure or database error.",
+    help="jiuzhu 救助: social-assistance cases as explicit, durable, auditable state machines.",
+    epilog=exit_codes_help(),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,  # locals may hold personal data
@@ -136,7 +174,7 @@ def compact(value: Any) -> str:
 
 
 def exit_code(exc: JiuzhuError) -> int:
-    return EXIT_CODES.get(exc.code, EXIT_INPUT)
+    return EXIT_CODES.get(exc.code, EXIT_INTERNAL)
 
 
 def say(text: str, style: str = "", console: Console | None = None) -> None:
@@ -147,6 +185,31 @@ def say(text: str, style: str = "", console: Console | None = None) -> None:
 def print_error(exc: JiuzhuError) -> None:
     say(f"错误：{exc.zh}", "bold red", err())
     say(f"Error [{exc.code}]: {exc.message}", "red", err())
+
+
+def error_json(exc: JiuzhuError, code: int) -> dict[str, Any]:
+    """The ``--json`` form of an error: ``{"error": {code, message, message_zh, exit_code, …}}``."""
+    details = {k: v for k, v in exc.details.items() if k not in ERROR_MEMBERS}
+    return {"error": {"code": exc.code, "message": exc.message, "message_zh": exc.zh,
+                      "exit_code": code, **details}}  # fmt: skip
+
+
+ERROR_MEMBERS = ("code", "message", "message_zh", "exit_code")
+
+
+def wants_json(args: list[str]) -> bool:
+    """Did the command line ask for JSON (``--json``, or ``report --format json``)?"""
+    args = args[: args.index("--")] if "--" in args else args
+    return "--json" in args or "--format=json" in args or ("--format", "json") in pairwise(args)
+
+
+def fail(exc: JiuzhuError, as_json: bool, code: int | None = None) -> NoReturn:
+    """End the command with ``exc``: both languages on stderr, JSON on stdout if asked for."""
+    code = exit_code(exc) if code is None else code
+    if as_json:
+        typer.echo(json.dumps(error_json(exc, code), ensure_ascii=False, indent=2, default=str))
+    print_error(exc)
+    raise SystemExit(code)
 
 
 # -- building blocks ---------------------------------------------------------------------------
@@ -589,11 +652,14 @@ def diagrams_command(
 
     try:
         written = write_all(out_dir)
-    except (OSError, subprocess.SubprocessError) as exc:
+    except OSError as exc:
+        raise InvalidInput(f"cannot write the diagrams into {out_dir}: {exc.strerror or exc}",
+                           f"无法将状态图写入 {out_dir}：{exc.strerror or exc}") from None  # fmt: skip
+    except subprocess.SubprocessError as exc:  # `dot` refused the text jiuzhu gave it
         detail = getattr(exc, "stderr", b"") or b""
         say(f"状态图生成失败 diagrams failed: {exc} {detail.decode(errors='replace')}".strip(),
             "bold red", err())  # fmt: skip
-        raise typer.Exit(1) from None
+        raise typer.Exit(EXIT_INTERNAL) from None
     for path in written:
         say(f"wrote {path}")
 
@@ -615,7 +681,7 @@ def worker_command(
         "(default host:pid).")] = None,
     once: Annotated[bool, typer.Option(
         "--once", help="One catch-up sweep 单次补扫: fire what is due, print the report as a "
-        "JSON line, exit (for cron).")] = False,
+        "JSON line, exit (for cron; exit 6 when a deadline could not fire).")] = False,
     checkpoint_key: Annotated[Path | None, typer.Option(
         "--checkpoint-key", help="Ed25519 private key 签名私钥 (from `jiuzhu audit keygen`): the "
         "daily audit checkpoint 每日审计检查点 (00:05) is signed with it.")] = None,
@@ -648,8 +714,8 @@ def worker_command(
         return
     report = run_once(db, worker_id=worker_id, batch=batch, lease=lease)
     typer.echo(json.dumps({"worker": worker_id, **report.to_dict()}, ensure_ascii=False))
-    if report.failed:
-        raise typer.Exit(1)
+    if report.failed:  # logged on stderr; they stay due and the next sweep retries them
+        raise typer.Exit(EXIT_UNAVAILABLE)
 
 
 @app.command("demo")
@@ -708,16 +774,20 @@ def demo_progress() -> Iterator[Callable[[int, int, str], None]]:
 
 
 def main() -> None:
+    as_json = wants_json(sys.argv[1:])
     try:
         app(prog_name="jiuzhu")
     except JiuzhuError as exc:
-        print_error(exc)
-        raise SystemExit(exit_code(exc)) from None
-    except SQLAlchemyError as exc:
+        fail(exc, as_json)
+    except SQLAlchemyError as exc:  # one the service did not translate: the database's own words
         message = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        err().print(Text(f"数据库错误：{message}", style="bold red"))
-        err().print(Text(f"Database error: {message}", style="red"))
-        raise SystemExit(1) from None
+        fail(StorageError(f"database error: {message}", f"数据库错误：{message}"), as_json)
+    except Exception as exc:  # a defect: its traceback (without locals) is for the bug report
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+        defect = JiuzhuError(f"internal error: {type(exc).__name__}; please report it",
+                             f"内部错误：{type(exc).__name__}，请报告此问题")  # fmt: skip
+        defect.code = "internal_error"
+        fail(defect, as_json, EXIT_INTERNAL)
 
 
 from .cli_plans import register as register_plan_commands  # noqa: E402  (it imports this module)

@@ -86,6 +86,6 @@ def test_token_made_on_the_command_line_works_over_http_until_revoked(
 def test_token_create_refuses_an_unknown_unit_in_both_languages(sqlite_url: str) -> None:
     result = jiuzhu_cli("token", "create", "--role", "village", "--org", "999999999999",
                         db=sqlite_url)  # fmt: skip
-    assert result.returncode == 2
+    assert result.returncode == 4 and "Error [not_found]" in result.stderr
     assert "not found" in result.stderr and "未找到单位" in result.stderr
     assert "Traceback" not in result.stderr

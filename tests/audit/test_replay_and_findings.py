@@ -13,6 +13,7 @@ from jiuzhu.audit.findings import database_findings, findings_of
 from jiuzhu.audit.replay import ReplayError, as_of
 from jiuzhu.audit.sources import DatabaseSource
 from jiuzhu.audit.verify import verify_database
+from jiuzhu.errors import NotFound
 from jiuzhu.models.db import snapshot
 from jiuzhu.scheduler.sweep import sweep
 from jiuzhu.service import store
@@ -52,11 +53,14 @@ def test_replay_as_of_each_moment_gives_the_state_deadlines_and_ledger_then(
     assert later["ledger"] == [e for e in later["ledger"] if e["kind"] == "allowance"]
 
 
-def test_replay_as_of_before_the_case_opened_is_refused(svc: CaseService, org: Org,
-                                                        clock: FakeClock) -> None:  # fmt: skip
+def test_replay_as_of_before_the_case_opened_is_not_found(svc: CaseService, org: Org,
+                                                          clock: FakeClock) -> None:  # fmt: skip
+    """No such case at that moment: not found (exit 4), not a broken chain."""
     case = open_case(svc, org)
-    with pytest.raises(ReplayError, match="did not exist yet"):
+    with pytest.raises(NotFound, match="did not exist yet") as refused:
         as_of(events_of(svc, case.id), clock.now() - timedelta(seconds=1))
+    assert not isinstance(refused.value, ReplayError)
+    assert refused.value.details["case_id"] == case.id
 
 
 def findings(svc: CaseService, now: datetime) -> set[tuple[str, str]]:

@@ -66,7 +66,7 @@ def test_audit_replay_exits_1_and_shows_what_differs_after_tampering(
 def test_audit_verify_refuses_a_missing_database_without_creating_it(cli: Cli) -> None:
     missing = cli.cwd / "nowhere.db"
     result = cli("audit", "verify", "--db", str(missing))
-    assert result.returncode == 2
+    assert result.returncode == 4 and "Error [invalid_input]" in result.stderr
     assert "不存在" in result.stderr and "there is no database" in result.stderr
     assert not missing.exists()
 
@@ -87,7 +87,8 @@ def test_auditor_with_the_cli_checkpoints_exports_verifies_replays_and_lists_fin
     assert cli.json("audit", "verify", "--public-key", "audit.key.pub")["ok"] is True
 
     before = cli("audit", "replay", case_id, "--as-of", "2000-01-01")
-    assert before.returncode == 1 and "did not exist yet" in before.stderr
+    assert before.returncode == 4 and "did not exist yet" in before.stderr  # not a break
+    assert "Error [not_found]" in before.stderr
     now = cli.json("audit", "replay", case_id, "--as-of", "2999-01-01")
     assert now["state"] == "provisionally_approved" and now["workflow"] == "fast_track"
     shown = cli.ok("audit", "replay", case_id, "--as-of", "2999-01-01")

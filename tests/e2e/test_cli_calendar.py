@@ -42,13 +42,13 @@ def test_a_malformed_file_or_a_wrong_role_is_refused_and_writes_nothing(cli: Cli
     bad.write_text(FIXTURE.read_text(encoding="utf-8").replace("2027-02-14,", "2027-02-15,"),
                    encoding="utf-8")  # fmt: skip
     result = cli("calendar", "import", str(bad), *ADMIN)
-    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.returncode == 4 and "Traceback" not in result.stderr
     assert (
         "Error [invalid_input]" in result.stderr and "workdays[0] = '2027-02-15'" in result.stderr
     )
     assert "周六或周日" in result.stderr
     county = cli("calendar", "import", str(FIXTURE), "--role", "county", "--org", "320922")
-    assert county.returncode != 0 and "Traceback" not in county.stderr
+    assert county.returncode == 5 and "Error [permission_denied]" in county.stderr
     missing = cli("calendar", "import", str(cli.cwd / "none.toml"), *ADMIN)
-    assert missing.returncode != 0 and "cannot read the calendar file" in missing.stderr
+    assert missing.returncode == 4 and "cannot read the calendar file" in missing.stderr
     assert revisions(cli.db) == []

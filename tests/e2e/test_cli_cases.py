@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -33,12 +34,20 @@ def snapshot(db: Path) -> tuple[Any, ...]:
         )
 
 
-def assert_refused(result: Any, exit_code: int, code: str, zh: str, en: str) -> None:
+def assert_refused(result: Any, exit_code: int, code: str, zh: str, en: str, *,
+                   as_json: bool = False) -> None:  # fmt: skip
+    """Refused with ``exit_code`` and ``code``, in both languages on stderr; with ``--json``
+    the same error as a JSON object on stdout, else nothing there."""
     assert result.returncode == exit_code, result.stderr
     assert "Traceback" not in result.stderr
     assert f"Error [{code}]" in result.stderr
     assert zh in result.stderr and en in result.stderr
-    assert result.stdout == ""
+    if not as_json:
+        assert result.stdout == ""
+        return
+    error = json.loads(result.stdout)["error"]
+    assert (error["code"], error["exit_code"]) == (code, exit_code)
+    assert zh in error["message_zh"] and en in error["message"]
 
 
 def test_db_upgrade_brings_a_new_file_to_head_and_repeats_harmlessly(cli: Cli) -> None:
@@ -117,22 +126,22 @@ def test_household_add_prints_member_ids_and_masked_id_numbers_only(
     assert "110105195001010039" not in result.stdout and "居民0003" not in result.stdout
 
 
-def test_invalid_transition_exits_2_in_both_languages_and_writes_nothing(
+def test_invalid_transition_exits_5_in_both_languages_and_writes_nothing(
     cli: Cli, binhai: Binhai
 ) -> None:
     case_id = binhai.approved_case
     before = snapshot(cli.db)
     result = cli("case", "approve", case_id, *TOWNSHIP, "--monthly-amount", "2000")
-    assert_refused(result, 2, "transition_not_allowed", "当前为“先行批准”，不能办理“先行审批”",
+    assert_refused(result, 5, "transition_not_allowed", "当前为“先行批准”，不能办理“先行审批”",
                    "is 'provisionally_approved': 'approve' is not allowed there")  # fmt: skip
     assert case_id in result.stderr
     assert snapshot(cli.db) == before
 
 
-def test_wrong_role_exits_2_and_writes_nothing(cli: Cli, binhai: Binhai) -> None:
+def test_wrong_role_exits_5_and_writes_nothing(cli: Cli, binhai: Binhai) -> None:
     before = snapshot(cli.db)
     result = cli("case", "verify", binhai.approved_case, *VILLAGE, "--result", "meets_standard")
-    assert_refused(result, 2, "permission_denied", "无权", "may not record verification")
+    assert_refused(result, 5, "permission_denied", "无权", "may not record verification")
     assert snapshot(cli.db) == before
 
 
@@ -167,7 +176,7 @@ def test_repeated_idempotency_key_returns_the_first_result_without_a_new_event(
         (("case", "list", "--role", "village"), "--org", "with --org"),
         (("case", "show", "not-a-case", *VILLAGE), "格式不正确", "is malformed"),
         (("case", "show", "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d", *VILLAGE), "未找到案件",
-         "not found"),
+         "not found"),  # not_found: the only one here that is not invalid_input
         (("household", "add", *VILLAGE, "--member", "居民0009"), "格式应为", "expected 'name,"),
         (("household", "add", *VILLAGE, "--member", "居民0009,110105195001010013"), "校验码",
          "check character"),
@@ -175,23 +184,25 @@ def test_repeated_idempotency_key_returns_the_first_result_without_a_new_event(
     ids=["no-role", "unknown-role", "no-org", "malformed-case", "unknown-case", "bad-member",
          "bad-id-number"],
 )  # fmt: skip
-def test_bad_input_exits_2_with_both_languages_and_no_traceback(
+def test_bad_input_exits_4_with_both_languages_and_no_traceback(
     cli: Cli, binhai: Binhai, args: tuple[str, ...], zh: str, en: str
 ) -> None:
     before = snapshot(cli.db)
     result = cli(*args)
-    assert result.returncode == 2, result.stderr
+    assert result.returncode == 4, result.stderr
+    code = "not_found" if "未找到" in zh else "invalid_input"
+    assert f"Error [{code}]" in result.stderr
     assert "Traceback" not in result.stderr
     assert zh in result.stderr and en in result.stderr
     assert snapshot(cli.db) == before
 
 
-def test_below_threshold_application_is_refused_by_the_rule_with_exit_2(
+def test_below_threshold_application_is_refused_by_the_rule_with_exit_5(
     cli: Cli, binhai: Binhai
 ) -> None:
     before = snapshot(cli.db)
     result = cli("case", "apply", *VILLAGE, "--household", binhai.household_id,
                  "--applicant", binhai.member_ids[0], "--programme", "dibao",
                  "--cause", "accident", "--expenditure", "29999.99")  # fmt: skip
-    assert_refused(result, 2, "rule_refused", "低于容缺审批门槛", "below the fast-track threshold")
+    assert_refused(result, 5, "rule_refused", "低于容缺审批门槛", "below the fast-track threshold")
     assert snapshot(cli.db) == before

@@ -140,6 +140,7 @@ def test_demo_recreates_its_default_file_but_keeps_other_files_unless_fresh(cli:
     other = cli.cwd / "mine.db"
     cli.ok("db", "upgrade", "--db", str(other))
     refused = cli("demo", "--cases", "20", "--db", str(other))
-    assert refused.returncode == 2 and "--fresh" in refused.stderr
+    assert refused.returncode == 4 and "--fresh" in refused.stderr
+    assert "Error [invalid_input]" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert "audit passed" in cli.ok("demo", "--cases", "20", "--db", str(other), "--fresh").stdout

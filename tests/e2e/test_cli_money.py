@@ -1,6 +1,6 @@
 """``jiuzhu money`` and ``jiuzhu report`` in the console program: a medical bill from the day of
 inclusion, the worker paying the first month, revocation with recovery and credit record,
-repayment (more than owed refused with exit 2), the ledger and the county report."""
+repayment (more than owed refused with exit 5), the ledger and the county report."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def test_money_commands_run_the_fraud_case_end_to_end(cli: Cli, binhai: Binhai) 
 
     early = cli("money", "bill", case, *TOWNSHIP, "--date",
                 (TODAY - timedelta(days=1)).isoformat(), "--total", "100", "--hospital", "医院")  # fmt: skip
-    assert early.returncode == 2
+    assert early.returncode == 5 and "Error [rule_refused]" in early.stderr
     assert "医疗救助自纳入之日起计算" in early.stderr and "day of inclusion" in early.stderr
 
     report = json.loads(cli.ok("worker", "--once").stdout.splitlines()[-1])
@@ -41,11 +41,11 @@ def test_money_commands_run_the_fraud_case_end_to_end(cli: Cli, binhai: Binhai) 
     assert ledger["balance"]["owed_fen"] == 3_600_000
 
     too_much = cli("money", "repay", case, *TOWNSHIP, "--amount", "36000.01")
-    assert too_much.returncode == 2
+    assert too_much.returncode == 5 and "Error [rule_refused]" in too_much.stderr
     assert "超过尚欠" in too_much.stderr
     cli.ok("money", "repay", case, *TOWNSHIP, "--amount", "6000")
     fine = cli("money", "fine", case, *TOWNSHIP, "--multiple", "1.5", "--reason", "骗取")
-    assert fine.returncode == 2  # a county decision
+    assert fine.returncode == 5 and "Error [permission_denied]" in fine.stderr  # the county's
     shown = cli.ok("money", "ledger", case, *COUNTY).stdout
     assert "追回 recovery order" in shown and "30,000.00" in shown  # still owed
 
@@ -77,4 +77,5 @@ def test_report_shows_the_county_and_its_townships_as_table_csv_and_json(
     assert old[0]["paid_this_month_fen"] == 0
 
     bad = cli("report", "--org", "999999")
-    assert bad.returncode == 2 and "999999" in bad.stderr
+    assert bad.returncode == 5 and "999999" in bad.stderr  # an auditor of no such unit
+    assert "Error [permission_denied]" in bad.stderr

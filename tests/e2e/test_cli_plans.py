@@ -151,12 +151,12 @@ OPEN = ("plan", "open", "{case}", *TOWNSHIP)
     ids=["no-kind", "two-recurrences", "malformed-cron", "bad-start", "unknown-plan",
          "end-without-reason"],
 )  # fmt: skip
-def test_invalid_plan_input_exits_2_in_both_languages_and_writes_nothing(
+def test_invalid_plan_input_exits_4_in_both_languages_and_writes_nothing(
     cli: Cli, binhai: Binhai, args: tuple[str, ...], zh: str, en: str
 ) -> None:
     before = snapshot(cli.db)
     result = cli(*(a.format(case=binhai.approved_case) for a in args))
-    assert_refused(result, 2, "invalid_input", zh, en)
+    assert_refused(result, 4, "invalid_input", zh, en)
     assert snapshot(cli.db) == before
 
 
@@ -166,7 +166,7 @@ def test_plan_open_on_a_case_not_yet_approved_is_refused_by_the_rule(
     applied = apply(cli, binhai)["id"]
     before = snapshot(cli.db)
     result = cli("plan", "open", applied, *TOWNSHIP, *CLEANING)
-    assert_refused(result, 2, "rule_refused", "救助开始后方可设立服务计划",
+    assert_refused(result, 5, "rule_refused", "救助开始后方可设立服务计划",
                    "service plans start once assistance has started")  # fmt: skip
     assert snapshot(cli.db) == before
 

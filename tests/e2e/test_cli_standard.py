@@ -50,7 +50,7 @@ def test_temporary_assistance_runs_through_the_cli(cli: Cli) -> None:
     assert case["facts"]["assessment"]["conditions"]["income"]["holds"] is True
     before = snapshot(cli.db)
     refused = cli("temporary", "approve", case_id, *TOWNSHIP, "--multiplier", "6")
-    assert_refused(refused, 2, "rule_refused", "救助倍数 6 超出", "multiplier 6 is outside 1-5")
+    assert_refused(refused, 5, "rule_refused", "救助倍数 6 超出", "multiplier 6 is outside 1-5")
     assert snapshot(cli.db) == before
     shown = cli.ok("temporary", "approve", case_id, *TOWNSHIP, "--multiplier", "3",
                    "--in-kind", "1000").stdout  # fmt: skip
@@ -82,14 +82,14 @@ def test_standard_apply_and_accept_through_the_cli(cli: Cli) -> None:
     before = snapshot(cli.db)
     result = cli("standard", "accept", case["id"], *TOWNSHIP, "--json")
     if expected is None:  # the limit would end in a year the calendar does not cover
-        assert_refused(result, 2, "calendar_not_covered", "工作日历尚未载入",
-                       "no working-day calendar is loaded")  # fmt: skip
+        assert_refused(result, 6, "calendar_not_covered", "工作日历尚未载入",
+                       "no working-day calendar is loaded", as_json=True)  # fmt: skip
         assert snapshot(cli.db) == before
     else:
         assert result.returncode == 0, result.stderr
         assert '"state": "accepted"' in result.stdout and "overall_limit" in result.stdout
     wrong = cli("standard", "decide", case["id"], *VILLAGE, "--decision", "confirm")
-    assert_refused(wrong, 2, "permission_denied", "无权", "may not decide standard")
+    assert_refused(wrong, 5, "permission_denied", "无权", "may not decide standard")
 
 
 def history_in_2024(db: Path) -> str:
@@ -137,4 +137,4 @@ def test_policy_show_lists_the_sourced_line_and_configured_ones(cli: Cli) -> Non
     assert data["dibao_lines"]["3209"][0]["yuan"] == "800.00"
     config.write_text("not json", encoding="utf-8")
     bad = cli("policy", "show", "--policy", str(config))
-    assert_refused(bad, 2, "invalid_input", "政策配置不是有效的 JSON", "not JSON")
+    assert_refused(bad, 4, "invalid_input", "政策配置不是有效的 JSON", "not JSON")

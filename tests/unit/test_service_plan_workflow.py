@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from jiuzhu.clock import iso_utc
-from jiuzhu.errors import GuardRejected, TransitionNotAllowed, WorkflowDefinitionError
+from jiuzhu.errors import GuardRejected, TransitionNotAllowed
 from jiuzhu.workflows import fast_track, service_plan
 from jiuzhu.workflows.base import CaseModel, Outcome
 
@@ -152,8 +152,9 @@ def test_open_leaves_model_unchanged_when_refused() -> None:
 def test_open_is_refused_when_plan_id_exists() -> None:
     model = with_plan()
     before = copy.deepcopy(model)
-    with pytest.raises(WorkflowDefinitionError):
+    with pytest.raises(GuardRejected, match="exists already") as refused:  # not a definition error
         WF.fire(model, "plan.open", open_payload(first_at=at(5)), AT)
+    assert refused.value.zh.endswith("已存在") and refused.value.details == {"plan_id": PLAN}
     assert model == before
 
 

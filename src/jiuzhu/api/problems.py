@@ -17,6 +17,11 @@ not_found                  404     no such case, household, unit or route
 method_not_allowed         405     the route exists with another method
 transition_not_allowed     409     the case's state does not allow the command
 conflict                   409     a concurrent change won the race (reload and decide again)
+replay_failed              409     the case's stored events do not replay (an idempotent retry
+                                   rebuilds its first result from them): the case's record is
+                                   broken, which ``jiuzhu audit verify`` lists; no request can
+                                   succeed until it is repaired, and it is not a defect of the
+                                   service's code
 precondition_failed        412     ``If-Match`` named a version the case no longer has
 payload_too_large          413     the body exceeds the limit (refused before it is parsed)
 unsupported_media_type     415     a body that is not ``application/json``
@@ -26,8 +31,17 @@ rule_refused               422     well formed, but a rule of the workflow refus
                                    same request cannot succeed, whatever the case's state
 idempotency_key_reused     422     the key was used for another command or case
 storage                    503     the database is unreachable or refused (retry later)
+calendar_not_covered       503     a working-day limit falls in a year whose holiday calendar is
+                                   not loaded: the service cannot decide until it is (no
+                                   ``Retry-After``: the State Council publishes each year's
+                                   holidays in its own time; ``detail`` says so)
 internal_error             500     a defect in jiuzhu; the body says nothing more
+workflow_definition        500     a workflow is defined wrongly: a defect in jiuzhu, raised when
+                                   the definitions load (the service does not start with one)
 =========================  ======  ==============================================================
+
+Every code of :mod:`jiuzhu.errors` and of its subclasses elsewhere has an entry (a test
+finds them all); only the two defects are 500.
 """
 
 from __future__ import annotations
@@ -47,6 +61,7 @@ STATUS: dict[str, int] = {
     "method_not_allowed": 405,
     "transition_not_allowed": 409,
     "conflict": 409,
+    "replay_failed": 409,
     "precondition_failed": 412,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
@@ -54,7 +69,9 @@ STATUS: dict[str, int] = {
     "rule_refused": 422,
     "idempotency_key_reused": 422,
     "storage": 503,
+    "calendar_not_covered": 503,
     "internal_error": 500,
+    "workflow_definition": 500,
 }
 TITLES: dict[str, str] = {
     "bad_request": "Bad request",
@@ -64,6 +81,7 @@ TITLES: dict[str, str] = {
     "method_not_allowed": "Method not allowed",
     "transition_not_allowed": "Transition not allowed",
     "conflict": "Conflict",
+    "replay_failed": "Case events do not replay",
     "precondition_failed": "Precondition failed",
     "payload_too_large": "Payload too large",
     "unsupported_media_type": "Unsupported media type",
@@ -71,9 +89,19 @@ TITLES: dict[str, str] = {
     "rule_refused": "Refused by a rule",
     "idempotency_key_reused": "Idempotency key reused",
     "storage": "Database unavailable",
+    "calendar_not_covered": "Working-day calendar not loaded",
     "internal_error": "Internal error",
+    "workflow_definition": "Workflow definition error",
 }
-BY_STATUS = {status: code for code, status in reversed(STATUS.items())}
+BY_STATUS = {status: code for code, status in reversed(STATUS.items())}  # the first code of each
+# What a 503 cannot say with Retry-After: when the service can decide again (added to detail).
+UNTIL: dict[str, tuple[str, str]] = {
+    "calendar_not_covered": (
+        "the service cannot decide this until the working-day calendar of that year is loaded; "
+        "retrying earlier gives the same answer",
+        "该年度工作日历载入前无法办理，提前重试结果相同",
+    ),
+}
 
 
 class ApiError(JiuzhuError):
@@ -114,5 +142,8 @@ def from_error(exc: JiuzhuError, *, instance: str | None = None,
         headers = {"WWW-Authenticate": 'Bearer realm="jiuzhu"'
                    + (f', error="{error}"' if error else "")}  # fmt: skip
     details = {k: v for k, v in exc.details.items() if k != "error"}
-    return problem(code, exc.message, exc.zh, instance=instance, status=STATUS.get(code, 500),
+    detail, zh = exc.message, exc.zh
+    if code in UNTIL:
+        detail, zh = f"{detail} ({UNTIL[code][0]})", f"{zh}（{UNTIL[code][1]}）"
+    return problem(code, detail, zh, instance=instance, status=STATUS.get(code, 500),
                    headers=headers, **details)  # fmt: skip

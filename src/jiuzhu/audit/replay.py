@@ -13,13 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from ..clock import iso_utc, parse_iso_utc
-from ..errors import JiuzhuError
+from ..errors import JiuzhuError, NotFound
 from ..workflows import get as get_workflow
 from ..workflows import workdays
 from ..workflows.base import CaseModel
 
 
 class ReplayError(JiuzhuError):
+    """A case's stored events do not replay (no opening event, or one the workflow refuses)."""
+
     code = "replay_failed"
 
 
@@ -64,17 +66,18 @@ def expected_row(events: Sequence[dict[str, Any]]) -> dict[str, Any]:
 def fold_as_of(events: Sequence[dict[str, Any]], as_of: datetime) -> tuple[CaseModel, int]:
     """The case as it stood at ``as_of``: the fold of the events that had occurred by then.
 
-    Returns the model and how many events it folded.  Raises :class:`ReplayError` when the
-    case was opened after ``as_of``.
+    Returns the model and how many events it folded.  Raises :class:`NotFound` when the case
+    was opened after ``as_of`` (there was no such case then: nothing is wrong with its events).
     """
     upto = [ev for ev in events if parse_iso_utc(ev["occurred_at"]) <= as_of]
     if not upto:
+        case_id = events[0]["case_id"] if events else ""
         opened = events[0]["occurred_at"] if events else "never"
-        raise ReplayError(
-            f"case {events[0]['case_id'] if events else ''} did not exist yet at "
-            f"{iso_utc(as_of)} (opened {opened})",
+        raise NotFound(
+            f"case {case_id} did not exist yet at {iso_utc(as_of)} (opened {opened})",
             f"该时间点案件尚未受理（受理时间 {opened}）",
-        )
+            case_id=case_id, as_of=iso_utc(as_of), opened=opened,
+        )  # fmt: skip
     return fold(upto), len(upto)
 
 

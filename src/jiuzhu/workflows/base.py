@@ -18,7 +18,7 @@ from typing import Any
 from transitions import EventData, Machine, MachineError
 
 from ..clock import iso_utc, parse_iso_utc
-from ..errors import TransitionNotAllowed, WorkflowDefinitionError
+from ..errors import GuardRejected, TransitionNotAllowed, WorkflowDefinitionError
 from ..ledger import pay_instant
 
 Guard = Callable[["CaseModel", dict[str, Any]], None]
@@ -360,8 +360,9 @@ class SubFlow:
             self.may_open(model)
         entities = model.facts.setdefault(self.collection, {})
         if trigger == self.open_trigger:
-            if entity_id in entities:
-                raise WorkflowDefinitionError(f"{self.id_key} {entity_id} exists already")
+            if entity_id in entities:  # the service makes fresh ids; a forged chain may not
+                raise GuardRejected(f"{self.id_key} {entity_id} exists already",
+                                    f"{self.id_key} {entity_id} 已存在", **{self.id_key: entity_id})  # fmt: skip
             entity = self.workflow._opener(payload)
             entity["state"] = self.workflow.initial
             entities[entity_id] = entity
