@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 
 from ..calendar_notice import Notice
 from ..calendar_notice import parse as parse_notice
@@ -64,17 +64,27 @@ class CalendarStore:
         self._checked = 0.0
 
     # -- reading -----------------------------------------------------------------------------
-    def current(self) -> WorkCalendar:
-        """The calendar to count on now (built in + loaded), reloaded when the table grew."""
+    def current(self, conn: Connection | None = None) -> WorkCalendar:
+        """The calendar to count on now (built in + loaded), reloaded when the table grew.
+
+        A command passes its own connection: a second one, opened inside its transaction,
+        would leave SQLite's pool alternating between two page caches.
+        """
         if self._calendar is None or time.monotonic() - self._checked > RECHECK_SECONDS:
-            with self.uow.read() as conn:
-                count = conn.execute(select(func.count()).select_from(revisions)).scalar_one()
-                if self._calendar is None or count != self._count:
-                    rows = conn.execute(select(revisions).order_by(revisions.c.id)).all()
-                    self._calendar = BUILTIN.with_tables([table_of(r) for r in rows])
-                    self._count = count
+            if conn is None:
+                with self.uow.read() as own:
+                    self._reload(own)
+            else:
+                self._reload(conn)
             self._checked = time.monotonic()
-        return self._calendar
+        return self._calendar  # type: ignore[return-value]
+
+    def _reload(self, conn: Connection) -> None:
+        count = conn.execute(select(func.count()).select_from(revisions)).scalar_one()
+        if self._calendar is None or count != self._count:
+            rows = conn.execute(select(revisions).order_by(revisions.c.id)).all()
+            self._calendar = BUILTIN.with_tables([table_of(r) for r in rows])
+            self._count = count
 
     def invalidate(self) -> None:
         self._calendar = None

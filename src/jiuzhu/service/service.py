@@ -424,7 +424,7 @@ class CaseService(
         if row is None:
             outcome = Outcome("", model.state, {}, ())
         else:
-            with workdays.recording(self.calendar.current()) as counted:
+            with workdays.recording(self.calendar.current(conn)) as counted:
                 outcome = wf.fire(model, trigger, payload, now)
             computed = counted.computed()
             if computed is not None:  # the limits it counted and the calendar revisions used
