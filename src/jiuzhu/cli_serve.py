@@ -25,6 +25,7 @@ from .clock import SystemClock
 from .errors import InvalidInput
 from .models.db import ENV_URL, make_engine, resolve_url
 from .service.actors import ROLE_LABELS, Role
+from .simulation import ENV_SIMULATED_TIME, simulated_start
 
 DEFAULT_MAX_BODY = 64 * 1024  # = jiuzhu.api.guard.DEFAULT_MAX_BODY (FastAPI loads only to serve)
 
@@ -75,6 +76,11 @@ def serve_command(
     from .cli import say
 
     url = resolve_url(db)
+    if simulated_start() is not None:
+        raise InvalidInput(
+            f"jiuzhu serve runs on the system clock only; unset {ENV_SIMULATED_TIME} to serve",
+            f"jiuzhu serve 只按系统时钟运行；请取消设置环境变量 {ENV_SIMULATED_TIME} 后再启动",
+        )
     engine = make_engine(url)
     try:
         migrations.upgrade(engine)  # once, before any worker process starts

@@ -46,6 +46,7 @@ from .service import store
 from .service.actors import Actor, Role
 from .service.service import CaseService
 from .service.views import CaseView, HouseholdView
+from .simulation import mark_simulation
 from .workflows import fast_track, service_plan
 from .workflows.calendar import add_months
 
@@ -779,9 +780,18 @@ class DemoResult:
 
 
 def open_county(url: str) -> tuple[CaseService, FakeClock, Units]:
-    """The service on a demo clock standing at 2024-02-20 08:00, with Binhai county set up."""
+    """The service on a demo clock standing at 2024-02-20 08:00, with Binhai county set up.
+
+    The database is marked as a simulation first, so that the command line can carry on from
+    the demo's last day with ``$JIUZHU_SIMULATED_TIME`` (see :mod:`jiuzhu.simulation`).
+    """
     clock = FakeClock(START)
     svc = jiuzhu.connect(url, clock=clock)
+    try:
+        mark_simulation(svc.engine, clock)
+    except InvalidInput:
+        svc.close()
+        raise
     return svc, clock, set_up_county(svc)
 
 
