@@ -242,7 +242,9 @@ def db_upgrade(
         "$JIUZHU_SIMULATED_TIME is honoured; only while it has no cases or events.")] = False,
 ) -> None:  # fmt: skip
     """Bring the schema to the newest migration 升级数据库结构 (Alembic head); safe to repeat."""
-    clock = SystemClock() if simulation else cli_clock(db)
+    start = simulated_start()  # a malformed variable is refused before anything is written
+    if not simulation:
+        cli_clock(db)  # refused on a database that is not a simulation while time is simulated
     engine = make_engine(db)
     try:
         if simulation:
@@ -255,8 +257,7 @@ def db_upgrade(
         else:
             say(f"数据库已升级 upgraded: revision {before or 'none'} → {after} (head)")
         if simulation:
-            start = simulated_start()
-            marked = mark_simulation(engine, SimulatedClock(start) if start else clock)
+            marked = mark_simulation(engine, SimulatedClock(start) if start else SystemClock())
             say("已标记为模拟数据库 marked as a simulation: $JIUZHU_SIMULATED_TIME is honoured "
                 "on it" if marked else "已是模拟数据库 already a simulation")  # fmt: skip
     finally:
