@@ -17,7 +17,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -36,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 import jiuzhu
 
 from .cli_serve import PolicyFile, use_policy_file
-from .clock import SHANGHAI, parse_iso_utc
+from .clock import SHANGHAI, Clock, SimulatedClock, SystemClock, parse_iso_utc
 from .demo import grouped_yuan
 from .errors import InvalidInput, JiuzhuError, StorageError
 from .idnumber import mask_id_number
@@ -45,6 +45,14 @@ from .models.db import ENV_URL, make_engine, resolve_url
 from .service.actors import ROLE_LABELS, Actor, Role
 from .service.service import CaseService
 from .service.views import CaseView, EventView
+from .simulation import (
+    check_can_mark,
+    clock_for,
+    is_simulation,
+    mark_simulation,
+    not_a_simulation,
+    simulated_start,
+)
 from .workflows import fast_track
 from .workflows import get as get_workflow
 from .workflows.base import Label
@@ -229,18 +237,47 @@ def actor_of(role: str | None, org: str | None, user: str | None) -> Actor:
 
 
 def service(db: str | None) -> CaseService:
-    return jiuzhu.connect(db)
+    return jiuzhu.connect(db, clock=cli_clock(db))
+
+
+def cli_clock(db: str | None) -> Clock:
+    """The clock of a command on ``db``: the system clock, or the simulated one of
+    ``$JIUZHU_SIMULATED_TIME`` on a simulation database (see :mod:`jiuzhu.simulation`).
+
+    Decided before the command opens its service, so that a refusal writes nothing, not even
+    a new SQLite file or a schema upgrade.
+    """
+    if simulated_start() is None:
+        return SystemClock()
+    path = sqlite_path(db)
+    if path is not None and not path.exists():  # a database yet to be made is no simulation
+        raise not_a_simulation(str(path))
+    engine = make_engine(db)
+    try:
+        return clock_for(engine)
+    finally:
+        engine.dispose()
 
 
 def existing_engine(db: str | None) -> Engine:
-    """An engine on a database that must already exist (never creates an SQLite file)."""
+    """An engine on a database that must already exist (never creates an SQLite file).
+
+    Refused, like every command, on a database that is not a simulation while
+    ``$JIUZHU_SIMULATED_TIME`` is set; ``clock_for(engine)`` gives the command's clock.
+    """
     path = sqlite_path(db)
     if path is not None and not path.exists():
         raise InvalidInput(
             f"there is no database at {path}; create one with: jiuzhu db upgrade --db {path}",
             f"数据库文件 {path} 不存在；请先运行：jiuzhu db upgrade --db {path}",
         )
-    return make_engine(db)
+    engine = make_engine(db)
+    try:
+        clock_for(engine)
+    except JiuzhuError:
+        engine.dispose()
+        raise
+    return engine
 
 
 def sqlite_path(db: str | None) -> Path | None:
@@ -262,31 +299,49 @@ def require_head(engine: Engine) -> None:
 
 # -- jiuzhu db ---------------------------------------------------------------------------------
 @db_app.command("upgrade")
-def db_upgrade(db: Db = None) -> None:
+def db_upgrade(
+    db: Db = None,
+    simulation: Annotated[bool, typer.Option(
+        "--simulation", help="Also mark the database as a simulation 模拟数据库, on which "
+        "$JIUZHU_SIMULATED_TIME is honoured; only while it has no cases or events.")] = False,
+) -> None:  # fmt: skip
     """Bring the schema to the newest migration 升级数据库结构 (Alembic head); safe to repeat."""
+    start = simulated_start()  # a malformed variable is refused before anything is written
+    if not simulation:
+        cli_clock(db)  # refused on a database that is not a simulation while time is simulated
     engine = make_engine(db)
-    before = current(engine)
-    upgrade(engine)
-    after = current(engine)
-    if before == after:
-        say(f"数据库已是最新 already at head: revision {after}")
-    else:
-        say(f"数据库已升级 upgraded: revision {before or 'none'} → {after} (head)")
-    engine.dispose()
+    try:
+        if simulation:
+            check_can_mark(engine)  # before the upgrade: a refusal writes nothing
+        before = current(engine)
+        upgrade(engine)
+        after = current(engine)
+        if before == after:
+            say(f"数据库已是最新 already at head: revision {after}")
+        else:
+            say(f"数据库已升级 upgraded: revision {before or 'none'} → {after} (head)")
+        if simulation:
+            marked = mark_simulation(engine, SimulatedClock(start) if start else SystemClock())
+            say("已标记为模拟数据库 marked as a simulation: $JIUZHU_SIMULATED_TIME is honoured "
+                "on it" if marked else "已是模拟数据库 already a simulation")  # fmt: skip
+    finally:
+        engine.dispose()
 
 
 @db_app.command("current")
 def db_current(db: Db = None) -> None:
     """Show the schema revision of the database 当前数据库结构版本 and the newest one."""
+    cli_clock(db)  # refused on a database that is not a simulation while time is simulated
     path = sqlite_path(db)
-    at = None
+    at, simulated = None, False
     if path is None or path.exists():
         engine = make_engine(db)
-        at = current(engine)
+        at, simulated = current(engine), is_simulation(engine)
         engine.dispose()
     wanted = head()
     status = "最新 up to date" if at == wanted else "需要升级 behind: run jiuzhu db upgrade"
-    say(f"当前版本 current: {at or 'none'}   最新版本 head: {wanted}   {status}")
+    kind = "   模拟数据库 simulation" if simulated else ""
+    say(f"当前版本 current: {at or 'none'}   最新版本 head: {wanted}   {status}{kind}")
 
 
 # -- jiuzhu org / household --------------------------------------------------------------------
@@ -696,7 +751,6 @@ def worker_command(
     Stop with Ctrl-C or SIGTERM 优雅停止 (after the current sweep). Logs go to stderr.
     """
     import logging
-    from datetime import timedelta
 
     from .scheduler.worker import check_worker_id, run_once, run_worker
 
@@ -710,9 +764,9 @@ def worker_command(
 
         key = load_private_key(checkpoint_key) if checkpoint_key is not None else None
         run_worker(db, worker_id=worker_id, interval=interval, batch=batch, lease=lease,
-                   checkpoint_key=key)  # fmt: skip
+                   checkpoint_key=key, clock=cli_clock(db))  # fmt: skip
         return
-    report = run_once(db, worker_id=worker_id, batch=batch, lease=lease)
+    report = run_once(db, worker_id=worker_id, batch=batch, lease=lease, clock=cli_clock(db))
     typer.echo(json.dumps({"worker": worker_id, **report.to_dict()}, ensure_ascii=False))
     if report.failed:  # logged on stderr; they stay due and the next sweep retries them
         raise typer.Exit(EXIT_UNAVAILABLE)
@@ -755,6 +809,11 @@ def demo_command(
     report = verify_with_progress(result.engine)
     render_report(report)
     result.engine.dispose()
+    morning = (clock.now().astimezone(SHANGHAI) + timedelta(days=1)).replace(hour=9, minute=0)
+    where = sqlite_path(url) or make_url(url).render_as_string(hide_password=True)
+    say(f"模拟数据库 a simulation database: carry on from the next morning with "
+        f"JIUZHU_SIMULATED_TIME={morning.replace(second=0, microsecond=0).isoformat()} "
+        f"jiuzhu worker --once --db {where}")  # fmt: skip
     if not report.ok:
         raise typer.Exit(EXIT_AUDIT)
 

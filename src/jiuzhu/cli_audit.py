@@ -38,9 +38,10 @@ from .cli import (
     say,
 )
 from .cli_plans import local_instant
-from .clock import SystemClock, parse_iso_utc
+from .clock import parse_iso_utc
 from .errors import InvalidInput, NotFound
 from .service import store
+from .simulation import clock_for
 
 audit_app = typer.Typer(
     help="Audit 审计: verify the hash chains and checkpoints, replay a case as of any moment, "
@@ -253,7 +254,7 @@ def audit_checkpoint(
     engine = existing_engine(db)
     require_head(engine)
     signing = checkpoints.load_private_key(key) if key is not None else None
-    cp = checkpoints.take_checkpoint(engine, now=SystemClock().now(), taken_by=taken_by[:64],
+    cp = checkpoints.take_checkpoint(engine, now=clock_for(engine).now(), taken_by=taken_by[:64],
                                      key=signing)  # fmt: skip
     if json_out:
         emit_json(cp.to_dict())
@@ -304,10 +305,11 @@ def audit_export(
     require_head(engine)
     if checkpoint_first:
         signing = checkpoints.load_private_key(key) if key is not None else None
-        checkpoints.take_checkpoint(engine, now=SystemClock().now(), taken_by="export",
+        checkpoints.take_checkpoint(engine, now=clock_for(engine).now(), taken_by="export",
                                     key=signing)  # fmt: skip
     with progress_bar("导出 exporting", count_cases(engine)) as advance:
-        manifest = export(engine, out_dir, now=SystemClock().now(), where=where, progress=advance)
+        manifest = export(engine, out_dir, now=clock_for(engine).now(), where=where,
+                          progress=advance)  # fmt: skip
     say(f"已导出 exported {manifest['cases']:,} 案件 cases, {manifest['events']:,} 事件 events, "
         f"{manifest['checkpoints']} 检查点 checkpoints to {out_dir}")  # fmt: skip
     if not manifest["latest_checkpoint_covers_all"]:
@@ -330,7 +332,7 @@ def audit_findings(
 
     engine = existing_engine(db)
     require_head(engine)
-    now = instant_option(as_of, "--now") or SystemClock().now()
+    now = instant_option(as_of, "--now") or clock_for(engine).now()
     with progress_bar("合规检查 checking", count_cases(engine)) as advance:
         found = list(database_findings(engine, now=now, progress=advance))
     if json_out:

@@ -27,6 +27,7 @@ from .errors import InvalidInput
 from .models.db import ENV_URL, make_engine, resolve_url
 from .policy import ENV_POLICY_FILE, read_file
 from .service.actors import ROLE_LABELS, Role
+from .simulation import ENV_SIMULATED_TIME, simulated_start
 
 DEFAULT_MAX_BODY = 64 * 1024  # = jiuzhu.api.guard.DEFAULT_MAX_BODY (FastAPI loads only to serve)
 
@@ -93,6 +94,11 @@ def serve_command(
 
     use_policy_file(policy)  # every worker process decides by the same book
     url = resolve_url(db)
+    if simulated_start() is not None:
+        raise InvalidInput(
+            f"jiuzhu serve runs on the system clock only; unset {ENV_SIMULATED_TIME} to serve",
+            f"jiuzhu serve 只按系统时钟运行；请取消设置环境变量 {ENV_SIMULATED_TIME} 后再启动",
+        )
     engine = make_engine(url)
     try:
         migrations.upgrade(engine)  # once, before any worker process starts

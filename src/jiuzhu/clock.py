@@ -44,6 +44,22 @@ class FakeClock:
         return self._now
 
 
+class SimulatedClock:
+    """Simulated time that runs: it starts at ``start`` and then advances with ``base``.
+
+    It keeps a fixed offset from ``base`` (default: the system clock), so that a long-running
+    process such as ``jiuzhu worker`` sees its due times arrive as in production.  The command
+    line uses it only on a database marked as a simulation (see :mod:`jiuzhu.simulation`).
+    """
+
+    def __init__(self, start: datetime, base: Clock | None = None) -> None:
+        self._base: Clock = base or SystemClock()
+        self._offset = ensure_utc(start) - self._base.now()
+
+    def now(self) -> datetime:
+        return self._base.now() + self._offset
+
+
 def ensure_utc(instant: datetime) -> datetime:
     if instant.tzinfo is None:
         raise ValueError(f"naive datetime {instant.isoformat()}: give a timezone")

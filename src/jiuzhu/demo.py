@@ -47,6 +47,7 @@ from .service import store
 from .service.actors import Actor, Role
 from .service.service import CaseService
 from .service.views import CaseView, HouseholdView
+from .simulation import mark_simulation
 from .workflows import fast_track, service_plan
 from .workflows.calendar import add_months
 
@@ -781,9 +782,18 @@ class DemoResult:
 
 def open_county(url: str) -> tuple[CaseService, FakeClock, Units]:
     """The service on a demo clock standing at 2024-02-20 08:00, with Binhai county set up;
-    it decides by the demo's policy file (dibao lines for Yancheng, Suzhou and Nanjing)."""
+    it decides by the demo's policy file (dibao lines for Yancheng, Suzhou and Nanjing).
+
+    The database is marked as a simulation first, so that the command line can carry on from
+    the demo's last day with ``$JIUZHU_SIMULATED_TIME`` (see :mod:`jiuzhu.simulation`).
+    """
     clock = FakeClock(START)
     svc = jiuzhu.connect(url, clock=clock, policy=DEMO_FILE)
+    try:
+        mark_simulation(svc.engine, clock)
+    except InvalidInput:
+        svc.close()
+        raise
     return svc, clock, set_up_county(svc)
 
 

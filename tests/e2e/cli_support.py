@@ -3,6 +3,12 @@
 ``Cli(...)(ARGS)`` runs ``python -m jiuzhu.cli ARGS`` with ``$JIUZHU_DATABASE_URL`` pointing at the
 test's own file (so the command under test resolves ``--db`` exactly as a user's shell would),
 and with every other ``JIUZHU_*`` variable of the developer's environment removed.
+
+No CLI test depends on the day it runs: the test's database is marked as a simulation and each
+command runs with ``$JIUZHU_SIMULATED_TIME`` at ``Cli.now``, which starts on the seed's day
+(2024-03-15 10:00 in Shanghai) and moves on by ``STEP`` after every command, so that each
+command runs after the one before, as in a real shell.  A test that needs another day sets
+``cli.now``; ``cli.now = None`` runs on the system clock (for commands that record no time).
 ``set_up_binhai`` builds a county, a township, a village, a household and an approved case
 through the CLI; the fixtures build it once per session and copy the file for each test.
 """
@@ -15,33 +21,57 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import jiuzhu
+from jiuzhu.clock import SHANGHAI, FakeClock
+from jiuzhu.simulation import ENV_SIMULATED_TIME, is_simulation, mark_simulation
 
 NAME, ID_NUMBER = "陈必华", "11010519491231002X"  # the seed's applicant; valid check character
 SPOUSE_NAME, SPOUSE_ID = "居民0002", "110105195001010012"
 VILLAGE = ("--role", "village", "--org", "320922100001")
 TOWNSHIP = ("--role", "township", "--org", "320922100")
 COUNTY = ("--role", "county", "--org", "320922")
+SEED_DAY = datetime(2024, 3, 15, 10, 0, tzinfo=SHANGHAI)  # the seed's day, a Friday, pay day
+STEP = timedelta(minutes=1)  # simulated time between two commands: far more than one takes
 
 
 @dataclass
 class Cli:
     db: Path
     cwd: Path
+    now: datetime | None = SEED_DAY  # $JIUZHU_SIMULATED_TIME of the next command
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("JIUZHU_")}
         env.pop("COLUMNS", None)
         env.update(JIUZHU_DATABASE_URL=str(self.db), PYTHONUTF8="1", PYTHONIOENCODING="utf-8")
+        if self.now is not None:
+            env[ENV_SIMULATED_TIME] = self.now.isoformat()
         return env
 
     def __call__(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+        result = subprocess.run(
             [sys.executable, "-m", "jiuzhu.cli", *args],
             capture_output=True, text=True, encoding="utf-8", env=self.env(), cwd=self.cwd,
             timeout=timeout, check=False,
         )  # fmt: skip
+        if self.now is not None:
+            self.now += STEP
+        return result
+
+    def mark_simulation(self) -> None:
+        """Make the test's database (at the head migration) and mark it as a simulation."""
+        svc = jiuzhu.connect(str(self.db), clock=FakeClock(self.now or SEED_DAY))
+        try:
+            mark_simulation(svc.engine, svc.clock)
+            assert is_simulation(svc.engine)
+            with svc.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # the file alone is whole
+        finally:
+            svc.close()
 
     def ok(self, *args: str) -> subprocess.CompletedProcess[str]:
         result = self(*args)
@@ -83,6 +113,7 @@ def set_up_binhai(cli: Cli) -> Binhai:
 
 
 def copy_database(source: Path, target: Path) -> None:
+    """Copy an SQLite database file (and its write-ahead log, if any)."""
     for suffix in ("", "-wal"):
         if Path(f"{source}{suffix}").exists():
             shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")

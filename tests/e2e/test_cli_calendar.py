@@ -52,3 +52,32 @@ def test_a_malformed_file_or_a_wrong_role_is_refused_and_writes_nothing(cli: Cli
     missing = cli("calendar", "import", str(cli.cwd / "none.toml"), *ADMIN)
     assert missing.returncode == 4 and "cannot read the calendar file" in missing.stderr
     assert revisions(cli.db) == []
+
+
+def test_on_1_december_2026_acceptance_waits_for_2027_and_runs_into_january_once_loaded(
+    cli: Cli,
+) -> None:
+    from datetime import datetime
+
+    from jiuzhu.clock import SHANGHAI
+    from test_cli_cases import assert_refused
+    from test_cli_standard import COUNTY, TOWNSHIP, VILLAGE, set_up_qinhuai
+
+    cli.now = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
+    home = set_up_qinhuai(cli, members=3)
+    case = cli.json("standard", "apply", *VILLAGE, "--household", home["id"],
+                    "--applicant", home["member_ids"][0])  # fmt: skip
+    refused = cli("standard", "accept", case["id"], *TOWNSHIP, "--json")
+    assert_refused(refused, 6, "calendar_not_covered", "2027 年的工作日历尚未载入",
+                   "no working-day calendar is loaded for 2027", as_json=True)  # fmt: skip
+    assert "jiuzhu calendar import FILE" in refused.stderr
+    alarms = cli("standard", "alarms", *COUNTY)
+    assert alarms.returncode == 0 and "2027 年工作日历尚未载入" in alarms.stderr
+    assert "from 2026-11-20: 30 working days" in alarms.stderr
+    cli.ok("calendar", "import", str(FIXTURE), *ADMIN)
+    accepted = cli.json("standard", "accept", case["id"], *TOWNSHIP)
+    # 22 working days left in December 2026 after the 1st, then 8 in January 2027 after the
+    # fixture's New Year holiday (1-3 January): the 30th is 13 January, due 00:00 on the 14th
+    assert accepted["deadlines"]["overall_limit"] == "2027-01-13T16:00:00.000000Z"
+    assert "尚未载入" not in cli.ok("standard", "alarms", *COUNTY).stderr
+    assert cli.ok("audit", "verify").returncode == 0

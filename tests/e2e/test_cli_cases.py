@@ -52,6 +52,7 @@ def assert_refused(result: Any, exit_code: int, code: str, zh: str, en: str, *,
 
 def test_db_upgrade_brings_a_new_file_to_head_and_repeats_harmlessly(cli: Cli) -> None:
     target = cli.cwd / "explicit.db"
+    cli.now = None  # a database of the system clock (the schema records no time of the day)
     before = cli.ok("db", "current", "--db", str(target))
     assert "current: none" in before.stdout and not target.exists()
     first = cli.ok("db", "upgrade", "--db", str(target))

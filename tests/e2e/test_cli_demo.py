@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
 import subprocess
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 from cli_support import Cli
+
+from jiuzhu.clock import SHANGHAI
 
 pytestmark = pytest.mark.slow
 ID_NUMBER = re.compile(r"\b[1-9]\d{16}[\dX]\b")
@@ -138,9 +143,27 @@ def test_demo_recreates_its_default_file_but_keeps_other_files_unless_fresh(cli:
     second = cli.ok("demo", "--cases", "20")
     assert "removed the previous demo database" in second.stderr
     other = cli.cwd / "mine.db"
+    cli.now = None  # an ordinary database of the system clock, not a simulation
     cli.ok("db", "upgrade", "--db", str(other))
     refused = cli("demo", "--cases", "20", "--db", str(other))
     assert refused.returncode == 4 and "--fresh" in refused.stderr
     assert "Error [invalid_input]" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert "audit passed" in cli.ok("demo", "--cases", "20", "--db", str(other), "--fresh").stdout
+
+
+def test_the_demo_database_is_a_simulation_the_console_program_carries_on_in_simulated_time(
+    cli: Cli,
+) -> None:
+    demo_db = cli.cwd / "demo.db"
+    shown = cli.ok("demo", "--cases", "20", "--db", str(demo_db)).stdout
+    hint = f"JIUZHU_SIMULATED_TIME=2025-02-21T09:00:00+08:00 jiuzhu worker --once --db {demo_db}"
+    assert hint in shown  # the demo's last day is 2025-02-20
+    cli.db, cli.now = demo_db, datetime(2025, 3, 17, 9, 0, tzinfo=SHANGHAI)
+    assert "模拟数据库 simulation" in cli.ok("db", "current").stdout
+    report = json.loads(cli.ok("worker", "--once").stdout.splitlines()[-1])
+    assert report["fired"] > 0 and report["failed"] == 0  # March's allowances, due on the 15th
+    with sqlite3.connect(demo_db) as conn:
+        (latest,) = conn.execute("SELECT max(occurred_at) FROM events").fetchone()
+    assert latest.startswith("2025-03-17 01:0")  # 09:0x in Shanghai: the simulated time
+    cli.ok("audit", "verify")

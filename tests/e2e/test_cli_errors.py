@@ -41,6 +41,8 @@ REFUSALS = {
 def test_a_refusal_given_json_prints_the_error_as_json_on_stdout(cli: Cli, binhai: Binhai,
                                                                  code: str) -> None:  # fmt: skip
     exit_code, args, zh, en = REFUSALS[code]
+    if code == "storage":
+        cli.now = None  # simulated time is refused first where no simulation database exists
     before = snapshot(cli.db)
     result = cli(*args(binhai), "--json")
     assert_refused(result, exit_code, code, zh, en, as_json=True)

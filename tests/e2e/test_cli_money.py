@@ -9,11 +9,9 @@ import io
 import json
 from datetime import date, timedelta
 
-from cli_support import COUNTY, TOWNSHIP, Binhai, Cli
+from cli_support import COUNTY, SEED_DAY, TOWNSHIP, Binhai, Cli
 
-from jiuzhu.clock import SystemClock, local_date
-
-TODAY = local_date(SystemClock().now())  # the template's case was approved today
+TODAY = SEED_DAY.date()  # the template's case was approved on the seed's day, a pay day
 
 
 def test_money_commands_run_the_fraud_case_end_to_end(cli: Cli, binhai: Binhai) -> None:
@@ -72,7 +70,7 @@ def test_report_shows_the_county_and_its_townships_as_table_csv_and_json(
     shown = cli.ok("report", "--org", "320922100").stdout
     assert "东坎街道" in shown and "2,000.00" in shown and "本月发放" in shown
     assert "先行批准 provisionally_approved 1" in shown
-    month = f"{date(TODAY.year - 1, 1, 1):%Y-%m}"
+    month = f"{date(TODAY.year - 1, 1, 1):%Y-%m}"  # (paid this month: 2024-03, by default)
     old = json.loads(cli.ok("report", "--format", "json", "--month", month).stdout)
     assert old[0]["paid_this_month_fen"] == 0
 

@@ -1,9 +1,9 @@
 """``jiuzhu plan`` and ``jiuzhu deadlines`` through the real console program.
 
-The plan commands run on the wall clock, like a case worker's shell.  The deadline lists need
-deadlines that fell due: that history is written in-process on a clock set 50 days back, and
-``jiuzhu worker --once`` (wall clock) then catches up on everything that fell due meanwhile --
-exactly what a worker does after a downtime.
+The plan commands run at the simulated time of ``cli_support`` (from the seed's day, 2024-03-15
+10:00 in Shanghai).  The deadline lists need deadlines that fell due: that history is written
+in-process on a clock set 50 days back, and ``jiuzhu worker --once`` then catches up on
+everything that fell due meanwhile -- exactly what a worker does after a downtime.
 """
 
 from __future__ import annotations
@@ -40,9 +40,7 @@ def test_plan_lifecycle_opens_visits_suspends_resumes_and_ends_with_json_output(
         "cleaning", {"name": "暖心洁家"}, "active", 1)  # fmt: skip
     assert plan["recurrence"] == {"type": "cron", "day": "1,8,15,22", "hour": 9}
     first = utc(plan["scheduled_at"])
-    assert first > datetime.now(UTC) - timedelta(minutes=5)
-    local = first + timedelta(hours=8)  # 09:00 in Shanghai on one of the four days
-    assert (local.hour, local.minute, local.day) in {(9, 0, day) for day in (1, 8, 15, 22)}
+    assert first == datetime(2024, 3, 22, 1, 0, tzinfo=UTC)  # opened on the 15th after 09:00
     due = opened["case"]["deadlines"][f"visit_due/{plan_id}"]
     assert utc(due) == first + timedelta(hours=24)
 
@@ -90,7 +88,8 @@ def past_history(cli: Cli, days_ago: float) -> tuple[str, str]:
     Written in-process on a clock that long ago (the CLI would stamp them now); returns
     (case id, plan id).
     """
-    start = datetime.now(UTC) - timedelta(days=days_ago)
+    assert cli.now is not None
+    start = cli.now - timedelta(days=days_ago)
     # without the monthly payment run: this history is about visits and the overdue check
     svc = jiuzhu.connect(str(cli.db), clock=FakeClock(start), policy={"monthly_payments": False})
     try:

@@ -1,11 +1,10 @@
 """``jiuzhu standard``, ``jiuzhu temporary`` and ``jiuzhu policy`` through the real program.
 
-The console program runs on the wall clock.  Steps that open a working-day limit depend on the
-holiday calendar covering the limit's end: on a day when it does not (late in a year whose
-successor's holidays are not yet in the installed calendar) they must be refused with a clear
-error and write nothing, which the test checks in that case.  History that needs passed
-limits is written in-process on a clock in 2024, and ``jiuzhu worker --once`` then fires what
-fell due, as after a downtime.
+The console program runs at the simulated time of ``cli_support``: from the seed's day,
+2024-03-15, inside the years the holiday calendar covers, so that a working-day limit can
+always be computed.  History that needs passed limits is written in-process on a clock in
+2024, and ``jiuzhu worker --once`` run in November 2026 then fires what fell due, as after a
+downtime.
 """
 
 from __future__ import annotations
@@ -14,13 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cli_support import Cli
+from cli_support import SEED_DAY, Cli
 from helpers import make_county, make_household
 from test_cli_cases import assert_refused, snapshot
 
 import jiuzhu
 from jiuzhu import FakeClock
-from jiuzhu.workflows.workdays import CalendarNotCovered, workday_limit
+from jiuzhu.clock import SHANGHAI, parse_iso_utc
 
 COUNTY = ("--role", "county", "--org", "320104")
 TOWNSHIP = ("--role", "township", "--org", "320104100")
@@ -74,20 +73,13 @@ def test_standard_apply_and_accept_through_the_cli(cli: Cli) -> None:
         1_200_000,
     )
     assert case["facts"]["referral"]["reason"] == "below_threshold"
-    now = datetime.now(UTC)
-    try:
-        expected = workday_limit(now, 30)
-    except CalendarNotCovered:
-        expected = None
-    before = snapshot(cli.db)
-    result = cli("standard", "accept", case["id"], *TOWNSHIP, "--json")
-    if expected is None:  # the limit would end in a year the calendar does not cover
-        assert_refused(result, 6, "calendar_not_covered", "工作日历尚未载入",
-                       "no working-day calendar is loaded", as_json=True)  # fmt: skip
-        assert snapshot(cli.db) == before
-    else:
-        assert result.returncode == 0, result.stderr
-        assert '"state": "accepted"' in result.stdout and "overall_limit" in result.stdout
+    assert cli.now is not None and cli.now.date() == SEED_DAY.date()  # Friday, 2024-03-15
+    accepted = cli.json("standard", "accept", case["id"], *TOWNSHIP)
+    assert accepted["state"] == "accepted"
+    # 30 working days from Monday 18 March, the Qingming holidays (4-6 April) left out and the
+    # make-up Sundays 7 and 28 April counted: the 30th is 28 April; the limit passes at 00:00
+    # on the 29th, Shanghai time.
+    assert accepted["deadlines"]["overall_limit"] == "2024-04-28T16:00:00.000000Z"
     wrong = cli("standard", "decide", case["id"], *VILLAGE, "--decision", "confirm")
     assert_refused(wrong, 5, "permission_denied", "无权", "may not decide standard")
 
@@ -113,12 +105,18 @@ def history_in_2024(db: Path) -> str:
 
 def test_passed_limits_reach_the_alarm_list_and_the_county_decides(cli: Cli) -> None:
     case_id = history_in_2024(cli.db)
+    cli.now = datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)  # the county's next look at it
     assert cli.json("standard", "alarms", *COUNTY) == []
     worker = cli.ok("worker", "--once")
     assert '"fired": 2' in worker.stdout  # the county review limit and the overall limit
+    seen_at = cli.now
     alarms = cli.json("standard", "alarms", *COUNTY)
     assert sorted(a["limit"] for a in alarms) == ["overall_limit", "review_due"]
-    assert all(a["case_id"] == case_id and a["late_days"] > 900 for a in alarms)
+    for alarm in alarms:
+        late = (seen_at - parse_iso_utc(alarm["due_at"])).total_seconds() / 86400
+        assert alarm["case_id"] == case_id and abs(alarm["late_days"] - late) <= 0.1
+    overall = next(a for a in alarms if a["limit"] == "overall_limit")
+    assert (overall["due_at"], overall["late_days"]) == ("2024-04-28T16:00:00.000000Z", 917.4)
     table = cli.ok("standard", "alarms", *COUNTY).stdout
     assert "县级审核时限" in table and "总办理时限" in table
     decided = cli.json("standard", "decide", case_id, *COUNTY, "--decision", "confirm")

@@ -1,8 +1,9 @@
 """``jiuzhu worker`` in the console program: a cron-style catch-up sweep, one worker per SQLite
 file (a second one exits 3 naming the first), a graceful SIGTERM, and ``--help``.
 
-The database is prepared through the library on a clock standing in 2024, so that its
-verification months ran out long ago by the wall clock the console program runs on.
+The database is prepared through the library on a clock standing in 2024, and the console
+program runs at a simulated time more than a year later (``cli_support``), so that its
+verification months ran out long ago.
 """
 
 from __future__ import annotations
@@ -24,8 +25,12 @@ from typer.testing import CliRunner
 import jiuzhu
 from jiuzhu import FakeClock
 from jiuzhu.cli import app
+from jiuzhu.clock import SHANGHAI
 
 OVERDUE = 2  # cases whose verification month ended in April 2024
+APPROVED = datetime(2024, 3, 15, 2, tzinfo=UTC)
+VERIFICATION_DUE = datetime(2024, 4, 15, 2, tzinfo=UTC)  # a calendar month later
+LATER = datetime(2025, 6, 3, 9, 0, tzinfo=SHANGHAI)  # when the console program runs
 TIMEOUT = 60  # seconds; only ever reached when something hangs
 
 
@@ -36,13 +41,15 @@ def overdue(cli: Cli) -> list[str]:
     Their policy leaves out the monthly payment run (its 30-odd months of catch-up by the wall
     clock would bury the verification deadlines these tests watch; test_cli_money covers it).
     """
-    svc = jiuzhu.connect(str(cli.db), clock=FakeClock(datetime(2024, 3, 15, 2, tzinfo=UTC)),
+    svc = jiuzhu.connect(str(cli.db), clock=FakeClock(APPROVED),
                          policy={"monthly_payments": False})  # fmt: skip
     try:
         org = make_county(svc)
-        return [case_in(svc, org, "provisionally_approved").id for _ in range(OVERDUE)]
+        cases = [case_in(svc, org, "provisionally_approved").id for _ in range(OVERDUE)]
     finally:
         svc.close()
+    cli.now = LATER
+    return cases
 
 
 def deadline_states(cli: Cli) -> list[tuple[str, str]]:
@@ -87,7 +94,8 @@ def test_worker_once_fires_the_due_deadlines_and_prints_its_report(
 ) -> None:
     result = cli.ok("worker", "--once", "--worker-id", "cron:1")
     report = json.loads(result.stdout)
-    assert report.pop("max_late_seconds") > 365 * 86400  # due in April 2024
+    late = report.pop("max_late_seconds") - (LATER - VERIFICATION_DUE).total_seconds()
+    assert 0 <= late < 60  # due on 15 April 2024 at 10:00, fired at LATER (and the run's seconds)
     assert report == {"worker": "cron:1", "fired": 2, "skipped": 0, "stale": 0, "failed": 0}
     assert "sweep by cron:1: fired 2," in result.stderr  # the log goes to stderr
     assert (

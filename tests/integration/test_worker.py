@@ -2,7 +2,8 @@
 
 Time is injected: the processes sweep with an explicit ``now`` far after the due times, and
 are coordinated by barriers and pipes, never by sleeping.  The one exception is the smoke test
-at the end, which runs ``run_worker`` on the wall clock for a few seconds.
+at the end, which runs ``run_worker`` for a few seconds of real time, on a simulated clock
+that starts on a pinned day and advances with the system clock.
 
 * two worker processes on PostgreSQL share ~2,000 due deadlines, each fired exactly once;
 * a worker killed with SIGKILL leaves nothing half-done, and its claims wait for the lease;
@@ -27,9 +28,9 @@ from helpers import Org, case_in, make_county
 from sqlalchemy import select, text
 
 import jiuzhu
-from jiuzhu import CaseService, FakeClock, SystemClock
+from jiuzhu import CaseService, FakeClock
 from jiuzhu.audit.verify import verify_database
-from jiuzhu.clock import iso_utc
+from jiuzhu.clock import SHANGHAI, SimulatedClock, iso_utc
 from jiuzhu.scheduler.sweep import DEFAULT_LEASE, claim, sweep
 from jiuzhu.scheduler.worker import (
     WorkerAlreadyRunning,
@@ -355,13 +356,14 @@ WAKE_IN = timedelta(seconds=2)  # a visit falls due this long after the set-up
 RUN_FOR = 3.5  # seconds of real APScheduler loop (the whole test takes ~4 s)
 
 
-def due_by_the_wall_clock(url: str, clock: FakeClock) -> str:
-    """Three verification months overdue since 2024, and a visit due WAKE_IN from now."""
+def due_by_the_running_clock(url: str, clock: FakeClock, running: SimulatedClock) -> str:
+    """Three verification months overdue since March 2024, and a visit due WAKE_IN from now
+    on the ``running`` clock."""
     svc = jiuzhu.connect(url, clock=clock, upgrade=False, policy={"monthly_payments": False})
     org = make_county(svc)
     for _ in range(3):
         case_in(svc, org, "provisionally_approved")
-    clock.set(SystemClock().now() + WAKE_IN - timedelta(hours=1))  # first visit + 1 h grace
+    clock.set(running.now() + WAKE_IN - timedelta(hours=1))  # first visit + 1 h grace
     case = case_in(svc, org, "provisionally_approved")
     view = svc.open_service_plan(org.village, case.id, kind="cleaning",
                                  provider={"name": "暖心家政"}, grace_hours=1,
@@ -374,11 +376,13 @@ def due_by_the_wall_clock(url: str, clock: FakeClock) -> str:
 def test_worker_loop_catches_up_then_wakes_for_the_next_due_deadline(
     sqlite_url: str, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    visit = due_by_the_wall_clock(sqlite_url, clock)
+    running = SimulatedClock(datetime(2024, 6, 3, 9, 0, tzinfo=SHANGHAI))  # real time from then
+    visit = due_by_the_running_clock(sqlite_url, clock, running)
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     caplog.set_level(logging.INFO, logger="jiuzhu.scheduler")
 
-    stats = run_worker(sqlite_url, worker_id="smoke", interval=10, stop_after=RUN_FOR)
+    stats = run_worker(sqlite_url, worker_id="smoke", interval=10, stop_after=RUN_FOR,
+                       clock=running)  # fmt: skip
 
     assert (stats.job_errors, stats.jobs_missed, stats.failed) == (0, 0, 0)
     assert (stats.fired, stats.wakeups) == (4, 1)  # 3 at start; the visit by the wake-up
@@ -391,7 +395,7 @@ def test_worker_loop_catches_up_then_wakes_for_the_next_due_deadline(
     (fired_visit,) = [r for r in rows if r.kind == visit and r.status == "fired"]
     lag = fired_visit.fired_at - fired_visit.due_at
     assert timedelta(0) <= lag < timedelta(seconds=1), lag  # the interval alone would be 10 s
-    assert all(r.due_at > SystemClock().now() for r in rows if r.status == "pending")
+    assert all(r.due_at > running.now() for r in rows if r.status == "pending")
     problems = [
         r
         for r in caplog.records

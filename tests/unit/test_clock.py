@@ -9,6 +9,7 @@ import pytest
 from jiuzhu.clock import (
     SHANGHAI,
     FakeClock,
+    SimulatedClock,
     SystemClock,
     ensure_utc,
     iso_utc,
@@ -169,3 +170,31 @@ def test_parse_iso_utc_round_trips_iso_utc(instant: datetime) -> None:
 def test_parse_iso_utc_refuses_other_forms(text: str) -> None:
     with pytest.raises(ValueError):
         parse_iso_utc(text)
+
+
+# -- SimulatedClock ----------------------------------------------------------------------------
+
+
+def test_simulated_clock_starts_at_its_instant_in_utc() -> None:
+    base = FakeClock(datetime(2026, 12, 1, 20, 0, tzinfo=UTC))
+    clock = SimulatedClock(datetime(2024, 3, 15, 10, 0, tzinfo=SHANGHAI), base=base)
+    assert clock.now() == START + timedelta(hours=10)
+    assert clock.now().tzinfo is UTC
+
+
+def test_simulated_clock_advances_with_its_base() -> None:
+    base = FakeClock(datetime(2026, 12, 1, 20, 0, tzinfo=UTC))
+    clock = SimulatedClock(START, base=base)
+    base.advance(timedelta(days=40, seconds=3))
+    assert clock.now() == START + timedelta(days=40, seconds=3)
+
+
+def test_simulated_clock_refuses_a_naive_start() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        SimulatedClock(datetime(2024, 3, 15, 10, 0))
+
+
+def test_simulated_clock_on_the_system_clock_never_goes_back() -> None:
+    clock = SimulatedClock(START)
+    first = clock.now()
+    assert START <= first <= clock.now() < START + timedelta(minutes=1)
