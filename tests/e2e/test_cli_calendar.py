@@ -59,9 +59,10 @@ def test_on_1_december_2026_acceptance_waits_for_2027_and_runs_into_january_once
 ) -> None:
     from datetime import datetime
 
-    from jiuzhu.clock import SHANGHAI
     from test_cli_cases import assert_refused
     from test_cli_standard import COUNTY, TOWNSHIP, VILLAGE, set_up_qinhuai
+
+    from jiuzhu.clock import SHANGHAI
 
     cli.now = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
     home = set_up_qinhuai(cli, members=3)
