@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from .documents import parse_document
 from .errors import InvalidInput
 
 KEYS = {"year", "document", "published_on", "effective_from", "note", "holidays", "workdays"}
@@ -86,18 +86,8 @@ def _text(value: object, key: str, max_length: int) -> str:
 
 def parse(text: str, filename: str = "") -> Notice:
     """Read a notice from TOML (``.toml``) or JSON text and check it."""
-    if filename.endswith(".json") or text.lstrip().startswith("{"):
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(f"calendar file is not valid JSON: {exc}",
-                               f"日历文件不是有效的 JSON：{exc}") from None  # fmt: skip
-    else:
-        try:
-            doc = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise InvalidInput(f"calendar file is not valid TOML: {exc}",
-                               f"日历文件不是有效的 TOML：{exc}") from None  # fmt: skip
+    toml = not (filename.endswith(".json") or text.lstrip().startswith("{"))
+    doc = parse_document(text, toml=toml, what="calendar file", what_zh="日历文件")
     if not isinstance(doc, dict):
         raise InvalidInput("a calendar file holds one table (TOML) or object (JSON) of keys",
                            "日历文件应为一个 TOML 表或 JSON 对象")  # fmt: skip

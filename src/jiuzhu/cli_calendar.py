@@ -16,6 +16,7 @@ from rich.table import Table
 
 from .cli import Db, JsonOpt, OrgOpt, RoleOpt, UserOpt, actor_of, emit_json, err, out, say, service
 from .clock import local_date
+from .documents import read_text
 from .errors import InvalidInput
 
 calendar_app = typer.Typer(
@@ -62,11 +63,7 @@ def calendar_import(
 ) -> None:  # fmt: skip
     """Load one year's holiday notice 载入节假日安排 (admin): a new revision, never a rewrite."""
     actor = actor_of(role, org, user)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read the calendar file {file}: {exc}",
-                           f"无法读取日历文件 {file}：{exc}") from None  # fmt: skip
+    text = read_text(file, what="calendar file", what_zh="日历文件")
     svc = service(db)
     loaded = svc.calendar.import_notice(actor, text, filename=file.name, now=svc.clock.now())
     result = {"year": loaded.year, "revision": loaded.revision, "document": loaded.document,

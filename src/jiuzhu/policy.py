@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from .documents import parse_document, read_text
 from .errors import InvalidInput
 from .money import to_fen, yuan
 
@@ -386,30 +386,14 @@ def load(text: str, base: PolicyBook | None = None, *, fmt: str = "json",
          origin: str = "policy configuration") -> PolicyBook:  # fmt: skip
     """A book from configuration text (JSON or TOML), on top of ``base``
     (default: :data:`DEFAULT_BOOK`)."""
-    if fmt == "toml":
-        try:
-            config: object = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise InvalidInput(f"{origin} is not TOML: {exc}",
-                               f"{origin}不是有效的 TOML：{exc}") from None  # fmt: skip
-    else:
-        try:
-            config = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(f"{origin} is not JSON: {exc}",
-                               f"政策配置不是有效的 JSON：{exc}") from None  # fmt: skip
+    config = parse_document(text, toml=fmt == "toml", what=origin, what_zh="政策配置")
     return (base or DEFAULT_BOOK).merged(config, origin)
 
 
 def read_file(path: str | os.PathLike[str]) -> PolicyBook:
     """The built-in book plus the policy file at ``path`` (``.toml``: TOML, else JSON)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        why = getattr(exc, "strerror", None) or str(exc)
-        raise InvalidInput(f"cannot read the policy file {path}: {why}",
-                           f"无法读取政策配置文件 {path}：{why}") from None  # fmt: skip
+    text = read_text(path, what="policy file", what_zh="政策配置文件")
     fmt = "toml" if path.suffix.lower() == ".toml" else "json"
     return load(text, fmt=fmt, origin=f"policy file {path}")
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +52,47 @@ class Api:
     def post(self, actor: Actor | None, path: str, json: Any = None,
              **kwargs: Any) -> httpx.Response:  # fmt: skip
         return self.call(actor, "POST", path, json=json, **kwargs)
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The developer's environment without any ``JIUZHU_*`` variable, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JIUZHU_")}
+    return {**env, "PYTHONUTF8": "1", **extra}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_serve(
+    args: list[str], env: dict[str, str]
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """A real ``jiuzhu serve ARGS --port P`` on loopback, up (``/health``) before it is yielded
+    as (base URL, process); killed afterwards."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "jiuzhu.cli", "serve", *args, "--port",
+                                str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, env=env)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    try:
+        while True:  # start-up of a process, not a domain deadline
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, process.communicate()[0]
+            assert time.monotonic() - started < 60, "jiuzhu serve did not start within 60 s"
+            time.sleep(0.1)
+        yield base, process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
 
 
 def problem_of(response: httpx.Response) -> dict[str, Any]:

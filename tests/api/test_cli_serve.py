@@ -3,61 +3,30 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from helpers import Org
+from http_support import clean_env, running_serve
 
 from jiuzhu import CaseService
 
 
 def jiuzhu_cli(*args: str, db: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JIUZHU_")}
-    env.update(JIUZHU_DATABASE_URL=db, PYTHONUTF8="1")
     return subprocess.run([sys.executable, "-m", "jiuzhu.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=120, check=False)  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+                          text=True, env=clean_env(JIUZHU_DATABASE_URL=db), timeout=120,
+                          check=False)  # fmt: skip
 
 
 @pytest.fixture
 def server(db_url: str, org: Org) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JIUZHU_")}
-    env["PYTHONUTF8"] = "1"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "jiuzhu.cli", "serve", "--db", db_url, "--port", str(port),
-         "--with-worker", "--log-level", "warning"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    started = time.monotonic()
-    while True:  # start-up of a process, not a domain deadline
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, process.communicate()[0]
-        assert time.monotonic() - started < 60, "jiuzhu serve did not start within 60 s"
-        time.sleep(0.1)
-    try:
-        yield base, process
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    with running_serve(["--db", db_url, "--with-worker", "--log-level", "warning"],
+                       clean_env()) as running:  # fmt: skip
+        yield running
 
 
 def test_token_made_on_the_command_line_works_over_http_until_revoked(

@@ -9,17 +9,15 @@ file both come to multiplier x that line, and without the file the CLI refuses t
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from helpers import Org, make_household
-from test_cli_serve import free_port
+from http_support import clean_env, running_serve
 
 from jiuzhu import Actor, CaseService, FakeClock
 from jiuzhu.api import tokens
@@ -27,11 +25,6 @@ from jiuzhu.api import tokens
 POLICY = {"dibao_lines": {"3209": [{"from": "2020-01-01", "yuan": "777",
                                     "source": "configuration (no source known)"}]}}  # fmt: skip
 LINE_FEN = 77_700
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JIUZHU_")}
-    return {**env, "PYTHONUTF8": "1", **extra}
 
 
 def jiuzhu_cli(*args: str, db: str, policy: Path | None) -> subprocess.CompletedProcess[str]:
@@ -52,31 +45,14 @@ def policy_file(tmp_path: Path) -> Path:
 @pytest.fixture(params=["environment", "option"])
 def server(request: pytest.FixtureRequest, db_url: str, org: Org,
            policy_file: Path) -> Iterator[str]:  # fmt: skip
-    port = free_port()
-    args = ["serve", "--db", db_url, "--port", str(port), "--log-level", "warning"]
+    args = ["--db", db_url, "--log-level", "warning"]
     env = clean_env()
     if request.param == "environment":
         env["JIUZHU_POLICY_FILE"] = str(policy_file)
     else:
         args += ["--policy", str(policy_file)]
-    process = subprocess.Popen([sys.executable, "-m", "jiuzhu.cli", *args], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    started = time.monotonic()
-    while True:  # start-up of a process, not a domain deadline
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, process.communicate()[0]
-        assert time.monotonic() - started < 60, "jiuzhu serve did not start within 60 s"
-        time.sleep(0.1)
-    try:
+    with running_serve(args, env) as (base, _):
         yield base
-    finally:
-        process.kill()
-        process.wait()
 
 
 def test_serve_and_the_cli_grant_by_the_policy_files_dibao_line(

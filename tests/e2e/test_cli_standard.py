@@ -135,4 +135,4 @@ def test_policy_show_lists_the_sourced_line_and_configured_ones(cli: Cli) -> Non
     assert data["dibao_lines"]["3209"][0]["yuan"] == "800.00"
     config.write_text("not json", encoding="utf-8")
     bad = cli("policy", "show", "--policy", str(config))
-    assert_refused(bad, 4, "invalid_input", "政策配置不是有效的 JSON", "not JSON")
+    assert_refused(bad, 4, "invalid_input", "政策配置不是有效的 JSON", "not valid JSON")

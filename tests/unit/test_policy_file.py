@@ -96,7 +96,7 @@ def test_a_malformed_file_is_refused_naming_the_key_and_what_was_expected(
 def test_a_file_that_is_not_json_or_not_toml_is_refused(tmp_path: Path) -> None:
     broken = tmp_path / "p.toml"
     broken.write_text("[[dibao_lines.3209]\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match="is not TOML") as err:
+    with pytest.raises(InvalidInput, match="is not valid TOML") as err:
         read_file(broken)
     assert "TOML" in err.value.zh
     with pytest.raises(InvalidInput, match="cannot read the policy file"):

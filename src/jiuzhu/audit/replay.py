@@ -38,13 +38,14 @@ def fold(events: Sequence[dict[str, Any]]) -> CaseModel:
     wf = get_workflow(payload["workflow"], payload["workflow_version"])
     model = wf.open(first["case_id"], payload)
     model.seq, model.head_hash = first["seq"], first["hash"]
-    for ev in events[1:]:
-        payload = ev["payload"]
-        # working-day limits come from what the event recorded, never from today's calendar
-        with workdays.replaying(payload):
+    # working-day limits come from what each event recorded, never from today's calendar
+    with workdays.replaying() as recorded:
+        for ev in events[1:]:
+            payload = ev["payload"]
+            recorded.answer_from(payload)
             wf.fire(model, ev["type"], workdays.without_computed(payload),
                     parse_iso_utc(ev["occurred_at"]), direct=True)  # fmt: skip
-        model.seq, model.head_hash = ev["seq"], ev["hash"]
+            model.seq, model.head_hash = ev["seq"], ev["hash"]
     return model
 
 

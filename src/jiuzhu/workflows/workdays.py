@@ -192,6 +192,11 @@ class _Session:
     limits: dict[str, str] = field(default_factory=dict)
     revisions: dict[str, str] = field(default_factory=dict)
 
+    def answer_from(self, payload: Mapping[str, Any]) -> None:
+        """Replay the next event: its recorded limits are the answers."""
+        computed = payload.get(COMPUTED)
+        self.answers = computed["workday_limits"] if computed else {}
+
     def computed(self) -> dict[str, Any] | None:
         """What goes into the event: every limit counted and the revision of each year read."""
         if not self.limits:
@@ -215,13 +220,16 @@ def recording(calendar: WorkCalendar) -> Iterator[_Session]:
 
 
 @contextmanager
-def replaying(payload: Mapping[str, Any]) -> Iterator[None]:
-    """Answer limits from what the event recorded (events from before the recording began
-    are counted on the built-in calendar, as they were then)."""
-    computed = payload.get(COMPUTED) or {}
-    token = _ACTIVE.set(_Session(BUILTIN, computed.get("workday_limits", {})))
+def replaying() -> Iterator[_Session]:
+    """Replay: answer limits from what each event recorded (:meth:`_Session.answer_from`).
+
+    Events from before the recording began are counted on the built-in calendar, as they
+    were then.  One session serves a whole fold (verify replays every event in the database).
+    """
+    session = _Session(BUILTIN, {})
+    token = _ACTIVE.set(session)
     try:
-        yield
+        yield session
     finally:
         _ACTIVE.reset(token)
 
