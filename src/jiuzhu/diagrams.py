@@ -85,8 +85,9 @@ def mermaid(workflow: Workflow) -> str:
 
 def _deadline_states(workflow: Workflow) -> dict[str, list[str]]:
     notes: dict[str, list[str]] = {}
-    for rule in getattr(workflow, "deadline_rules", ()):
-        notes.setdefault(rule.state, []).append(rule.kind)
+    for rule in workflow.deadline_rules:
+        if rule.state is not None:  # effects open the others, wherever the case is
+            notes.setdefault(rule.state, []).append(rule.kind)
     return notes
 
 

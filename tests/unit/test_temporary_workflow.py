@@ -15,12 +15,12 @@ import pytest
 
 from jiuzhu.clock import SHANGHAI
 from jiuzhu.errors import GuardRejected, TransitionNotAllowed
+from jiuzhu.ledger import Entry
 from jiuzhu.policy import DEFAULT_BOOK
 from jiuzhu.workflows.base import CaseModel
 from jiuzhu.workflows.temporary import (
     STATES,
     WORKFLOW,
-    grant_payments,
     income_limit_fen,
 )
 
@@ -167,10 +167,17 @@ def test_a_wrong_total_or_split_is_refused() -> None:
 
 
 def test_payment_books_cash_and_in_kind_and_omits_zero_parts() -> None:
-    assert grant_payments({"cash_fen": 467_000, "in_kind_fen": 100_000}) == [
-        ("temporary_cash", 467_000), ("temporary_in_kind", 100_000)]  # fmt: skip
-    assert grant_payments({"cash_fen": 567_000, "in_kind_fen": 0}) == [("temporary_cash", 567_000)]
-    assert WORKFLOW.payments == {"pay": grant_payments, "assist_first": grant_payments}
+    approved = grant(3, in_kind_fen=100_000)
+    cash = approved["total_fen"] - 100_000
+    for trigger in ("pay", "assist_first"):  # paying after approval, or first in an emergency
+        booked = WORKFLOW.book("c", 4, trigger, approved, AT, lambda: ())
+        assert booked == [Entry("c", 4, 0, "temporary_cash", cash, date(2024, 3, 15)),
+                          Entry("c", 4, 1, "temporary_in_kind", 100_000, date(2024, 3, 15))]  # fmt: skip
+    all_cash = grant(3)
+    assert [(e.line, e.kind, e.amount_fen) for e in WORKFLOW.book(
+        "c", 4, "pay", all_cash, AT, lambda: ())] == [(0, "temporary_cash", all_cash["total_fen"])]  # fmt: skip
+    for trigger in ("approve", "assess", "close"):  # deciding and closing move no money
+        assert WORKFLOW.book("c", 4, trigger, approved, AT, lambda: ()) == []
 
 
 def test_payment_must_be_the_approved_amounts() -> None:

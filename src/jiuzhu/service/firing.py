@@ -148,23 +148,7 @@ class DeadlineFiring:
     def _deadline_event(model: CaseModel, row: Any, kind: str, due_at: datetime,
                         now: datetime) -> tuple[str, dict[str, Any]]:  # fmt: skip
         wf = get_workflow(row.workflow, row.workflow_version)
-        base, _, entity = kind.partition("/")
-        trigger = wf.on_deadline[base]
-        late = max((now - due_at).total_seconds(), 0.0)
-        payload: dict[str, Any] = {"deadline": kind, "due_at": iso_utc(due_at),
-                                   "late_by_seconds": int(late)}  # fmt: skip
-        if trigger == "pay_allowance":
-            allowance = model.facts["allowance"]
-            payload["month"] = allowance["next_month"]
-            if model.facts.get("assistance_suspended"):
-                payload["withheld"] = True  # paid when the late check meets the standard
-            else:
-                payload["amount_fen"] = allowance["monthly_fen"]
-        if trigger == "plan.miss":
-            plan = model.facts["plans"][entity]
-            payload.update(plan_id=entity, n=plan["n"], scheduled_at=plan["scheduled_at"],
-                           next_at=following(plan))  # fmt: skip
-        return trigger, payload
+        return wf.deadline_event(model, kind, due_at, now, next_occurrence=following)
 
     # -- the lists deadlines feed --------------------------------------------------------------
     def overdue_verifications(self, actor: Actor, *,

@@ -35,31 +35,12 @@ _MULTIPLE = re.compile(r"[0-9](\.[0-9]{1,2})?")
 
 def decision_payload(model: CaseModel, trigger: str, today: date,
                      reason: str | None) -> dict[str, Any]:  # fmt: skip
-    """What the data check's decision pays, recovers and records (added to its payload).
+    """What the data check's decision pays, recovers and records (added to its payload): the
+    ``decide`` hook of the case's workflow (see ``jiuzhu.workflows.fast_track_money``)."""
+    from ..workflows import get as get_workflow
 
-    * verify: the months withheld while the check was overdue are paid;
-    * revoke (falsification): nothing more is paid; every yuan paid is to be recovered; the
-      person who signed the credit commitment goes into the credit record;
-    * terminate: the allowance is paid through the month of termination and stops from the
-      next; recovery only where the policy says so.
-    """
-    facts = model.facts
-    out: dict[str, Any] = {}
-    through = ledger.month_of(today) if trigger == "terminate" else None
-    if through is not None:
-        out["through_month"] = through
-    if trigger != "revoke":
-        months = fast_track.arrears(facts, through=through)
-        if months:
-            out.update(allowance_months=months, allowance_fen=facts["allowance"]["monthly_fen"])
-    if trigger == "revoke" or (
-        trigger == "terminate" and facts.get("policy", {}).get("recover_on_termination")
-    ):
-        out["recover"] = True
-    if trigger == "revoke":
-        signer = facts.get("commitment", {}).get("signed_by", facts["applicant_id"])
-        out["credit"] = {"person_id": signer, "reason": reason or "falsification"}
-    return out
+    wf = get_workflow(model.facts["workflow"], model.facts["workflow_version"])
+    return wf.decide(model, trigger, today, reason=reason)
 
 
 @dataclass(frozen=True)

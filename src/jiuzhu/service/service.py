@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from .. import ledger
 from ..audit.chain import GENESIS, event_hash
 from ..audit.replay import fold
 from ..clock import Clock, SystemClock, iso_utc, local_date
@@ -450,8 +449,8 @@ class CaseService(
                 )
             values.update(workflow=row.workflow, workflow_version=row.workflow_version,
                           opened_at=row.opened_at)  # fmt: skip
-        entries = ledger.entries_for(model.case_id, seq, trigger, payload, now, wf.payments,
-                                     lambda: self.sql.ledger_entries(conn, model.case_id))  # fmt: skip
+        entries = wf.book(model.case_id, seq, trigger, payload, now,
+                          lambda: self.sql.ledger_entries(conn, model.case_id))  # fmt: skip
         self.sql.append_event(conn, {
             "case_id": model.case_id, "seq": seq, "type": trigger, "payload": payload,
             "actor_role": actor_doc["role"], "actor_org": actor_doc["org"],

@@ -1,32 +1,49 @@
 """The monthly allowance, shared by every paying workflow (the fast track, the standard path).
 
-A workflow that pays names its paying states (``Workflow(allowance_states=...)``); its deciding
-effect puts :func:`start` into the facts.  While the case is in a paying state,
+A workflow that pays names its paying states (``Workflow(allowance_states=...)``), includes
+:data:`RULE` among its deadline rules and :data:`HOOKS` among its hooks; its deciding effect
+puts :func:`start` into the facts.  While the case is in a paying state,
 :meth:`Workflow._arm_allowance` keeps an ``allowance_due`` deadline at the pay day of the next
-unpaid month, and the worker fires it as :data:`PAY` (``pay_allowance``): one month at a time,
-in order, never twice (:func:`month_is_next`), withheld instead of paid while the assistance is
-suspended.
+unpaid month, and the worker fires it as :data:`TRIGGER` (``pay_allowance``): one month at a
+time, in order, never twice (:func:`month_is_next`), withheld instead of paid while the
+assistance is suspended.  Each paid month books one ``allowance`` ledger line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from .. import ledger
 from ..clock import iso_utc
 from ..errors import GuardRejected
+from ..ledger import Booking
 from ..money import yuan
-from .base import CaseModel, Label
+from .calendar import next_month
+from .common import money
+from .hooks import Booked, Books, Hooks
+from .model import CaseModel, DeadlineRule, Firing, Label
 
 TRIGGER = "pay_allowance"
 LABEL = Label("按月发放救助金", "pay the monthly allowance")
-ON_DEADLINE = {"allowance_due": TRIGGER}
 
 
 def start(monthly_fen: int, first_month: str, at: datetime) -> dict[str, Any]:
     """The ``allowance`` facts of a decision: paid from ``first_month``, not before ``at``."""
     return {"monthly_fen": monthly_fen, "next_month": first_month, "since": iso_utc(at)}
+
+
+def due_month(facts: Mapping[str, Any], firing: Firing) -> dict[str, Any]:
+    """What the fired ``allowance_due`` deadline pays: the next unpaid ``month`` at the decided
+    ``amount_fen``, or ``withheld`` while the assistance is suspended (paid when a late data
+    check meets the standard)."""
+    allowance = facts["allowance"]
+    payload: dict[str, Any] = {"month": allowance["next_month"]}
+    if facts.get("assistance_suspended"):
+        payload["withheld"] = True
+    else:
+        payload["amount_fen"] = allowance["monthly_fen"]
+    return payload
 
 
 def month_is_next(model: CaseModel, payload: dict[str, Any]) -> None:
@@ -57,5 +74,24 @@ def paid(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     if payload.get("withheld"):
         allowance.setdefault("withheld", []).append(payload["month"])
     else:
-        ledger.money(model.facts)["paid_fen"] += payload["amount_fen"]
-    allowance["next_month"] = ledger.next_month(payload["month"])
+        money(model.facts)["paid_fen"] += payload["amount_fen"]
+    allowance["next_month"] = next_month(payload["month"])
+
+
+def _month_paid(payload: Mapping[str, Any], booked: Booked) -> list[Booking]:
+    if payload.get("withheld"):
+        return []
+    return [Booking("allowance", payload["amount_fen"], payload["month"])]
+
+
+def _months_paid(payload: Mapping[str, Any], booked: Booked) -> list[Booking]:
+    return [Booking("allowance", payload["allowance_fen"], month)
+            for month in payload.get("allowance_months", ())]  # fmt: skip
+
+
+MONTH_PAID = Books(("allowance",), _month_paid)
+ARREARS_PAID = Books(("allowance",), _months_paid)
+"""The months a decision pays at once (``allowance_months`` at ``allowance_fen`` each)."""
+
+RULE = DeadlineRule("allowance_due", None, fires=TRIGGER, event=due_month)
+HOOKS = {TRIGGER: Hooks(books=(MONTH_PAID,))}

@@ -11,109 +11,31 @@ change memory; the service persists after the trigger returns.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, cast
 
 from transitions import EventData, Machine, MachineError
 
-from ..clock import iso_utc, parse_iso_utc
-from ..errors import GuardRejected, TransitionNotAllowed, WorkflowDefinitionError
-from ..ledger import pay_instant
+from ..clock import iso_utc, local_date, parse_iso_utc
+from ..errors import TransitionNotAllowed, WorkflowDefinitionError
+from ..ledger import KINDS, Entry
+from .calendar import pay_instant
+from .hooks import Booked, Books, Decide, Hooks
+from .model import (
+    CaseModel,
+    DeadlineEvent,
+    DeadlineRule,
+    Effect,
+    Firing,
+    Guard,
+    Label,
+    Outcome,
+    Transition,
+)
+from .subflow import SubFlow
 
-Guard = Callable[["CaseModel", dict[str, Any]], None]
-Effect = Callable[["CaseModel", dict[str, Any], datetime], None]
-# a one-off payment an event makes: payload -> [(ledger kind, amount in fen), ...]
-Payment = Callable[[dict[str, Any]], list[tuple[str, int]]]
-
-
-@dataclass(frozen=True)
-class Label:
-    zh: str
-    en: str
-
-    def __str__(self) -> str:
-        return f"{self.zh} {self.en}"
-
-
-@dataclass(frozen=True)
-class Transition:
-    """``dest=None`` is an internal transition: the state stays, effects still run."""
-
-    trigger: str
-    source: tuple[str, ...]
-    dest: str | None
-    guards: tuple[Guard, ...] = ()
-    effect: Effect | None = None
-    system: bool = False  # fired by a due deadline, never by a person's command
-
-
-@dataclass(frozen=True)
-class DeadlineRule:
-    """Deadline ``kind`` lives only while the case is in ``state``.
-
-    With ``due``, entering the state opens it at ``due(entered_at, policy)``.  Leaving the
-    state closes it, and every ``kind/...`` deadline opened by effects while there.
-    """
-
-    kind: str
-    state: str
-    due: Callable[[datetime, Mapping[str, Any]], datetime] | None = None
-
-
-@dataclass
-class CaseModel:
-    """The in-memory projection of one case, folded from its events.
-
-    ``facts`` holds everything the workflow records (ids, dates, amounts in fen); ``deadlines``
-    maps each open deadline kind to its due instant.
-    """
-
-    case_id: str
-    state: str
-    facts: dict[str, Any] = field(default_factory=dict)
-    deadlines: dict[str, datetime] = field(default_factory=dict)
-    seq: int = 0
-    head_hash: str = ""
-    # transient: kinds an effect closed because their task was done (not merely cancelled)
-    done: set[str] = field(default_factory=set, compare=False, repr=False)
-
-    def columns(self) -> dict[str, Any]:
-        """The values of the stored ``cases`` row that this projection implies.
-
-        The service writes exactly these after a command; replay recomputes them from the
-        events alone and compares.
-        """
-        facts = self.facts
-        return {
-            "state": self.state,
-            "row_version": self.seq,
-            "programme": facts["programme"],
-            "household_id": facts["household_id"],
-            "village_id": facts["village_id"],
-            "org_path": facts["org_path"],
-            "expenditure_fen": facts["expenditure_fen"],
-            "monthly_amount_fen": facts.get("monthly_amount_fen"),
-            "facts": facts,
-            "deadlines": {kind: iso_utc(due) for kind, due in sorted(self.deadlines.items())},
-            "last_seq": self.seq,
-            "head_hash": self.head_hash,
-        }
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one fired trigger changed: the state, deadlines opened and closed.
-
-    A deadline whose due instant changed is closed and opened again.  ``done`` names the
-    closed ones whose task was completed (a visit made) rather than cancelled.
-    """
-
-    source: str
-    dest: str
-    opened: dict[str, datetime]
-    closed: tuple[str, ...]
-    done: frozenset[str] = frozenset()
+# which trigger a due deadline fires, what it records, and the collection of its entity
+_Fires = tuple[str, DeadlineEvent | None, str | None]
 
 
 class Workflow:
@@ -130,9 +52,8 @@ class Workflow:
         opener: Callable[[Mapping[str, Any]], dict[str, Any]],
         deadline_rules: tuple[DeadlineRule, ...] = (),
         subflows: Mapping[str, SubFlow] | None = None,
-        on_deadline: Mapping[str, str] | None = None,
         allowance_states: tuple[str, ...] = (),
-        payments: Mapping[str, Payment] | None = None,
+        hooks: Mapping[str, Hooks] | None = None,
     ) -> None:
         self.name = name
         self.version = version
@@ -143,15 +64,20 @@ class Workflow:
         self.trigger_labels = dict(trigger_labels)
         self.deadline_rules = deadline_rules
         self.subflows = dict(subflows or {})
-        # which trigger a due deadline fires, by kind (the part before any "/")
-        self.on_deadline = dict(on_deadline or {})
-        # Money (see jiuzhu.ledger): while the case is in one of ``allowance_states`` and its
-        # facts hold ``allowance`` = {"monthly_fen", "next_month": "YYYY-MM"}, the monthly
-        # payment run pays it; ``payments`` names the triggers whose events pay one-off sums.
+        # Money: while the case is in one of ``allowance_states`` and its facts hold
+        # ``allowance`` = {"monthly_fen", "next_month": "YYYY-MM"}, the monthly payment run
+        # pays it (see .allowance); ``hooks`` say what each trigger decides and books.
         self.allowance_states = allowance_states
-        self.payments = dict(payments or {})
+        self.hooks = dict(hooks or {})
         self._opener = opener
         self._check_definition()
+        self._fires = self._deadline_firings()
+        # which trigger a due deadline fires, by kind (the part before any "/")
+        self.on_deadline = {kind: fires[0] for kind, fires in self._fires.items()}
+        self._state_rules = tuple(r for r in deadline_rules if r.state is not None)
+        self._books = {t: h.books for t, h in self.hooks.items() if h.books}
+        self._decide: dict[str, Decide] = {t: h.decide for t, h in self.hooks.items()
+                                           if h.decide is not None}  # fmt: skip
         self.machine = Machine(
             model=None,
             states=list(self.states),
@@ -178,12 +104,12 @@ class Workflow:
     def _as_dict(self, t: Transition) -> dict[str, Any]:
         def check(event: EventData) -> bool:
             for guard in t.guards:
-                guard(event.model, event.kwargs["payload"])
+                guard(cast(CaseModel, event.model), event.kwargs["payload"])
             return True
 
         def apply(event: EventData) -> None:
             if t.effect is not None:
-                t.effect(event.model, event.kwargs["payload"], event.kwargs["at"])
+                t.effect(cast(CaseModel, event.model), event.kwargs["payload"], event.kwargs["at"])
 
         return {
             "trigger": t.trigger,
@@ -213,6 +139,55 @@ class Workflow:
                     frontier.append(t.dest)
         if reached != names:
             raise WorkflowDefinitionError(f"{self.name}: unreachable states {names - reached}")
+        self._check_rules(names)
+        self._check_hooks()
+
+    def _check_rules(self, names: set[str]) -> None:
+        triggers = {t.trigger: t for t in self.transitions}
+        fired: dict[str, str] = {}
+        for rule in self.deadline_rules:
+            where = f"{self.name}: deadline rule {rule.kind}"
+            if rule.state is not None and rule.state not in names:
+                raise WorkflowDefinitionError(f"{where} names unknown state {rule.state!r}")
+            if rule.fires is None:
+                if rule.event is not None:
+                    raise WorkflowDefinitionError(f"{where} records an event but fires nothing")
+                continue
+            if rule.fires not in triggers:
+                raise WorkflowDefinitionError(f"{where} fires unknown trigger {rule.fires!r}")
+            if not triggers[rule.fires].system:
+                raise WorkflowDefinitionError(
+                    f"{where} fires {rule.fires!r}, which is not a system trigger"
+                )
+            if fired.setdefault(rule.kind, rule.fires) != rule.fires:
+                raise WorkflowDefinitionError(f"{where} fires both {fired[rule.kind]!r} and "
+                                              f"{rule.fires!r}")  # fmt: skip
+        for t in self.transitions:
+            if t.system and t.trigger not in fired.values():
+                raise WorkflowDefinitionError(f"{self.name}: system trigger {t.trigger} is fired "
+                                              "by no deadline rule")  # fmt: skip
+
+    def _check_hooks(self) -> None:
+        triggers = {t.trigger for t in self.transitions}
+        for trigger, hooks in self.hooks.items():
+            if trigger not in triggers:
+                raise WorkflowDefinitionError(f"{self.name}: hooks for unknown trigger {trigger!r}")
+            for books in hooks.books:
+                unknown = sorted(set(books.kinds) - set(KINDS))
+                if unknown or not books.kinds:
+                    raise WorkflowDefinitionError(
+                        f"{self.name}: {trigger} books unknown ledger kinds {unknown}; "
+                        f"known: {', '.join(KINDS)}")  # fmt: skip
+
+    def _deadline_firings(self) -> dict[str, _Fires]:
+        out: dict[str, _Fires] = {}
+        for prefix, sub in self.subflows.items():
+            for kind, (trigger, event, _) in sub.workflow._fires.items():
+                out[kind] = (f"{prefix}.{trigger}", event, sub.collection)
+        for rule in self.deadline_rules:
+            if rule.fires is not None:
+                out[rule.kind] = (rule.fires, rule.event, None)
+        return out
 
     # -- use ------------------------------------------------------------------------------
     def open(self, case_id: str, payload: Mapping[str, Any]) -> CaseModel:
@@ -318,13 +293,59 @@ class Workflow:
         dest = model.state
         if dest == source:
             return
-        for rule in self.deadline_rules:
+        for rule in self._state_rules:
             if rule.state == source:
                 for kind in [k for k in model.deadlines if k == rule.kind
                              or k.startswith(rule.kind + "/")]:  # fmt: skip
                     del model.deadlines[kind]
             if rule.state == dest and rule.due is not None:
                 model.deadlines[rule.kind] = rule.due(at, model.facts.get("policy", {}))
+
+    # -- what a trigger records and books --------------------------------------------------------
+    def decide(self, model: CaseModel, trigger: str, today: date, **args: Any) -> dict[str, Any]:
+        """The facts a decision by ``trigger`` records, from the case, ``today`` and the
+        command's ``args`` (nothing when the trigger decides nothing)."""
+        hook = self._decide.get(trigger)
+        return {} if hook is None else hook(model, today, args)
+
+    def deadline_event(self, model: CaseModel, kind: str, due_at: datetime, now: datetime, *,
+                       next_occurrence: Callable[[Mapping[str, Any]], str | None] | None = None,
+                       ) -> tuple[str, dict[str, Any]]:  # fmt: skip
+        """The trigger and payload that firing deadline ``kind`` (due ``due_at``) writes."""
+        base, _, entity = kind.partition("/")
+        trigger, event, collection = self._fires[base]
+        late = max((now - due_at).total_seconds(), 0.0)
+        payload: dict[str, Any] = {"deadline": kind, "due_at": iso_utc(due_at),
+                                   "late_by_seconds": int(late)}  # fmt: skip
+        if event is not None:
+            facts = model.facts if collection is None else model.facts[collection][entity]
+            payload.update(event(facts, Firing(kind, entity, due_at, now, next_occurrence)))
+        return trigger, payload
+
+    def book(self, case_id: str, seq: int, trigger: str, payload: Mapping[str, Any],
+             occurred_at: datetime, prior: Booked) -> list[Entry]:  # fmt: skip
+        """The ledger entries event ``seq`` (``trigger`` with ``payload``) books, dated the
+        Shanghai day it occurred; ``prior`` returns the case's entries before it (read only
+        when a line needs them, e.g. a recovery itemising what was paid)."""
+        hooks = self._books.get(trigger)
+        if not hooks:
+            return []
+        booked_on = local_date(occurred_at)
+        entries: list[Entry] = []
+
+        def booked() -> tuple[Entry, ...]:
+            return (*prior(), *entries)
+
+        line = 0
+        for books in hooks:
+            for kind, fen, period, ref in books.lines(payload, booked):
+                if kind not in books.kinds:
+                    raise WorkflowDefinitionError(f"{self.name}: {trigger} booked {kind!r}, "
+                                                  f"not one of {books.kinds}")  # fmt: skip
+                if fen > 0:
+                    entries.append(Entry(case_id, seq, line, kind, fen, booked_on, period, ref))
+                line += 1
+        return entries
 
     def state_label(self, state: str) -> Label:
         return self.states[state]
@@ -336,45 +357,5 @@ class Workflow:
         return self.trigger_labels[trigger]
 
 
-class SubFlow:
-    """A workflow for entities that live inside a case (e.g. its service plans).
-
-    Each entity is a dict in ``case.facts[collection][id]`` with its own ``state``; its events
-    go into the case's chain as ``prefix.trigger`` with ``payload[id_key]`` naming it.  The
-    entity's deadlines are the case's, named ``kind/<id>``.
-    """
-
-    def __init__(self, workflow: Workflow, *, collection: str, id_key: str, open_trigger: str,
-                 may_open: Callable[[CaseModel], None], after_open: Effect) -> None:  # fmt: skip
-        self.workflow = workflow
-        self.collection = collection
-        self.id_key = id_key
-        self.open_trigger = open_trigger
-        self.may_open = may_open  # (case) -> None, raises GuardRejected when it may not
-        self.after_open = after_open  # (entity model, payload, at): e.g. arm the first deadline
-
-    def fire(self, model: CaseModel, trigger: str, payload: dict[str, Any], at: datetime,
-             *, direct: bool = False) -> None:  # fmt: skip
-        entity_id = payload[self.id_key]
-        if trigger == self.open_trigger:
-            self.may_open(model)
-        entities = model.facts.setdefault(self.collection, {})
-        if trigger == self.open_trigger:
-            if entity_id in entities:  # the service makes fresh ids; a forged chain may not
-                raise GuardRejected(f"{self.id_key} {entity_id} exists already",
-                                    f"{self.id_key} {entity_id} 已存在", **{self.id_key: entity_id})  # fmt: skip
-            entity = self.workflow._opener(payload)
-            entity["state"] = self.workflow.initial
-            entities[entity_id] = entity
-            sub = CaseModel(f"{model.case_id}/{entity_id}", entity["state"], entity,
-                            model.deadlines, done=model.done)  # fmt: skip
-            self.after_open(sub, payload, at)
-            return
-        entity = entities.get(entity_id)
-        if entity is None:
-            raise TransitionNotAllowed(model.case_id, model.state, trigger, [],
-                                       trigger_zh=f"{self.id_key} {entity_id} 不存在")  # fmt: skip
-        sub = CaseModel(f"{model.case_id}/{entity_id}", entity["state"], entity, model.deadlines,
-                        done=model.done)  # fmt: skip
-        self.workflow._fire_own(sub, trigger, payload, at, direct=direct)
-        entity["state"] = sub.state
+__all__ = ["Books", "CaseModel", "DeadlineEvent", "DeadlineRule", "Effect", "Firing", "Guard",
+           "Hooks", "Label", "Outcome", "SubFlow", "Transition", "Workflow"]  # fmt: skip

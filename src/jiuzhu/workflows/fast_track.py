@@ -12,17 +12,18 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from .. import ledger
-from ..clock import iso_utc, local_date, parse_iso_utc
+from ..clock import iso_utc, local_date
 from ..errors import GuardRejected
 from ..money import yuan
 from ..policy import DEFAULT_SETTINGS
 from . import allowance as pay_run
+from . import fast_track_money as cash
 from . import service_plan
-from .base import CaseModel, DeadlineRule, Label, SubFlow, Transition, Workflow
-from .calendar import add_months
-
-month_of, months_through, next_month = ledger.month_of, ledger.months_through, ledger.next_month
+from .base import SubFlow, Workflow
+from .calendar import add_months, month_of
+from .common import check_applicant, money, record, votes_add_up
+from .fast_track_money import RECORDED_BEFORE, arrears, fine_amount, medical_assistance
+from .model import CaseModel, DeadlineRule, Guard, Label, Transition
 
 NAME = "fast_track"
 VERSION = 1
@@ -54,8 +55,6 @@ RECORDED = (
     "suspend_when_overdue", "monthly_payments", "pay_day", "medical_ratio_pct",
     "medical_cap_yuan", "max_bill_yuan", "recover_on_termination",
 )  # fmt: skip
-# the values cases opened before a key was recorded were decided by (never read from the book)
-RECORDED_BEFORE = {"medical_ratio_pct": 85, "medical_cap_yuan": 60_000, "reminder_days": 7}
 
 
 def recorded_policy(settings: Mapping[str, Any], on: date | None = None) -> dict[str, Any]:
@@ -131,11 +130,7 @@ def check_application(payload: Mapping[str, Any]) -> None:
             "请按常规程序申请",
             threshold_fen=threshold,
         )
-    if payload["applicant_id"] not in payload["member_ids"]:
-        raise GuardRejected(
-            "the applicant must be a member of the applying household",
-            "申请人必须是申请家庭的成员",
-        )
+    check_applicant(payload)
 
 
 def _signer_is_member(model: CaseModel, payload: dict[str, Any]) -> None:
@@ -147,16 +142,7 @@ def _signer_is_member(model: CaseModel, payload: dict[str, Any]) -> None:
         )
 
 
-def _votes_add_up(model: CaseModel, payload: dict[str, Any]) -> None:
-    cast = payload["votes_for"] + payload["votes_against"] + payload["abstentions"]
-    if payload["attendance"] < 1 or cast > payload["attendance"]:
-        raise GuardRejected(
-            f"appraisal counts do not add up: {cast} votes from {payload['attendance']} present",
-            f"评议票数不符：出席 {payload['attendance']} 人，票数 {cast}",
-        )
-
-
-def _outcome(expected: str) -> Any:
+def _outcome(expected: str) -> Guard:
     def guard(model: CaseModel, payload: dict[str, Any]) -> None:
         if payload["outcome"] != expected:
             raise GuardRejected(f"appraisal outcome must be '{expected}'", "评议结果不符")
@@ -175,7 +161,7 @@ def _amount_in_policy(model: CaseModel, payload: dict[str, Any]) -> None:
         )
 
 
-def _result(expected: str) -> Any:
+def _result(expected: str) -> Guard:
     def guard(model: CaseModel, payload: dict[str, Any]) -> None:
         if payload["result"] != expected:
             raise GuardRejected(f"verification result must be '{expected}'", "核对结果不符")
@@ -185,14 +171,6 @@ def _result(expected: str) -> Any:
 
 
 # -- effects: change only the in-memory projection ---------------------------------------------
-def _record(key: str) -> Any:
-    def effect(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
-        model.facts[key] = dict(payload)
-
-    effect.__name__ = f"record_{key}"
-    return effect
-
-
 def _approved(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     model.facts["monthly_amount_fen"] = payload["monthly_amount_fen"]
     model.facts["approved_at"] = iso_utc(at)
@@ -200,7 +178,7 @@ def _approved(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     # pay day, or at once when the approval comes on or after the pay day
     model.facts["allowance"] = pay_run.start(payload["monthly_amount_fen"],
                                              month_of(local_date(at)), at)  # fmt: skip
-    ledger.money(model.facts)
+    money(model.facts)
 
 
 def _ended(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
@@ -208,10 +186,10 @@ def _ended(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     model.facts["verification"] = {k: v for k, v in payload.items()
                                    if k not in ("allowance_months", "allowance_fen", "recover",
                                                 "credit")}  # fmt: skip
-    _pay_arrears(model, payload)
+    cash.pay_arrears(model, payload)
     model.facts.pop("allowance", None)  # nothing more falls due
     if payload.get("recover"):
-        totals = ledger.money(model.facts)
+        totals = money(model.facts)
         totals["recovered_fen"] += totals["paid_fen"]
         totals["owed_fen"] += totals["paid_fen"]
     if payload.get("credit"):
@@ -223,159 +201,7 @@ def _verified(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     model.facts["verification"] = {k: v for k, v in payload.items()
                                    if k not in ("allowance_months", "allowance_fen")}  # fmt: skip
     model.facts.pop("assistance_suspended", None)  # a late result that meets the standard
-    _pay_arrears(model, payload)  # months withheld while the check was overdue
-
-
-# -- money ---------------------------------------------------------------------------------
-def arrears(facts: Mapping[str, Any], *, through: str | None) -> list[str]:
-    """Months owed to the household now: those withheld, and (``through`` a month) the unpaid
-    months up to it -- a termination pays through its own month ("stops from the next")."""
-    allowance = facts.get("allowance")
-    if not allowance:
-        return []
-    months = list(allowance.get("withheld", ()))
-    if through is not None:
-        months += months_through(allowance["next_month"], through)
-    return months
-
-
-def _pay_arrears(model: CaseModel, payload: dict[str, Any]) -> None:
-    months = payload.get("allowance_months", [])
-    if not months:
-        return
-    allowance = model.facts["allowance"]
-    totals = ledger.money(model.facts)
-    totals["paid_fen"] += len(months) * payload["allowance_fen"]
-    allowance["withheld"] = []
-    last = max(months)
-    if last >= allowance["next_month"]:
-        allowance["next_month"] = next_month(last)
-
-
-def _arrears_agree(mode: str | None) -> Any:
-    """The arrears a decision pays must be exactly what is owed: nothing on revocation, the
-    withheld months on verification, and through the month of termination on termination."""
-
-    def guard(model: CaseModel, payload: dict[str, Any]) -> None:
-        want = [] if mode is None else arrears(model.facts, through=payload.get("through_month"))
-        got = list(payload.get("allowance_months", []))
-        monthly = model.facts.get("allowance", {}).get("monthly_fen")
-        if got != want or (got and payload.get("allowance_fen") != monthly):
-            raise GuardRejected(
-                f"allowance arrears {got} do not match what is owed: {want}",
-                "补发月份与应发月份不符",
-            )
-
-    guard.__name__ = f"arrears_agree_{mode}"
-    return guard
-
-
-def inclusion_day(facts: Mapping[str, Any]) -> date:
-    """The day of inclusion (Shanghai): medical assistance counts from this day
-    (the Jiangsu pilot)."""
-    return local_date(parse_iso_utc(facts["approved_at"]))
-
-
-def medical_assistance(facts: Mapping[str, Any], billed_on: date, total_fen: int,
-                       insurance_fen: int) -> int:  # fmt: skip
-    """What medical assistance pays on a bill: the policy share of what insurance left,
-    within what remains of the case's yearly cap."""
-    policy = facts["policy"]
-    ratio = policy.get("medical_ratio_pct", RECORDED_BEFORE["medical_ratio_pct"])
-    cap = policy.get("medical_cap_yuan", RECORDED_BEFORE["medical_cap_yuan"]) * 100
-    used = facts.get("medical", {}).get("used_fen", {}).get(str(billed_on.year), 0)
-    share = (total_fen - insurance_fen) * ratio // 100
-    return max(0, min(share, cap - used))
-
-
-def _bill_is_eligible(model: CaseModel, payload: dict[str, Any]) -> None:
-    billed_on = date.fromisoformat(payload["billed_on"])
-    first = inclusion_day(model.facts)
-    if billed_on < first:
-        raise GuardRejected(
-            f"the bill is dated {billed_on}, before the day of inclusion {first}: medical "
-            "assistance counts only from the day the household was included",
-            f"票据日期 {billed_on} 早于纳入救助之日 {first}，医疗救助自纳入之日起计算",
-            billed_on=billed_on.isoformat(), inclusion_day=first.isoformat(),
-        )  # fmt: skip
-    if payload["insurance_fen"] > payload["total_fen"]:
-        raise GuardRejected(
-            f"insurance paid {yuan(payload['insurance_fen'])} yuan, more than the bill's "
-            f"{yuan(payload['total_fen'])} yuan",
-            "医保已报销金额不能超过票据总额",
-        )
-    if payload["bill_id"] in model.facts.get("medical", {}).get("bills", []):
-        raise GuardRejected(
-            f"bill {payload['bill_id']} was recorded already", f"票据 {payload['bill_id']} 已结算"
-        )
-    want = medical_assistance(model.facts, billed_on, payload["total_fen"],
-                              payload["insurance_fen"])  # fmt: skip
-    if payload["assistance_fen"] != want:
-        raise GuardRejected(
-            f"medical assistance {yuan(payload['assistance_fen'])} differs from the policy's "
-            f"{yuan(want)} yuan",
-            "医疗救助金额与政策计算结果不符",
-        )
-
-
-def _bill_paid(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
-    medical = model.facts.setdefault("medical", {"bills": [], "used_fen": {}})
-    medical["bills"].append(payload["bill_id"])
-    year = payload["billed_on"][:4]
-    medical["used_fen"][year] = medical["used_fen"].get(year, 0) + payload["assistance_fen"]
-    ledger.money(model.facts)["paid_fen"] += payload["assistance_fen"]
-
-
-def fine_amount(basis_fen: int, multiple_pct: int) -> int:
-    return basis_fen * multiple_pct // 100
-
-
-def _fine_allowed(model: CaseModel, payload: dict[str, Any]) -> None:
-    totals = ledger.money(model.facts)
-    if totals["fined_fen"]:
-        raise GuardRejected("a fine was imposed on this case already", "本案已处罚款")
-    if not 100 <= payload["multiple_pct"] <= 300:
-        raise GuardRejected(
-            f"a fine is 1 to 3 times what was obtained, not {payload['multiple']}",
-            f"罚款为所骗取金额的一倍以上三倍以下，而非 {payload['multiple']} 倍",
-        )
-    if payload["basis_fen"] != totals["recovered_fen"] or payload["amount_fen"] != fine_amount(
-        totals["recovered_fen"], payload["multiple_pct"]
-    ):
-        raise GuardRejected("the fine does not match what was obtained", "罚款金额与骗取金额不符")
-    if payload["amount_fen"] <= 0:
-        raise GuardRejected("nothing was obtained, so there is nothing to fine", "无骗取金额")
-
-
-def _fined(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
-    totals = ledger.money(model.facts)
-    totals["fined_fen"] += payload["amount_fen"]
-    totals["owed_fen"] += payload["amount_fen"]
-
-
-def _within_owed(what: str, zh: str) -> Any:
-    def guard(model: CaseModel, payload: dict[str, Any]) -> None:
-        owed = ledger.money(model.facts)["owed_fen"]
-        if not 0 < payload["amount_fen"] <= owed:
-            raise GuardRejected(
-                f"{what} of {yuan(payload['amount_fen'])} yuan is more than the "
-                f"{yuan(owed)} yuan still owed" if owed else "nothing is owed on this case",
-                f"{zh}金额 {yuan(payload['amount_fen'])} 元超过尚欠的 {yuan(owed)} 元",
-                owed_fen=owed,
-            )  # fmt: skip
-
-    guard.__name__ = "within_owed"
-    return guard
-
-
-def _reduces_owed(key: str) -> Any:
-    def effect(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
-        totals = ledger.money(model.facts)
-        totals[key] += payload["amount_fen"]
-        totals["owed_fen"] -= payload["amount_fen"]
-
-    effect.__name__ = f"add_{key}"
-    return effect
+    cash.pay_arrears(model, payload)  # months withheld while the check was overdue
 
 
 def _overdue(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
@@ -426,74 +252,75 @@ WORKFLOW = Workflow(
     trigger_labels=TRIGGERS,
     opener=open_facts,
     transitions=(
-        Transition(
-            "promise", ("applied",), "promised", (_signer_is_member,), _record("commitment")
-        ),
+        Transition("promise", ("applied",), "promised", (_signer_is_member,), record("commitment")),
         Transition(
             "review",
             ("promised",),
             "reviewed",
-            (_votes_add_up, _outcome("passed")),
-            _record("appraisal"),
+            (votes_add_up, _outcome("passed")),
+            record("appraisal"),
         ),
         Transition(
             "fail_appraisal",
             ("promised",),
             "rejected",
-            (_votes_add_up, _outcome("failed")),
-            _record("appraisal"),
+            (votes_add_up, _outcome("failed")),
+            record("appraisal"),
         ),
         Transition(
             "approve", ("reviewed",), "provisionally_approved", (_amount_in_policy,), _approved
         ),
-        Transition("refuse", ("reviewed",), "rejected", (), _record("refusal")),
+        Transition("refuse", ("reviewed",), "rejected", (), record("refusal")),
         Transition(
             "verify",
             ("provisionally_approved",),
             "verified",
-            (_result("meets_standard"), _arrears_agree("withheld")),
+            (_result("meets_standard"), cash.arrears_agree("withheld")),
             _verified,
         ),
         Transition(
             "revoke",
             ("provisionally_approved",),
             "revoked",
-            (_result("falsification"), _arrears_agree(None)),
+            (_result("falsification"), cash.arrears_agree(None)),
             _ended,
         ),
         Transition(
             "terminate",
             ("provisionally_approved",),
             "terminated",
-            (_result("fails_without_falsification"), _arrears_agree("through")),
+            (_result("fails_without_falsification"), cash.arrears_agree("through")),
             _ended,
         ),
-        Transition("withdraw", PENDING, "withdrawn", (), _record("withdrawal")),
+        Transition("withdraw", PENDING, "withdrawn", (), record("withdrawal")),
         Transition("mark_overdue", ("provisionally_approved",), None, (), _overdue, system=True),
         Transition("remind", ("provisionally_approved",), None, (), _reminded, system=True),
         Transition(
             pay_run.TRIGGER, PAYING, None, (pay_run.month_is_next,), pay_run.paid, system=True
         ),  # fmt: skip
-        Transition("record_medical_bill", PAYING, None, (_bill_is_eligible,), _bill_paid),
-        Transition("impose_fine", ("revoked",), None, (_fine_allowed,), _fined),
+        Transition("record_medical_bill", PAYING, None, (cash.bill_is_eligible,), cash.bill_paid),
+        Transition("impose_fine", ("revoked",), None, (cash.fine_allowed,), cash.fined),
         Transition(
             "record_repayment",
             ("revoked", "terminated"),
             None,
-            (_within_owed("repayment", "退还"),),
-            _reduces_owed("repaid_fen"),
+            (cash.within_owed("repayment", "退还"),),
+            cash.reduces_owed("repaid_fen"),
         ),
         Transition(
             "write_off",
             ("revoked", "terminated"),
             None,
-            (_within_owed("write-off", "核销"),),
-            _reduces_owed("written_off_fen"),
+            (cash.within_owed("write-off", "核销"),),
+            cash.reduces_owed("written_off_fen"),
         ),
     ),
     deadline_rules=(
-        DeadlineRule("verification_due", "provisionally_approved", _verification_due),
-        DeadlineRule("verification_reminder", "provisionally_approved"),
+        DeadlineRule(
+            "verification_due", "provisionally_approved", _verification_due, fires="mark_overdue"
+        ),
+        DeadlineRule("verification_reminder", "provisionally_approved", fires="remind"),
+        pay_run.RULE,
     ),
     subflows={
         "plan": SubFlow(
@@ -505,11 +332,9 @@ WORKFLOW = Workflow(
             after_open=service_plan.after_open,
         )
     },
-    on_deadline={
-        "verification_due": "mark_overdue",
-        "verification_reminder": "remind",
-        "visit_due": "plan.miss",
-        **pay_run.ON_DEADLINE,
-    },
     allowance_states=PAYING,
+    hooks={**cash.HOOKS, **pay_run.HOOKS},
 )
+
+__all__ = ["NAME", "VERSION", "WORKFLOW", "DEFAULT_POLICY", "RECORDED", "RECORDED_BEFORE",
+           "recorded_policy", "arrears", "fine_amount", "medical_assistance", "open_facts"]  # fmt: skip

@@ -10,12 +10,14 @@ The occurrence times are computed outside this pure module (APScheduler triggers
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import parse_iso_utc
 from ..errors import GuardRejected
-from .base import CaseModel, Label, Transition, Workflow
+from .base import Workflow
+from .model import CaseModel, DeadlineRule, Firing, Label, Transition
 
 NAME = "service_plan"
 VERSION = 1
@@ -49,7 +51,7 @@ def deadline_key(plan_id: str) -> str:
     return f"visit_due/{plan_id}"
 
 
-def _plan_facts(payload: dict[str, Any]) -> dict[str, Any]:
+def _plan_facts(payload: Mapping[str, Any]) -> dict[str, Any]:
     keep = ("plan_id", "kind", "provider", "recurrence", "starts_at", "ends_at", "grace_hours")
     plan = {key: payload[key] for key in keep}
     plan.update(n=0, scheduled_at=None, done=0, missed=0)
@@ -93,6 +95,16 @@ def _missed(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     _arm(model, payload["next_at"])
 
 
+def missed(plan: Mapping[str, Any], firing: Firing) -> dict[str, Any]:
+    """What the fired ``visit_due/<plan id>`` deadline records: the plan, its open occurrence
+    (``n``, ``scheduled_at``) and the one after it (``next_at``, computed by the service from
+    the plan's recurrence, ``None`` when the plan has no more)."""
+    if firing.next_occurrence is None:
+        raise ValueError("a missed visit needs the plan's next occurrence")
+    return {"plan_id": firing.entity, "n": plan["n"], "scheduled_at": plan["scheduled_at"],
+            "next_at": firing.next_occurrence(plan)}  # fmt: skip
+
+
 def _stop(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     _arm(model, None)
 
@@ -116,6 +128,8 @@ WORKFLOW = Workflow(
         Transition("resume", ("suspended",), "active", (), _resumed),
         Transition("end", ("active", "suspended"), "ended", (), _stop),
     ),
+    # opened and re-armed by the plan's effects, one occurrence at a time
+    deadline_rules=(DeadlineRule("visit_due", None, fires="miss", event=missed),),
 )
 
 

@@ -23,12 +23,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from .. import ledger
 from ..clock import iso_utc, local_date, parse_iso_utc
 from ..errors import GuardRejected
 from ..money import yuan
 from . import allowance as pay_run
-from .base import CaseModel, DeadlineRule, Effect, Guard, Label, Transition, Workflow
+from .base import Workflow
+from .calendar import month_of, next_month
+from .common import check_applicant, limit_passed, record, votes_add_up
+from .model import CaseModel, DeadlineRule, Effect, Guard, Label, Transition
 from .workdays import calendar_day_limit, workday_limit
 
 NAME = "standard"
@@ -124,7 +126,8 @@ def _resolved(alarm: Mapping[str, Any], model: CaseModel) -> bool:
         return "rejection_notice" in facts
     if limit == "verification_start_due":
         return model.state != "verifying" or "verification_started" in facts
-    return model.state != alarm["state"]
+    raised_in: str = alarm["state"]
+    return model.state != raised_in
 
 
 def _settle(model: CaseModel, at: datetime) -> None:
@@ -133,23 +136,12 @@ def _settle(model: CaseModel, at: datetime) -> None:
             alarm["resolved_at"] = iso_utc(at)
 
 
-def _limit_passed(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
-    kind = payload["deadline"]
-    model.deadlines.pop(kind, None)
-    model.facts.setdefault("alarms", []).append(
-        {"limit": kind, "due_at": payload["due_at"], "state": model.state, "raised_at": iso_utc(at),
-         "resolved_at": None})  # fmt: skip
-
-
 def open_alarms(facts: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [a for a in facts.get("alarms", []) if a["resolved_at"] is None]
 
 
 # -- guards ------------------------------------------------------------------------------------
-def check_application(payload: Mapping[str, Any]) -> None:
-    if payload["applicant_id"] not in payload["member_ids"]:
-        raise GuardRejected("the applicant must be a member of the applying household",
-                            "申请人必须是申请家庭的成员")  # fmt: skip
+check_application = check_applicant
 
 
 def _two_investigators(model: CaseModel, payload: dict[str, Any]) -> None:
@@ -188,15 +180,6 @@ def _recommendable(model: CaseModel, payload: dict[str, Any]) -> None:
         )
 
 
-def _votes_add_up(model: CaseModel, payload: dict[str, Any]) -> None:
-    cast = payload["votes_for"] + payload["votes_against"] + payload["abstentions"]
-    if payload["attendance"] < 1 or cast > payload["attendance"]:
-        raise GuardRejected(
-            f"appraisal counts do not add up: {cast} votes from {payload['attendance']} present",
-            f"评议票数不符：出席 {payload['attendance']} 人，票数 {cast}",
-        )
-
-
 def _amount_agrees(model: CaseModel, payload: dict[str, Any]) -> None:
     """The monthly amount is (line - per-capita income) x size, or a fixed amount in range."""
     monthly, facts = payload["monthly_fen"], model.facts
@@ -227,14 +210,6 @@ def _not_special_yet(model: CaseModel, payload: dict[str, Any]) -> None:
 
 
 # -- effects -------------------------------------------------------------------------------------
-def _record(key: str) -> Effect:
-    def effect(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
-        model.facts[key] = dict(payload)
-
-    effect.__name__ = f"record_{key}"
-    return effect
-
-
 def _accepted(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     model.facts["accepted_at"] = iso_utc(at)
     model.deadlines["overall_limit"] = overall_due(model.facts)
@@ -298,7 +273,7 @@ def _confirmed(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     model.facts["monthly_amount_fen"] = payload["monthly_fen"]
     _decided(model, at)
     # paid from the month after the decision (A Art. 21), by the monthly payment run
-    first = ledger.next_month(ledger.month_of(local_date(at)))
+    first = next_month(month_of(local_date(at)))
     model.facts["allowance"] = pay_run.start(payload["monthly_fen"], first, at)
 
 
@@ -357,7 +332,7 @@ TRANSITIONS = (
     _t("start_verification", ("verifying",), None, (), _verification_started),
     _t("record_check", ("verifying",), "checked", (_result(tuple(CHECK_RESULTS)),), _checked),
     _t("recommend", ("checked",), "public_notice", (_recommendable,), _notice),
-    _t("not_recommend", ("checked",), "county_review", (), _record("opinion")),
+    _t("not_recommend", ("checked",), "county_review", (), record("opinion")),
     _t(
         "object_reinvestigate",
         ("public_notice",),
@@ -366,31 +341,29 @@ TRANSITIONS = (
         _objection,
     ),
     _t("object_appraise", ("public_notice",), "appraising", (), _objection),
-    _t("appraise", ("appraising",), "checked", (_votes_add_up,), _record("appraisal")),
+    _t("appraise", ("appraising",), "checked", (votes_add_up,), record("appraisal")),
     _t("close_notice", ("public_notice",), "county_review", (), None, system=True),
     _t("confirm", ("county_review",), "confirmed", (_amount_agrees,), _confirmed),
     _t("reject", ("county_review",), "rejected", (), _rejected),
     _t("deliver_notice", ("rejected",), None, (), _notice_delivered),
     _t("mark_special", PENDING[1:], None, (_not_special_yet,), _marked_special),
-    _t("mark_limit_passed", LIMITED, None, (), _limit_passed, system=True),
+    _t("mark_limit_passed", LIMITED, None, (), limit_passed, system=True),
     _t("withdraw", PENDING, "withdrawn", (), _withdrawn),
-    # the monthly payment run (jiuzhu.ledger) pays a confirmed case from the month after
+    # the monthly payment run (.allowance) pays a confirmed case from the month after
     Transition(
         pay_run.TRIGGER, ("confirmed",), None, (pay_run.month_is_next,), pay_run.paid, system=True
     ),  # fmt: skip
 )
+LATE = "mark_limit_passed"
 DEADLINE_RULES = (
-    DeadlineRule("investigation_start_due", "accepted", _wd("investigation_start_wd")),
-    DeadlineRule("verification_start_due", "verifying", _wd("verification_start_wd")),
-    DeadlineRule("notice_ends", "public_notice", _notice_ends),
-    DeadlineRule("review_due", "county_review", _wd("county_review_wd")),
-    DeadlineRule("rejection_notice_due", "rejected", _wd("rejection_notice_wd")),
+    DeadlineRule("overall_limit", None, fires=LATE),  # opened on acceptance, closed on decision
+    DeadlineRule("investigation_start_due", "accepted", _wd("investigation_start_wd"), LATE),
+    DeadlineRule("verification_start_due", "verifying", _wd("verification_start_wd"), LATE),
+    DeadlineRule("notice_ends", "public_notice", _notice_ends, fires="close_notice"),
+    DeadlineRule("review_due", "county_review", _wd("county_review_wd"), LATE),
+    DeadlineRule("rejection_notice_due", "rejected", _wd("rejection_notice_wd"), LATE),
+    pay_run.RULE,
 )
-ON_DEADLINE = {
-    **dict.fromkeys(LIMITS, "mark_limit_passed"),
-    "notice_ends": "close_notice",
-    **pay_run.ON_DEADLINE,
-}
 
 
 def build(version: int = VERSION, *, states: Mapping[str, Label] = STATES,
@@ -407,8 +380,8 @@ def build(version: int = VERSION, *, states: Mapping[str, Label] = STATES,
         opener=open_facts,
         transitions=transitions,
         deadline_rules=DEADLINE_RULES,
-        on_deadline=ON_DEADLINE,
         allowance_states=("confirmed",),
+        hooks=pay_run.HOOKS,
     )
 
 

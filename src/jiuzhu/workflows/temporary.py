@@ -26,8 +26,12 @@ from typing import Any
 
 from ..clock import iso_utc
 from ..errors import GuardRejected
+from ..ledger import Booking
 from ..money import yuan
-from .base import CaseModel, DeadlineRule, Effect, Guard, Label, Transition, Workflow
+from .base import Workflow
+from .common import check_applicant, limit_passed, record
+from .hooks import Booked, Books, Hooks
+from .model import CaseModel, DeadlineRule, Effect, Guard, Label, Transition
 from .workdays import workday_limit
 
 NAME = "temporary"
@@ -138,21 +142,17 @@ def _pays_the_grant(model: CaseModel, payload: dict[str, Any]) -> None:
                             "发放金额须与批准的现金、实物金额一致")  # fmt: skip
 
 
-def grant_payments(payload: Mapping[str, Any]) -> list[tuple[str, int]]:
-    """The ledger lines a paying event books (zero parts omitted)."""
+def grant_lines(payload: Mapping[str, Any], booked: Booked) -> list[Booking]:
+    """The ledger lines a paying event books: the cash part, then the in-kind part (a part of
+    zero fen is omitted, so the other one is line 0)."""
     parts = (("temporary_cash", payload["cash_fen"]), ("temporary_in_kind", payload["in_kind_fen"]))
-    return [(kind, fen) for kind, fen in parts if fen > 0]
+    return [Booking(kind, fen) for kind, fen in parts if fen > 0]
+
+
+GRANT_PAID = Books(("temporary_cash", "temporary_in_kind"), grant_lines)
 
 
 # -- effects -------------------------------------------------------------------------------------
-def _record(key: str) -> Effect:
-    def effect(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
-        model.facts[key] = dict(payload)
-
-    effect.__name__ = f"record_{key}"
-    return effect
-
-
 def _granted(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     model.facts["grant"] = dict(payload)
 
@@ -174,22 +174,12 @@ def _paperwork_done(model: CaseModel, payload: dict[str, Any], at: datetime) -> 
         alarm["resolved_at"] = alarm["resolved_at"] or iso_utc(at)
 
 
-def _limit_passed(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
-    kind = payload["deadline"]
-    model.deadlines.pop(kind, None)
-    model.facts.setdefault("alarms", []).append(
-        {"limit": kind, "due_at": payload["due_at"], "state": model.state, "raised_at": iso_utc(at),
-         "resolved_at": None})  # fmt: skip
-
-
 def _paperwork_due(entered_at: datetime, policy: Mapping[str, Any]) -> datetime:
     return workday_limit(entered_at, int(policy["assist_first_paperwork_wd"]))
 
 
 def check_application(payload: Mapping[str, Any]) -> None:
-    if payload["applicant_id"] not in payload["member_ids"]:
-        raise GuardRejected("the applicant must be a member of the applying household",
-                            "申请人必须是申请家庭的成员")  # fmt: skip
+    check_applicant(payload)
     if payload["kind"] not in KINDS:
         raise GuardRejected(f"kind '{payload['kind']}' is not one of {', '.join(KINDS)}",
                             "临时救助类型应为急难型或支出型")  # fmt: skip
@@ -206,17 +196,17 @@ def _t(trigger: str, source: tuple[str, ...], dest: str | None, guards: tuple[Gu
 
 
 TRANSITIONS = (
-    _t("assess", ("applied",), "assessed", (_assessment_holds,), _record("assessment")),
+    _t("assess", ("applied",), "assessed", (_assessment_holds,), record("assessment")),
     _t("approve", ("assessed",), "approved", (_grant_agrees,), _granted),
-    _t("reject", ("applied", "assessed"), "rejected", (), _record("rejection")),
+    _t("reject", ("applied", "assessed"), "rejected", (), record("rejection")),
     _t("pay", ("approved",), "paid", (_pays_the_grant,), _paid),
     _t("assist_first", ("applied",), "assisted_first", (_grant_agrees,), _assisted_first),
     _t("complete_paperwork", ("assisted_first",), "paid", (_assessment_holds,), _paperwork_done),
-    _t("close", ("paid",), "closed", (), _record("closing")),
-    _t("mark_limit_passed", ("assisted_first",), None, (), _limit_passed, system=True),
-    _t("withdraw", ("applied", "assessed"), "withdrawn", (), _record("withdrawal")),
+    _t("close", ("paid",), "closed", (), record("closing")),
+    _t("mark_limit_passed", ("assisted_first",), None, (), limit_passed, system=True),
+    _t("withdraw", ("applied", "assessed"), "withdrawn", (), record("withdrawal")),
 )
-PAYMENTS = {"pay": grant_payments, "assist_first": grant_payments}
+HOOKS = {"pay": Hooks(books=(GRANT_PAID,)), "assist_first": Hooks(books=(GRANT_PAID,))}
 
 
 def build(version: int = VERSION, *, states: Mapping[str, Label] = STATES,
@@ -232,9 +222,12 @@ def build(version: int = VERSION, *, states: Mapping[str, Label] = STATES,
         trigger_labels=trigger_labels,
         opener=open_facts,
         transitions=transitions,
-        deadline_rules=(DeadlineRule("paperwork_due", "assisted_first", _paperwork_due),),
-        on_deadline={"paperwork_due": "mark_limit_passed"},
-        payments=PAYMENTS,
+        deadline_rules=(
+            DeadlineRule(
+                "paperwork_due", "assisted_first", _paperwork_due, fires="mark_limit_passed"
+            ),
+        ),  # fmt: skip
+        hooks=HOOKS,
     )
 
 

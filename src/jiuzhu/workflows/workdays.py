@@ -37,7 +37,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from chinese_calendar import constants as _calendar_data
+from chinese_calendar import constants as _calendar_data  # type: ignore[import-untyped]
 
 from ..clock import SHANGHAI, ensure_utc, iso_utc, local_date, parse_iso_utc
 from ..errors import CalendarNotCovered
