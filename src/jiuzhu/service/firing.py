@@ -1,6 +1,6 @@
 """Firing one due deadline, and the lists that deadlines feed (overdue checks, missed visits).
 
-Mixed into :class:`~jiuzhu.service.service.CaseService`.  The worker claims due rows
+Part of :class:`~jiuzhu.service.service.CaseService`.  The worker claims due rows
 (``scheduler/sweep.py``) and calls :meth:`DeadlineFiring.fire_deadline` for each: in ONE
 transaction the row is checked to still be this worker's claim, marked ``fired``, and the
 case's transition, its hashed event and its next deadlines are written -- so a deadline fires
@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
@@ -22,13 +22,10 @@ from ..workflows import get as get_workflow
 from ..workflows.base import CaseModel
 from . import store
 from .actors import Actor, Role, require_role
+from .base import CommandBase
 from .plans import following
 
 log = logging.getLogger("jiuzhu.scheduler")
-
-if TYPE_CHECKING:
-    from .unit_of_work import UnitOfWork
-    from .views import CaseView
 
 
 @dataclass(frozen=True)
@@ -57,17 +54,8 @@ class Claimed:
     due_at: datetime
 
 
-class DeadlineFiring:
-    if TYPE_CHECKING:
-        uow: UnitOfWork
-        clock: Any
-        sql: Any
-
-        def _append(self, conn: Connection, model: CaseModel, row: Any, trigger: str,
-                    payload: dict[str, Any], actor: Actor, now: datetime, key: str | None,
-                    opened: datetime | None = None) -> CaseView: ...  # fmt: skip
-
-        def _actor_path(self, actor: Actor) -> str: ...
+class DeadlineFiring(CommandBase):
+    """Firing claimed deadlines, and the lists they feed."""
 
     def fire_deadline(self, deadline_id: int, *, worker: str,
                       now: datetime | None = None) -> Fired:  # fmt: skip
