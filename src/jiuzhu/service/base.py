@@ -30,14 +30,15 @@ from ..errors import (
     NotFound,
     PermissionDenied,
 )
+from ..models import rows
+from ..models.port import Statements
 from ..policy import PolicyBook, book_from
 from ..workflows import fast_track, workdays
 from ..workflows import get as get_workflow
 from ..workflows.base import CaseModel, Outcome
-from . import inputs, store
+from . import inputs
 from .actors import ROLE_LEVEL, Actor, Role, require_role, within
 from .calendar import CalendarStore
-from .hotpath import HotPath
 from .unit_of_work import UnitOfWork
 from .views import CaseView, case_view
 
@@ -46,15 +47,47 @@ Build = Callable[[CaseModel, date, date], tuple[str, dict[str, Any]]]
 PolicySource = PolicyBook | str | PathLike[str] | Mapping[str, Any] | None
 
 
+# Which triggers a command may have fired (an idempotency key names a command, not a trigger).
+COMMAND_TRIGGERS = {
+    "apply": {"apply"},
+    "promise": {"promise"},
+    "record_appraisal": {"review", "fail_appraisal"},
+    "approve": {"approve"},
+    "refuse": {"refuse"},
+    "record_verification": {"verify", "revoke", "terminate"},
+    "withdraw": {"withdraw"},
+    "manage_service_plans": {"plan.open", "plan.suspend", "plan.resume", "plan.end"},
+    "record_visit": {"plan.visit"},
+    # the standard path and temporary assistance
+    "apply_standard": {"apply"},
+    "accept_standard": {"accept"},
+    "investigate": {"start_investigation", "complete_investigation"},
+    "check_standard": {"start_verification", "record_check"},
+    "propose_standard": {"recommend", "not_recommend", "mark_special"},
+    "record_objection": {"object_reinvestigate", "object_appraise"},
+    "appraise_standard": {"appraise"},
+    "decide_standard": {"confirm", "reject"},
+    "deliver_rejection_notice": {"deliver_notice"},
+    "apply_temporary": {"apply"},
+    "assess_temporary": {"assess", "complete_paperwork"},
+    "decide_temporary": {"approve", "reject", "assist_first"},
+    "pay_temporary": {"pay", "close"},
+}  # any other command fires the trigger of its own name
+
+
+def same_command(trigger: str, command: str) -> bool:
+    return trigger in COMMAND_TRIGGERS.get(command, {command})
+
+
 class CommandBase:
     """The state and the steps shared by every command module."""
 
-    sql: HotPath  # the persistence port: every statement a command runs
+    sql: Statements  # the persistence port: every statement a command runs
     uow: UnitOfWork
     clock: Clock
     calendar: CalendarStore
 
-    def __init__(self, sql: HotPath, uow: UnitOfWork, calendar: CalendarStore, *,
+    def __init__(self, sql: Statements, uow: UnitOfWork, calendar: CalendarStore, *,
                  clock: Clock | None = None, policy: PolicySource = None) -> None:  # fmt: skip
         self.sql = sql
         self.uow = uow
@@ -105,7 +138,7 @@ class CommandBase:
                     case_id=case_id, expected_version=expected_version,
                     current_version=row.row_version,
                 )  # fmt: skip
-            model = store.model_of(row)
+            model = rows.model_of(row)
             now = self.clock.now()
             today = local_date(now)
             trigger, payload = build(model, today, local_date(row.opened_at))
@@ -192,19 +225,18 @@ class CommandBase:
                     command: str) -> CaseView | None:  # fmt: skip
         """If ``key`` was applied before, return the result it produced then."""
         with self.uow.read() as conn:
-            hit = conn.execute(store.SELECT_EVENT_BY_KEY, {"key": key}).first()
+            hit = self.sql.event_by_key(conn, key)
             if hit is None:
                 return None
             other_case = case_id is not None and hit.case_id != case_id
-            if other_case or not store.same_command(hit.type, command):
+            if other_case or not same_command(hit.type, command):
                 raise IdempotencyKeyReused(
                     f"idempotency key '{key}' was already used for '{hit.type}' on case "
                     f"{hit.case_id}; use a new key for a different command",
                     f"幂等键“{key}”已用于案件 {hit.case_id} 的其他操作，请使用新的键",
                 )
-            events = conn.execute(store.SELECT_EVENTS_UPTO,
-                                  {"case_id": hit.case_id, "seq": hit.seq}).all()  # fmt: skip
-        model = fold(store.event_dicts(events))
+            events = self.sql.events_of(conn, hit.case_id, upto=hit.seq)
+        model = fold(rows.event_dicts(events))
         self._require_jurisdiction(actor, model.facts["org_path"], f"case {hit.case_id}")
         values = model.columns()
         values.update(id=hit.case_id, workflow=model.facts["workflow"],
@@ -224,7 +256,7 @@ class CommandBase:
         cached = self._orgs.get(unit_id)
         if cached is None:
             with self.uow.read() as conn:
-                row = conn.execute(store.SELECT_ORG, {"id": unit_id}).first()
+                row = self.sql.org_unit(conn, unit_id)
             if row is None:
                 raise NotFound(f"organisation unit {unit_id} not found", f"未找到单位 {unit_id}")
             cached = self._orgs[unit_id] = (row.level, row.path)

@@ -12,15 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection
 
 from ..clock import iso_utc, parse_iso_utc
+from ..models import rows
 from ..workflows import get as get_workflow
 from ..workflows.base import CaseModel
-from . import store
 from .actors import Actor, Role, require_role
 from .base import CommandBase
 from .plans import following
@@ -56,6 +56,24 @@ class Claimed:
 
 class DeadlineFiring(CommandBase):
     """Firing claimed deadlines, and the lists they feed."""
+
+    def claim_due(self, *, worker: str, now: datetime, batch: int,
+                  lease: timedelta) -> list[Claimed]:  # fmt: skip
+        """Claim up to ``batch`` due rows (and expired claims) for ``worker``, in due order."""
+        with self.uow.write() as conn:
+            found = self.sql.claim_due(conn, worker=worker, now=now, batch=batch, lease=lease)
+        return sorted((Claimed(*r) for r in found), key=lambda item: (item.due_at, item.id))
+
+    def release_claims(self, *, worker: str, ids: Sequence[int]) -> None:
+        """Give back ``worker``'s claims not fired yet (a firing opened something due earlier)."""
+        if ids:
+            with self.uow.write() as conn:
+                self.sql.release_claims(conn, worker=worker, ids=ids)
+
+    def earliest_pending(self) -> datetime | None:
+        """When the next deadline falls due (None: nothing pending)."""
+        with self.uow.read() as conn:
+            return self.sql.earliest_pending(conn)
 
     def fire_deadline(self, deadline_id: int, *, worker: str,
                       now: datetime | None = None) -> Fired:  # fmt: skip
@@ -117,7 +135,7 @@ class DeadlineFiring(CommandBase):
         if row is None:
             return Fired(deadline_id, "skipped")
         now = now or self.clock.now()
-        model = store.model_of(row)
+        model = rows.model_of(row)
         claimed = self.sql.deadline_fired(conn, deadline_id, worker, now, model.seq + 1)
         if claimed is None:
             return Fired(deadline_id, "skipped")  # not ours any more: fired or taken over
@@ -161,17 +179,10 @@ class DeadlineFiring(CommandBase):
         require_role(actor, "read")
         path = self._actor_path(actor)
         now = now or self.clock.now()
-        c, d = store.cases, store.deadlines
-        query = (
-            select(c.c.id, c.c.village_id, c.c.facts)
-            .join(d, d.c.case_id == c.c.id)
-            .where(and_(d.c.kind == "verification_reminder", d.c.status.in_(("pending", "claimed")),
-                        store.in_subtree(c.c.org_path, path)))
-        )  # fmt: skip
         with self.uow.read() as conn:
-            rows = conn.execute(query).all()
+            found = conn.execute(rows.overdue_verifications(path)).all()
         out = []
-        for case_id, village_id, facts in rows:
+        for case_id, village_id, facts in found:
             due = facts["overdue"]["due_at"]
             late = now - datetime.fromisoformat(due.replace("Z", "+00:00"))
             out.append({"case_id": case_id, "village_id": village_id, "due_at": due,
@@ -183,16 +194,9 @@ class DeadlineFiring(CommandBase):
         """Every service occurrence that passed its grace period undone, oldest first."""
         require_role(actor, "read")
         path = self._actor_path(actor)
-        c, d = store.cases, store.deadlines
-        query = (
-            select(c.c.id, c.c.village_id, c.c.facts, d.c.kind, d.c.due_at, d.c.fired_at)
-            .join(d, d.c.case_id == c.c.id)
-            .where(and_(d.c.kind.startswith("visit_due/"), d.c.status == "fired",
-                        store.in_subtree(c.c.org_path, path)))
-            .order_by(d.c.due_at, d.c.id)
-        )  # fmt: skip
         out = []
         with self.uow.read() as conn:
+            query = rows.missed_visits(path)
             for case_id, village_id, facts, kind, due_at, fired_at in conn.execute(query):
                 plan_id = kind.partition("/")[2]
                 plan = facts.get("plans", {}).get(plan_id, {})

@@ -15,14 +15,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
-
 from .. import ledger
 from ..errors import InvalidInput
+from ..models import rows
 from ..money import to_fen
 from ..workflows import fast_track
 from ..workflows.base import CaseModel
-from . import inputs, store
+from . import inputs
 from .actors import Actor, require_role
 from .base import CommandBase
 from .views import CaseView
@@ -178,20 +177,14 @@ class MoneyCommands(CommandBase):
         """
         require_role(actor, "read")
         path = self._actor_path(actor)
-        c, cr = store.cases, store.credit_records
-        query = (select(cr.c.person_id, cr.c.case_id, cr.c.seq, cr.c.reason, cr.c.recorded_on)
-                 .join(c, c.c.id == cr.c.case_id)
-                 .where(store.in_subtree(c.c.org_path, path))
-                 .order_by(cr.c.recorded_on, cr.c.id))  # fmt: skip
         with self.uow.read() as conn:
             if case_id is not None:
                 case_id = inputs.record_id(case_id)
                 self._load(conn, case_id, actor, for_update=False)  # NotFound, PermissionDenied
-                query = query.where(cr.c.case_id == case_id)
-            rows = conn.execute(query).all()
+            found = conn.execute(rows.credit_records_of(path, case_id)).all()
         return [{"person_id": r.person_id, "case_id": r.case_id, "seq": r.seq,
                  "reason": r.reason, "recorded_on": r.recorded_on.isoformat()}
-                for r in rows]  # fmt: skip
+                for r in found]  # fmt: skip
 
 
 __all__ = ["LedgerView", "MoneyCommands", "decision_payload"]

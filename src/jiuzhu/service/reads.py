@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
 from ..errors import InvalidInput
+from ..models import rows
 from ..workflows import get as get_workflow
-from . import inputs, store
+from . import inputs
 from .actors import Actor, require_role
 from .base import CommandBase
 from .views import CaseView, EventView, case_view
@@ -30,12 +29,12 @@ class Reads(CommandBase):
         case_id = inputs.record_id(case_id)
         with self.uow.read() as conn:
             self._load(conn, case_id, actor, for_update=False)
-            rows = conn.execute(store.SELECT_EVENTS, {"case_id": case_id}).all()
-        wf_name = rows[0].payload["workflow"]
-        wf = get_workflow(wf_name, rows[0].payload["workflow_version"])
+            found = self.sql.events_of(conn, case_id)
+        wf_name = found[0].payload["workflow"]
+        wf = get_workflow(wf_name, found[0].payload["workflow_version"])
         return [EventView(r.case_id, r.seq, r.type, wf.label_of(r.type).zh,
-                          wf.label_of(r.type).en, r.payload, store.actor_of(r),
-                          r.occurred_at, r.prev_hash, r.hash) for r in rows]  # fmt: skip
+                          wf.label_of(r.type).en, r.payload, rows.actor_of(r),
+                          r.occurred_at, r.prev_hash, r.hash) for r in found]  # fmt: skip
 
     def list_cases(self, actor: Actor, *, state: str | None = None, programme: str | None = None,
                    workflow: str | None = None, org: str | None = None,
@@ -53,26 +52,14 @@ class Reads(CommandBase):
         if org is not None:
             _, path = self._org(inputs.org_id(org))
             self._require_jurisdiction(actor, path, f"unit {org}")
-        cases, d = store.cases, store.deadlines
-        query = select(cases).where(store.in_subtree(cases.c.org_path, path))
-        if state is not None:
-            query = query.where(cases.c.state == state)
-        if programme is not None:
-            query = query.where(cases.c.programme == programme)
-        if workflow is not None:
-            query = query.where(cases.c.workflow == get_workflow(workflow).name)
-        if overdue is not None:
-            if not isinstance(overdue, bool):
-                raise InvalidInput("overdue must be true or false", "overdue 应为 true 或 false")
-            late = (select(d.c.id).where(d.c.case_id == cases.c.id,
-                                         d.c.status.in_(("pending", "claimed")),
-                                         d.c.kind.in_(OVERDUE_KINDS)).exists())  # fmt: skip
-            query = query.where(late if overdue else ~late)
-        query = (
-            query.order_by(cases.c.opened_at, cases.c.id)
-            .limit(limit)
-            .offset(inputs.count(offset, "offset"))
-        )
+        if overdue is not None and not isinstance(overdue, bool):
+            raise InvalidInput("overdue must be true or false", "overdue 应为 true 或 false")
+        query = rows.list_cases(
+            path, state=state, programme=programme,
+            workflow=None if workflow is None else get_workflow(workflow).name,
+            overdue=overdue, overdue_kinds=OVERDUE_KINDS, limit=limit,
+            offset=inputs.count(offset, "offset"),
+        )  # fmt: skip
         with self.uow.read() as conn:
             return [case_view(r) for r in conn.execute(query)]
 
@@ -80,9 +67,5 @@ class Reads(CommandBase):
         """(programme, state) -> number of cases in the actor's jurisdiction."""
         require_role(actor, "read")
         path = self._actor_path(actor)
-        cases = store.cases
-        query = (select(cases.c.programme, cases.c.state, func.count())
-                 .where(store.in_subtree(cases.c.org_path, path))
-                 .group_by(cases.c.programme, cases.c.state))  # fmt: skip
         with self.uow.read() as conn:
-            return {(p, s): n for p, s, n in conn.execute(query)}
+            return {(p, s): n for p, s, n in conn.execute(rows.count_by_state(path))}

@@ -6,7 +6,7 @@ import uuid
 
 from ..clock import local_date
 from ..errors import InvalidInput, NotFound, PermissionDenied
-from . import inputs, store
+from . import inputs
 from .actors import Actor, Role, require_role
 from .base import CommandBase
 from .views import HouseholdView, OrgUnitView
@@ -45,11 +45,11 @@ class Registry(CommandBase):
             self._require_jurisdiction(actor, parent_path, f"unit {parent_id}")
             path = f"{parent_path}/{unit_id}"
         with self.uow.write() as conn:
-            if conn.execute(store.SELECT_ORG, {"id": unit_id}).first() is not None:
+            if self.sql.org_unit(conn, unit_id) is not None:
                 raise InvalidInput(
                     f"organisation unit {unit_id} already exists", "该单位编码已存在"
                 )
-            conn.execute(store.INSERT_ORG, {"id": unit_id, "name": name, "level": level,
+            self.sql.insert_org_unit(conn, {"id": unit_id, "name": name, "level": level,
                          "parent_id": parent_id, "path": path, "created_at": self.clock.now()})  # fmt: skip
         return OrgUnitView(unit_id, name, level, parent_id, path)
 
@@ -79,17 +79,16 @@ class Registry(CommandBase):
         household_id = str(uuid.uuid4())
         now = self.clock.now()
         with self.uow.write() as conn:
-            taken = conn.execute(store.SELECT_PERSON_BY_NUMBERS, {"numbers": sorted(seen)}).first()
+            taken = self.sql.person_registered(conn, sorted(seen))
             if taken is not None:
                 raise InvalidInput(
                     f"a person with one of these ID numbers is already registered "
                     f"(household {taken.household_id})",
                     f"该身份证号已登记（家庭 {taken.household_id}）",
                 )
-            conn.execute(store.INSERT_HOUSEHOLD,
-                         {"id": household_id, "village_id": actor.org, "created_at": now})  # fmt: skip
-            conn.execute(store.INSERT_PERSON,
-                         [{**r, "household_id": household_id, "created_at": now} for r in rows])  # fmt: skip
+            self.sql.insert_household(
+                conn, {"id": household_id, "village_id": actor.org, "created_at": now},
+                [{**r, "household_id": household_id, "created_at": now} for r in rows])  # fmt: skip
         return HouseholdView(household_id, actor.org, [r["id"] for r in rows])
 
     def get_household(self, actor: Actor, household_id: str) -> HouseholdView:
@@ -98,13 +97,13 @@ class Registry(CommandBase):
         require_role(actor, "read")
         household_id = inputs.record_id(household_id, "household id")
         with self.uow.read() as conn:
-            home = conn.execute(store.SELECT_HOUSEHOLD, {"id": household_id}).first()
+            home = self.sql.household(conn, household_id)
             if home is None:
                 raise NotFound(f"household {household_id} not found", f"未找到家庭 {household_id}")
             self._require_jurisdiction(
                 actor, self._org(home.village_id)[1], f"household {household_id}"
             )
-            people = conn.execute(store.SELECT_PERSONS, {"household_id": household_id}).all()
+            people = self.sql.persons(conn, household_id)
         show_names = actor.role is not Role.AUDITOR
         members = [
             {"id": p.id, "relation": p.relation, "id_number": mask_id_number(p.id_number)}

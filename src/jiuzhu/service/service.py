@@ -14,11 +14,11 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from ..clock import Clock
+from ..models.port import Statements
 from .base import PolicySource
 from .calendar import CalendarStore
 from .fast_track import FastTrackCommands
 from .firing import DeadlineFiring
-from .hotpath import HotPath
 from .money import MoneyCommands
 from .plans import PlanCommands
 from .reads import Reads
@@ -45,7 +45,7 @@ class CaseService(
     def __init__(self, engine: Engine, *, clock: Clock | None = None,
                  policy: PolicySource = None) -> None:  # fmt: skip
         self.engine = engine
-        super().__init__(HotPath(engine.dialect.name), UnitOfWork(engine), CalendarStore(engine),
+        super().__init__(Statements(engine.dialect.name), UnitOfWork(engine), CalendarStore(engine),
                          clock=clock, policy=policy)  # fmt: skip
 
     def close(self) -> None:

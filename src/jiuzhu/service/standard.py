@@ -13,17 +13,18 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection
 
 from ..clock import iso_utc, local_date, parse_iso_utc
 from ..errors import GuardRejected, InvalidInput, NotFound
+from ..models import rows
 from ..money import to_fen
 from ..policy import city_code
 from ..workflows import get as get_workflow
 from ..workflows import standard, temporary
 from ..workflows.base import CaseModel, Workflow
 from ..workflows.workdays import calendar_day_limit, workday_limit
-from . import inputs, store
+from . import inputs
 from .actors import Actor, require_role
 from .base import CommandBase
 from .views import CaseView
@@ -111,16 +112,10 @@ class PathCommands(CommandBase):
         require_role(actor, "read")
         path = self._actor_path(actor)
         now = now or self.clock.now()
-        c, d = store.cases, store.deadlines
-        query = (
-            select(c.c.id, c.c.workflow, c.c.village_id, c.c.state, c.c.facts)
-            .where(and_(store.in_subtree(c.c.org_path, path),
-                        c.c.id.in_(select(d.c.case_id).where(and_(
-                            d.c.kind.in_(tuple(LIMIT_LABELS)), d.c.status == "fired"))))))  # fmt: skip
         out = []
         with self.uow.read() as conn:
-            rows = conn.execute(query).all()
-        for case_id, workflow, village_id, state, facts in rows:
+            found = conn.execute(rows.limit_alarms(path, tuple(LIMIT_LABELS))).all()
+        for case_id, workflow, village_id, state, facts in found:
             for alarm in facts.get("alarms", []):
                 if alarm["resolved_at"] is not None and not include_resolved:
                     continue
