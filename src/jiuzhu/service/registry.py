@@ -7,7 +7,7 @@ import uuid
 from ..clock import local_date
 from ..errors import InvalidInput, NotFound, PermissionDenied
 from . import inputs
-from .actors import Actor, Role, require_role
+from .actors import Actor, Role, require_role, within
 from .base import CommandBase
 from .views import HouseholdView, OrgUnitView
 
@@ -81,15 +81,28 @@ class Registry(CommandBase):
         with self.uow.write() as conn:
             taken = self.sql.person_registered(conn, sorted(seen))
             if taken is not None:
-                raise InvalidInput(
-                    f"a person with one of these ID numbers is already registered "
-                    f"(household {taken.household_id})",
-                    f"该身份证号已登记（家庭 {taken.household_id}）",
-                )
+                self._already_registered(actor, taken.household_id, taken.village_id)
             self.sql.insert_household(
                 conn, {"id": household_id, "village_id": actor.org, "created_at": now},
                 [{**r, "household_id": household_id, "created_at": now} for r in rows])  # fmt: skip
         return HouseholdView(household_id, actor.org, [r["id"] for r in rows])
+
+    def _already_registered(self, actor: Actor, household_id: str, village_id: str) -> None:
+        """Refuse a second registration; name the household only inside the jurisdiction."""
+        _, path = self._org(village_id)
+        if within(self._actor_path(actor), path):
+            raise InvalidInput(
+                f"a person with one of these ID numbers is already registered "
+                f"(household {household_id})",
+                f"该身份证号已登记（家庭 {household_id}）",
+            )
+        raise InvalidInput(
+            "a person with one of these ID numbers is already registered in another "
+            "jurisdiction; a household moving in is a transfer, which jiuzhu does not do yet: "
+            "ask the county holding the record to transfer the household",
+            "该身份证号已在其他辖区登记；迁入家庭需办理转移（系统暂不支持），"
+            "请联系原登记地县（区）民政部门办理转移",
+        )
 
     def get_household(self, actor: Actor, household_id: str) -> HouseholdView:
         from ..idnumber import mask_id_number
