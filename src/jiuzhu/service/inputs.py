@@ -164,7 +164,8 @@ def text(value: object, what: str, *, required: bool, max_length: int = MAX_TEXT
             f"{what} contains the invisible character {code} ({name}), which can make text "
             "read otherwise than it is stored; remove it",
             f"{what}含有不可见的格式控制字符 {code}，可能使文字显示与实际内容不符，请删除",
-            field=what, code_point=code,
+            field=what,
+            code_point=code,
         )
     if len(value) > max_length:
         raise InvalidInput(
