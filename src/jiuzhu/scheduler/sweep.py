@@ -61,7 +61,7 @@ class SweepReport:
 def claim_items(svc: CaseService, *, worker: str, now: datetime, batch: int = DEFAULT_BATCH,
                 lease: timedelta = DEFAULT_LEASE) -> list[Claimed]:  # fmt: skip
     """Claim up to ``batch`` due rows (and expired claims) for ``worker``, in due order."""
-    return svc.claim_due(worker=worker, now=now, batch=batch, lease=lease)
+    return svc.claims.due(worker=worker, now=now, batch=batch, lease=lease)
 
 
 def claim(svc: CaseService, *, worker: str, now: datetime, batch: int = DEFAULT_BATCH,
@@ -72,7 +72,7 @@ def claim(svc: CaseService, *, worker: str, now: datetime, batch: int = DEFAULT_
 
 def release(svc: CaseService, *, worker: str, ids: list[int]) -> None:
     """Give back claims not fired yet (a firing opened something due before them)."""
-    svc.release_claims(worker=worker, ids=ids)
+    svc.claims.release(worker=worker, ids=ids)
 
 
 def sweep(svc: CaseService, *, worker: str, now: datetime | None = None,
@@ -107,4 +107,4 @@ def sweep(svc: CaseService, *, worker: str, now: datetime | None = None,
 
 def earliest_pending(svc: CaseService) -> datetime | None:
     """When the next deadline falls due (None: nothing pending): the worker's wake-up time."""
-    return svc.earliest_pending()
+    return svc.claims.earliest_pending()

@@ -9,6 +9,7 @@ exactly once even when a worker dies mid-batch or another takes over its expired
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -19,11 +20,13 @@ from sqlalchemy import Connection
 
 from ..clock import iso_utc, parse_iso_utc
 from ..models import rows
+from ..models.port import Statements
 from ..workflows import get as get_workflow
 from ..workflows.base import CaseModel
 from .actors import Actor, Role, require_role
 from .base import CommandBase
 from .plans import following
+from .unit_of_work import UnitOfWork
 
 log = logging.getLogger("jiuzhu.scheduler")
 
@@ -54,17 +57,20 @@ class Claimed:
     due_at: datetime
 
 
-class DeadlineFiring(CommandBase):
-    """Firing claimed deadlines, and the lists they feed."""
+class DeadlineClaims:
+    """The claims of due deadline rows: a worker marks them its own, with a lease."""
 
-    def claim_due(self, *, worker: str, now: datetime, batch: int,
-                  lease: timedelta) -> list[Claimed]:  # fmt: skip
+    def __init__(self, uow: UnitOfWork, sql: Statements) -> None:
+        self.uow = uow
+        self.sql = sql
+
+    def due(self, *, worker: str, now: datetime, batch: int, lease: timedelta) -> list[Claimed]:
         """Claim up to ``batch`` due rows (and expired claims) for ``worker``, in due order."""
         with self.uow.write() as conn:
             found = self.sql.claim_due(conn, worker=worker, now=now, batch=batch, lease=lease)
         return sorted((Claimed(*r) for r in found), key=lambda item: (item.due_at, item.id))
 
-    def release_claims(self, *, worker: str, ids: Sequence[int]) -> None:
+    def release(self, *, worker: str, ids: Sequence[int]) -> None:
         """Give back ``worker``'s claims not fired yet (a firing opened something due earlier)."""
         if ids:
             with self.uow.write() as conn:
@@ -74,6 +80,15 @@ class DeadlineFiring(CommandBase):
         """When the next deadline falls due (None: nothing pending)."""
         with self.uow.read() as conn:
             return self.sql.earliest_pending(conn)
+
+
+class DeadlineFiring(CommandBase):
+    """Firing claimed deadlines, and the lists they feed."""
+
+    @functools.cached_property
+    def claims(self) -> DeadlineClaims:
+        """Claiming due deadlines for a worker, and giving claims back (``scheduler/sweep.py``)."""
+        return DeadlineClaims(self.uow, self.sql)
 
     def fire_deadline(self, deadline_id: int, *, worker: str,
                       now: datetime | None = None) -> Fired:  # fmt: skip
