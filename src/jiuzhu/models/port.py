@@ -50,9 +50,13 @@ class Statements(CursorStatements):
             return list(conn.execute(rows.SELECT_EVENTS, {"case_id": case_id}).all())
         return list(conn.execute(rows.SELECT_EVENTS_UPTO, {"case_id": case_id, "seq": upto}))
 
-    def event_by_key(self, conn: Connection, key: str) -> Any:
-        """(case_id, seq, type) of the event written under ``key``, or None."""
-        return conn.execute(rows.SELECT_EVENT_BY_KEY, {"key": key}).first()
+    def command_key(self, conn: Connection, org: str, key: str) -> Any:
+        """(case_id, seq, type, digest) of the command unit ``org`` gave ``key``, or None."""
+        return conn.execute(rows.SELECT_COMMAND_KEY, {"org": org, "key": key}).first()
+
+    def record_command_key(self, conn: Connection, values: dict[str, Any]) -> None:
+        """Keep ``key`` for unit ``org``: a second command under it fails the unique index."""
+        conn.execute(rows.INSERT_COMMAND_KEY, values)
 
     # -- deadlines -------------------------------------------------------------------------
     def earliest_pending(self, conn: Connection) -> datetime | None:

@@ -16,6 +16,7 @@ from ..clock import iso_utc, parse_iso_utc
 from ..workflows.base import CaseModel
 from .tables import (
     CaseRecord,
+    CommandKeyRecord,
     CreditRecord,
     DeadlineRecord,
     EventRecord,
@@ -38,6 +39,7 @@ households = _table(HouseholdRecord)
 persons = _table(PersonRecord)
 ledger = _table(LedgerEntryRecord)
 credit_records = _table(CreditRecord)
+command_keys = _table(CommandKeyRecord)
 
 SELECT_ORG = select(org_units).where(org_units.c.id == bindparam("id"))
 INSERT_ORG = org_units.insert()
@@ -61,9 +63,10 @@ SELECT_EVENTS = (
     select(events).where(events.c.case_id == bindparam("case_id")).order_by(events.c.seq)
 )
 SELECT_EVENTS_UPTO = SELECT_EVENTS.where(events.c.seq <= bindparam("seq"))
-SELECT_EVENT_BY_KEY = select(events.c.case_id, events.c.seq, events.c.type).where(
-    events.c.idempotency_key == bindparam("key")
-)
+SELECT_COMMAND_KEY = select(
+    command_keys.c.case_id, command_keys.c.seq, command_keys.c.type, command_keys.c.digest
+).where(command_keys.c.org == bindparam("org"), command_keys.c.key == bindparam("key"))
+INSERT_COMMAND_KEY = command_keys.insert()
 SELECT_EARLIEST_PENDING = select(func.min(deadlines.c.due_at)).where(
     deadlines.c.status == "pending"
 )
@@ -186,9 +189,9 @@ def credit_records_of(path: str, case_id: str | None = None) -> Select[Any]:
 
 __all__ = [
     "INSERT_HOUSEHOLD", "INSERT_ORG", "INSERT_PERSON", "OPEN_DEADLINE", "SELECT_CASE",
-    "SELECT_EARLIEST_PENDING", "SELECT_EVENTS", "SELECT_EVENTS_UPTO", "SELECT_EVENT_BY_KEY",
+    "SELECT_EARLIEST_PENDING", "SELECT_EVENTS", "SELECT_EVENTS_UPTO", "SELECT_COMMAND_KEY", "INSERT_COMMAND_KEY",
     "SELECT_HOUSEHOLD", "SELECT_ORG", "SELECT_PERSONS", "SELECT_PERSON_BY_NUMBERS", "actor_of",
-    "cases", "count_by_state", "credit_records", "credit_records_of", "deadlines",
+    "cases", "command_keys", "count_by_state", "credit_records", "credit_records_of", "deadlines",
     "event_dict", "event_dicts", "events", "households", "in_subtree", "ledger",
     "limit_alarms", "list_cases", "missed_visits", "model_of", "org_units",
     "overdue_verifications", "persons",

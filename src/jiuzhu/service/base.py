@@ -10,7 +10,12 @@ An idempotency key that was applied before answers with the result it produced t
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import inspect
+import json
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import date, datetime
 from os import PathLike
 from types import SimpleNamespace
@@ -79,6 +84,39 @@ def same_command(trigger: str, command: str) -> bool:
     return trigger in COMMAND_TRIGGERS.get(command, {command})
 
 
+# The digest of the public command being run with an idempotency key (see CommandBase)
+_ARGUMENTS: ContextVar[str | None] = ContextVar("jiuzhu_command_arguments", default=None)
+_NOT_ARGUMENTS = frozenset({"self", "actor", "idempotency_key", "expected_version"})
+
+
+def arguments_digest(command: str, arguments: Mapping[str, Any]) -> str:
+    """SHA-256 of a command's name and arguments (not its actor, key or expected version)."""
+    doc = [command, {k: v for k, v in arguments.items() if k not in _NOT_ARGUMENTS}]
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)  # fmt: skip
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _keyed(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a public command taking ``idempotency_key``: when a key is given, the digest of its
+    arguments is kept with the key, so that the key with other arguments is refused."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def command(self: CommandBase, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("idempotency_key") is None:
+            return method(self, *args, **kwargs)
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        token = _ARGUMENTS.set(arguments_digest(method.__name__, bound.arguments))
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            _ARGUMENTS.reset(token)
+
+    return command
+
+
 class CommandBase:
     """The state and the steps shared by every command module."""
 
@@ -95,6 +133,15 @@ class CommandBase:
         self.clock = clock or SystemClock()
         self.policy_book = book_from(policy)  # see jiuzhu.policy.book_from
         self._orgs: dict[str, tuple[str, str]] = {}  # id -> (level, path); units never move
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            if name.startswith("_") or not inspect.isfunction(value):
+                continue
+            key = inspect.signature(value).parameters.get("idempotency_key")
+            if key is not None and key.kind is inspect.Parameter.KEYWORD_ONLY:
+                setattr(cls, name, _keyed(value))
 
     # -- the policy ------------------------------------------------------------------------
     @property
@@ -203,8 +250,13 @@ class CommandBase:
             "actor_role": actor_doc["role"], "actor_org": actor_doc["org"],
             "actor_user": actor_doc.get("user"), "occurred_at": now,
             "prev_hash": prev_hash,
-            "hash": digest, "idempotency_key": key,
+            "hash": digest, "idempotency_key": None,
         })  # fmt: skip
+        if key is not None:  # scoped to the actor's unit: a second use fails the unique index
+            self.sql.record_command_key(conn, {
+                "org": actor.org, "key": key, "digest": _ARGUMENTS.get(), "case_id": model.case_id,
+                "seq": seq, "type": trigger, "created_at": now,
+            })  # fmt: skip
         if entries:
             self.sql.book(conn, entries, values["org_path"], now)
         credit = payload.get("credit")
@@ -223,18 +275,21 @@ class CommandBase:
 
     def _replay_key(self, actor: Actor, key: str, case_id: str | None,
                     command: str) -> CaseView | None:  # fmt: skip
-        """If ``key`` was applied before, return the result it produced then."""
+        """If the actor's unit applied ``key`` before, return the result it produced then.
+
+        The key with another command, another case or other arguments is refused; the refusal
+        names the earlier case only when it lies inside the actor's jurisdiction.
+        """
         with self.uow.read() as conn:
-            hit = self.sql.event_by_key(conn, key)
+            hit = self.sql.command_key(conn, actor.org, key)
             if hit is None:
                 return None
             other_case = case_id is not None and hit.case_id != case_id
-            if other_case or not same_command(hit.type, command):
-                raise IdempotencyKeyReused(
-                    f"idempotency key '{key}' was already used for '{hit.type}' on case "
-                    f"{hit.case_id}; use a new key for a different command",
-                    f"幂等键“{key}”已用于案件 {hit.case_id} 的其他操作，请使用新的键",
-                )
+            digest = _ARGUMENTS.get()
+            other_arguments = None not in (digest, hit.digest) and digest != hit.digest
+            if other_case or other_arguments or not same_command(hit.type, command):
+                earlier = self.sql.load_case(conn, hit.case_id, for_update=False)
+                self._key_reused(actor, key, hit, earlier, other_arguments and not other_case)
             events = self.sql.events_of(conn, hit.case_id, upto=hit.seq)
         model = fold(rows.event_dicts(events))
         self._require_jurisdiction(actor, model.facts["org_path"], f"case {hit.case_id}")
@@ -243,6 +298,22 @@ class CommandBase:
                       workflow_version=model.facts["workflow_version"],
                       opened_at=events[0].occurred_at, updated_at=events[-1].occurred_at)  # fmt: skip
         return case_view(SimpleNamespace(**values), replayed=True)
+
+    def _key_reused(self, actor: Actor, key: str, hit: Any, earlier: Any,
+                    arguments: bool) -> None:  # fmt: skip
+        what = "with other arguments" if arguments else f"for '{hit.type}'"
+        shown = (earlier is not None and actor.role is not Role.ADMIN
+                 and within(self._actor_path(actor), earlier.org_path))  # fmt: skip
+        where = f" on case {hit.case_id}" if shown else ""
+        raise IdempotencyKeyReused(
+            f"idempotency key '{key}' was already used {what}{where}; use a new key for a "
+            "different command",
+            f"幂等键“{key}”已用于"
+            + (f"案件 {hit.case_id} 的" if shown else "")
+            + ("不同参数的操作" if arguments else "其他操作")
+            + "，请使用新的键",
+            key=key,
+        )
 
     # -- jurisdiction --------------------------------------------------------------------------
     def _load(self, conn: Connection, case_id: str, actor: Actor, *, for_update: bool) -> Any:
