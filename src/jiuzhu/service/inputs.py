@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
 from ..errors import InvalidInput
@@ -175,7 +176,7 @@ def text(value: object, what: str, *, required: bool, max_length: int = MAX_TEXT
     return value
 
 
-def choice(value: object, what: str, options: dict[str, object]) -> str:
+def choice(value: object, what: str, options: Mapping[str, object]) -> str:
     if value not in options:
         raise InvalidInput(
             f"{what} '{value}' is not known; expected one of: {', '.join(options)}",

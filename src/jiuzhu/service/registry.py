@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from ..clock import local_date
 from ..errors import InvalidInput, NotFound, PermissionDenied
@@ -62,7 +63,8 @@ class Registry(CommandBase):
         if not members:
             raise InvalidInput("a household needs at least one member", "家庭至少应有一名成员")
         today = local_date(self.clock.now())
-        rows, seen = [], set()
+        rows: list[dict[str, Any]] = []
+        seen: set[str] = set()
         for i, member in enumerate(members, 1):
             number = validate_id_number(str(member.get("id_number", "")), today=today)
             if number in seen:
