@@ -144,8 +144,9 @@ def test_idempotency_key_reused_for_another_command_is_refused(api: Api) -> None
              headers={"Idempotency-Key": "k-1"})  # fmt: skip
     other = case_in(api.svc, org, "applied")
     before = db_snapshot(api.svc)
-    reused = api.post(org.village, f"/cases/{other.id}/withdraw", {},
-                      headers={"Idempotency-Key": "k-1"})  # fmt: skip
+    reused = api.post(
+        org.township, f"/cases/{other.id}/withdraw", {}, headers={"Idempotency-Key": "k-1"}
+    )  # fmt: skip  (keys are per unit)
     assert reused.status_code == 422
     assert problem_of(reused)["code"] == "idempotency_key_reused"
     assert db_snapshot(api.svc) == before

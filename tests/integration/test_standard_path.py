@@ -278,8 +278,10 @@ def test_a_limit_beyond_the_calendar_is_refused_loudly(
 
 
 def test_retried_commands_with_a_key_change_nothing(svc: CaseService, nj: Org) -> None:
-    case = opened(svc, nj, idempotency_key="std-apply-1")
-    again = opened(svc, nj, idempotency_key="std-apply-1")
+    home = make_household(svc, nj.village, 3)
+    case, again = (svc.apply_standard(nj.village, household_id=home.id,
+                                      applicant_id=home.member_ids[0],
+                                      idempotency_key="std-apply-1") for _ in range(2))  # fmt: skip
     assert again.id == case.id and again.replayed
     first = svc.accept_standard(nj.township, case.id, idempotency_key="std-accept-1")
     second = svc.accept_standard(nj.township, case.id, idempotency_key="std-accept-1")

@@ -8,7 +8,7 @@ for anything else is refused.
 from __future__ import annotations
 
 import pytest
-from helpers import Org, case_in, count_rows, db_snapshot, fire, open_case
+from helpers import Org, case_in, count_rows, db_snapshot, fire, make_household, open_case
 
 from jiuzhu import (
     CaseService,
@@ -162,7 +162,7 @@ def test_key_is_refused_when_reused_on_another_case(svc: CaseService, org: Org) 
 
 @pytest.mark.parametrize(
     ("first", "then"),
-    [("promise", "withdraw"), ("promise", "review"), ("apply", "promise"), ("approve", "verify")],
+    [("promise", "withdraw"), ("promise", "review"), ("apply", "promise"), ("approve", "refuse")],
 )
 def test_key_is_refused_when_reused_for_another_command_on_same_case(
     svc: CaseService, org: Org, first: str, then: str
@@ -237,3 +237,48 @@ def test_key_of_a_refused_command_stays_free(svc: CaseService, org: Org) -> None
         fire(svc, org, case, "approve", monthly_amount="0", idempotency_key="k-try")
     after = fire(svc, org, case, "approve", idempotency_key="k-try")
     assert (after.state, after.replayed) == ("provisionally_approved", False)
+
+
+# -- keys are the unit's own, and name their arguments -------------------------------------------
+def test_key_with_other_arguments_is_refused_naming_the_key(svc: CaseService, org: Org) -> None:
+    case = case_in(svc, org, "reviewed")
+    first = fire(svc, org, case, "approve", monthly_amount="2000", idempotency_key="k-amount")
+    before = db_snapshot(svc)
+    with pytest.raises(IdempotencyKeyReused, match="'k-amount'.*other arguments") as err:
+        fire(svc, org, case, "approve", monthly_amount="2500", idempotency_key="k-amount")
+    assert err.value.details == {"key": "k-amount"}
+    assert db_snapshot(svc) == before
+    again = fire(svc, org, case, "approve", monthly_amount="2000", idempotency_key="k-amount")
+    assert again.replayed and same_result(first, again)
+
+
+def test_apply_for_another_household_under_the_same_key_is_refused(
+    svc: CaseService, org: Org
+) -> None:
+    first = open_case(svc, org, idempotency_key="apply-h")
+    other = make_household(svc, org.village)
+    before = db_snapshot(svc)
+    with pytest.raises(IdempotencyKeyReused, match="apply-h"):
+        svc.apply(org.village, household_id=other.id, applicant_id=other.member_ids[0],
+                  programme="dibao", cause="major_illness", expenditure="90000",
+                  idempotency_key="apply-h")  # fmt: skip
+    assert db_snapshot(svc) == before
+    assert svc.get_case(org.village, first.id).household_id == first.household_id
+
+
+def test_a_key_is_scoped_to_the_unit_that_gave_it(svc: CaseService, org: Org) -> None:
+    mine, theirs = case_in(svc, org, "applied"), open_case(svc, org, village=org.far_village)
+    fire(svc, org, mine, "promise", idempotency_key="same-key")
+    done = fire(svc, org, theirs, "promise", idempotency_key="same-key")
+    assert not done.replayed and done.state == "promised"
+
+
+def test_a_key_reused_on_another_case_names_the_units_own_earlier_case(
+    svc: CaseService, org: Org
+) -> None:
+    case = case_in(svc, org, "reviewed")
+    fire(svc, org, case, "approve", idempotency_key="t-key")
+    other = case_in(svc, org, "reviewed")
+    with pytest.raises(IdempotencyKeyReused) as err:
+        fire(svc, org, other, "approve", idempotency_key="t-key")
+    assert case.id in err.value.message  # the township's own case: inside its jurisdiction

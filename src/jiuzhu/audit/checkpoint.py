@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, Table, select, text
 from ..clock import iso_utc
 from ..errors import InvalidInput
 from ..models.audit_tables import CheckpointRecord
-from ..models.db import begin_sqlite
+from ..models.dialect import dialect_of
 from .breaks import Break
 from .canonical import canonical_bytes
 from .chain import GENESIS
@@ -175,8 +175,7 @@ def take_checkpoint(engine: Engine, *, now: datetime, taken_by: str,
     an id up to the high-water mark is committed and none can join it later.
     """
     with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            begin_sqlite(conn, write=True)
+        dialect_of(engine.dialect.name).begin_write(conn)
         with conn.begin():
             if engine.dialect.name == "postgresql":
                 conn.execute(text("LOCK TABLE audit_checkpoints IN EXCLUSIVE MODE"))

@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from ..models.dialect import dialect_of
+
 FETCH = 2000  # rows per round trip and stream: five streams in flight at once
 EVENT_COLUMNS = ("id", "case_id", "seq", "type", "payload", "actor_role", "actor_org",
                  "actor_user", "occurred_at", "prev_hash", "hash")  # fmt: skip
@@ -60,7 +62,8 @@ class DatabaseSource:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.dbapi = conn.connection.driver_connection
-        self.sqlite = conn.dialect.name == "sqlite"
+        self.dialect = dialect_of(conn.dialect.name)
+        self.sqlite = self.dialect.sqlite
         self.order = "case_id" if self.sqlite or self._sorts_by_code_point() else (
             'case_id COLLATE "C"')  # fmt: skip
         self._cursors = itertools.count()
@@ -107,13 +110,13 @@ class DatabaseSource:
                 credits[0][1] if credits else [])  # fmt: skip
 
     def mark(self, name: str) -> str:
-        return f":{name}" if self.sqlite else f"%({name})s"
+        return self.dialect.placeholder(name)
 
     def events(self, where: str = "", params: dict[str, Any] | None = None
                ) -> Iterator[tuple[str, list[dict[str, Any]]]]:  # fmt: skip
         cols = ", ".join(self.instant(c) if c == "occurred_at" else c for c in EVENT_COLUMNS)
         rows = self.rows(f"SELECT {cols} FROM events {where} ORDER BY {self.order}, seq", params)
-        load = json.loads if self.sqlite else _same
+        load = self.dialect.read_json
         iso = sqlite_iso if self.sqlite else _same
         for case_id, group in grouped(rows, lambda r: r[1]):
             yield case_id, [
@@ -128,7 +131,7 @@ class DatabaseSource:
               ) -> Iterator[tuple[str, dict[str, Any]]]:  # fmt: skip
         cols = ", ".join(self.instant(c) if c in CASE_INSTANTS else c for c in CASE_COLUMNS)
         order = self.order.replace("case_id", "id", 1)
-        load = json.loads if self.sqlite else _same
+        load = self.dialect.read_json
         iso = sqlite_iso if self.sqlite else _same
         for row in self.rows(f"SELECT {cols} FROM cases {where} ORDER BY {order}", params):
             values = dict(zip(CASE_COLUMNS, row, strict=True))

@@ -9,6 +9,7 @@ from .db import make_engine, resolve_url
 from .tables import (
     TABLES,
     CaseRecord,
+    CommandKeyRecord,
     CreditRecord,
     DeadlineRecord,
     EventRecord,
@@ -22,6 +23,7 @@ from .tables import (
 __all__ = [
     "TABLES",
     "CaseRecord",
+    "CommandKeyRecord",
     "CreditRecord",
     "DeadlineRecord",
     "EventRecord",

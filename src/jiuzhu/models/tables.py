@@ -176,6 +176,27 @@ class CreditRecord(SQLModel, table=True):
     created_at: datetime = _instant()
 
 
+class CommandKeyRecord(SQLModel, table=True):
+    """An idempotency key, scoped to the unit that gave it, with a digest of its command.
+
+    The same key from the same unit with the same arguments answers with the first result; with
+    other arguments, or for another command or case, it is refused.  Keys of events written
+    before this table (``events.idempotency_key``) were copied here without a digest.
+    """
+
+    __tablename__ = "command_keys"
+    __table_args__ = (UniqueConstraint("org", "key", name="uq_command_keys_org_key"),)
+
+    id: int | None = _serial()
+    org: str = Field(max_length=32)  # the actor's unit
+    key: str = Field(max_length=128)
+    digest: str | None = Field(default=None, max_length=64)  # of the command and arguments
+    case_id: str = Field(foreign_key="cases.id", max_length=36)
+    seq: int
+    type: str = Field(max_length=32)  # the trigger the command fired
+    created_at: datetime = _instant()
+
+
 TABLES = (OrgUnitRecord, HouseholdRecord, PersonRecord, CaseRecord, EventRecord, DeadlineRecord,
-          LedgerEntryRecord, CreditRecord)  # fmt: skip
+          LedgerEntryRecord, CreditRecord, CommandKeyRecord)  # fmt: skip
 metadata = SQLModel.metadata

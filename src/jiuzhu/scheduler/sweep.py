@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection
-
 from ..service.firing import Claimed, Fired
 
 if TYPE_CHECKING:
@@ -60,30 +58,10 @@ class SweepReport:
                 "max_late_seconds": late[-1] if late else None}  # fmt: skip
 
 
-def _claim_sql(svc: CaseService) -> str:
-    ph = svc.sql.codec.placeholder
-    lock = "" if svc.sql.codec.sqlite else " FOR UPDATE SKIP LOCKED"
-    return (
-        f"UPDATE deadlines SET status = 'claimed', claimed_by = {ph('worker')}, "
-        f"lease_until = {ph('until')} WHERE id IN ("
-        "SELECT id FROM deadlines WHERE "
-        f"(status = 'pending' AND due_at <= {ph('now')}) "
-        f"OR (status = 'claimed' AND lease_until < {ph('now')}) "
-        f"ORDER BY due_at, id LIMIT {ph('batch')}{lock}) "
-        "RETURNING id, case_id, due_at"
-    )
-
-
 def claim_items(svc: CaseService, *, worker: str, now: datetime, batch: int = DEFAULT_BATCH,
                 lease: timedelta = DEFAULT_LEASE) -> list[Claimed]:  # fmt: skip
     """Claim up to ``batch`` due rows (and expired claims) for ``worker``, in due order."""
-    codec = svc.sql.codec
-    params = {"worker": worker, "until": codec.write_instant(now + lease),
-              "now": codec.write_instant(now), "batch": batch}  # fmt: skip
-    with svc.uow.write() as conn:
-        rows = _run(conn, _claim_sql(svc), params)
-    items = [Claimed(r[0], r[1], codec.read_instant(r[2])) for r in rows]
-    return sorted(items, key=lambda item: (item.due_at, item.id))
+    return svc.claims.due(worker=worker, now=now, batch=batch, lease=lease)
 
 
 def claim(svc: CaseService, *, worker: str, now: datetime, batch: int = DEFAULT_BATCH,
@@ -94,29 +72,7 @@ def claim(svc: CaseService, *, worker: str, now: datetime, batch: int = DEFAULT_
 
 def release(svc: CaseService, *, worker: str, ids: list[int]) -> None:
     """Give back claims not fired yet (a firing opened something due before them)."""
-    if not ids:
-        return
-    ph = svc.sql.codec.placeholder
-    marks = ", ".join(ph(f"id{i}") for i in range(len(ids)))
-    sql = (
-        "UPDATE deadlines SET status = 'pending', claimed_by = NULL, lease_until = NULL "
-        f"WHERE status = 'claimed' AND claimed_by = {ph('worker')} AND id IN ({marks})"
-    )
-    params: dict[str, Any] = {f"id{i}": deadline_id for i, deadline_id in enumerate(ids)}
-    params["worker"] = worker
-    with svc.uow.write() as conn:
-        cur = conn.connection.cursor()
-        cur.execute(sql, params)
-        cur.close()
-
-
-def _run(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
-    cur = conn.connection.cursor()
-    try:
-        cur.execute(sql, params)
-        return list(cur.fetchall())
-    finally:
-        cur.close()
+    svc.claims.release(worker=worker, ids=ids)
 
 
 def sweep(svc: CaseService, *, worker: str, now: datetime | None = None,
@@ -151,12 +107,4 @@ def sweep(svc: CaseService, *, worker: str, now: datetime | None = None,
 
 def earliest_pending(svc: CaseService) -> datetime | None:
     """When the next deadline falls due (None: nothing pending): the worker's wake-up time."""
-    from sqlalchemy import func, select
-
-    from ..service import store
-
-    d = store.deadlines
-    with svc.uow.read() as conn:
-        return conn.execute(  # type: ignore[no-any-return]
-            select(func.min(d.c.due_at)).where(d.c.status == "pending")
-        ).scalar()
+    return svc.claims.earliest_pending()

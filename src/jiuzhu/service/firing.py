@@ -1,6 +1,6 @@
 """Firing one due deadline, and the lists that deadlines feed (overdue checks, missed visits).
 
-Mixed into :class:`~jiuzhu.service.service.CaseService`.  The worker claims due rows
+Part of :class:`~jiuzhu.service.service.CaseService`.  The worker claims due rows
 (``scheduler/sweep.py``) and calls :meth:`DeadlineFiring.fire_deadline` for each: in ONE
 transaction the row is checked to still be this worker's claim, marked ``fired``, and the
 case's transition, its hashed event and its next deadlines are written -- so a deadline fires
@@ -9,26 +9,26 @@ exactly once even when a worker dies mid-batch or another takes over its expired
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection
 
 from ..clock import iso_utc, parse_iso_utc
+from ..models import rows
+from ..models.port import Statements
 from ..workflows import get as get_workflow
 from ..workflows.base import CaseModel
-from . import store
 from .actors import Actor, Role, require_role
+from .base import CommandBase
 from .plans import following
+from .unit_of_work import UnitOfWork
 
 log = logging.getLogger("jiuzhu.scheduler")
-
-if TYPE_CHECKING:
-    from .unit_of_work import UnitOfWork
-    from .views import CaseView
 
 
 @dataclass(frozen=True)
@@ -57,17 +57,38 @@ class Claimed:
     due_at: datetime
 
 
-class DeadlineFiring:
-    if TYPE_CHECKING:
-        uow: UnitOfWork
-        clock: Any
-        sql: Any
+class DeadlineClaims:
+    """The claims of due deadline rows: a worker marks them its own, with a lease."""
 
-        def _append(self, conn: Connection, model: CaseModel, row: Any, trigger: str,
-                    payload: dict[str, Any], actor: Actor, now: datetime, key: str | None,
-                    opened: datetime | None = None) -> CaseView: ...  # fmt: skip
+    def __init__(self, uow: UnitOfWork, sql: Statements) -> None:
+        self.uow = uow
+        self.sql = sql
 
-        def _actor_path(self, actor: Actor) -> str: ...
+    def due(self, *, worker: str, now: datetime, batch: int, lease: timedelta) -> list[Claimed]:
+        """Claim up to ``batch`` due rows (and expired claims) for ``worker``, in due order."""
+        with self.uow.write() as conn:
+            found = self.sql.claim_due(conn, worker=worker, now=now, batch=batch, lease=lease)
+        return sorted((Claimed(*r) for r in found), key=lambda item: (item.due_at, item.id))
+
+    def release(self, *, worker: str, ids: Sequence[int]) -> None:
+        """Give back ``worker``'s claims not fired yet (a firing opened something due earlier)."""
+        if ids:
+            with self.uow.write() as conn:
+                self.sql.release_claims(conn, worker=worker, ids=ids)
+
+    def earliest_pending(self) -> datetime | None:
+        """When the next deadline falls due (None: nothing pending)."""
+        with self.uow.read() as conn:
+            return self.sql.earliest_pending(conn)
+
+
+class DeadlineFiring(CommandBase):
+    """Firing claimed deadlines, and the lists they feed."""
+
+    @functools.cached_property
+    def claims(self) -> DeadlineClaims:
+        """Claiming due deadlines for a worker, and giving claims back (``scheduler/sweep.py``)."""
+        return DeadlineClaims(self.uow, self.sql)
 
     def fire_deadline(self, deadline_id: int, *, worker: str,
                       now: datetime | None = None) -> Fired:  # fmt: skip
@@ -129,7 +150,7 @@ class DeadlineFiring:
         if row is None:
             return Fired(deadline_id, "skipped")
         now = now or self.clock.now()
-        model = store.model_of(row)
+        model = rows.model_of(row)
         claimed = self.sql.deadline_fired(conn, deadline_id, worker, now, model.seq + 1)
         if claimed is None:
             return Fired(deadline_id, "skipped")  # not ours any more: fired or taken over
@@ -157,17 +178,10 @@ class DeadlineFiring:
         require_role(actor, "read")
         path = self._actor_path(actor)
         now = now or self.clock.now()
-        c, d = store.cases, store.deadlines
-        query = (
-            select(c.c.id, c.c.village_id, c.c.facts)
-            .join(d, d.c.case_id == c.c.id)
-            .where(and_(d.c.kind == "verification_reminder", d.c.status.in_(("pending", "claimed")),
-                        store.in_subtree(c.c.org_path, path)))
-        )  # fmt: skip
         with self.uow.read() as conn:
-            rows = conn.execute(query).all()
+            found = conn.execute(rows.overdue_verifications(path)).all()
         out = []
-        for case_id, village_id, facts in rows:
+        for case_id, village_id, facts in found:
             due = facts["overdue"]["due_at"]
             late = now - datetime.fromisoformat(due.replace("Z", "+00:00"))
             out.append({"case_id": case_id, "village_id": village_id, "due_at": due,
@@ -179,16 +193,9 @@ class DeadlineFiring:
         """Every service occurrence that passed its grace period undone, oldest first."""
         require_role(actor, "read")
         path = self._actor_path(actor)
-        c, d = store.cases, store.deadlines
-        query = (
-            select(c.c.id, c.c.village_id, c.c.facts, d.c.kind, d.c.due_at, d.c.fired_at)
-            .join(d, d.c.case_id == c.c.id)
-            .where(and_(d.c.kind.startswith("visit_due/"), d.c.status == "fired",
-                        store.in_subtree(c.c.org_path, path)))
-            .order_by(d.c.due_at, d.c.id)
-        )  # fmt: skip
         out = []
         with self.uow.read() as conn:
+            query = rows.missed_visits(path)
             for case_id, village_id, facts, kind, due_at, fired_at in conn.execute(query):
                 plan_id = kind.partition("/")[2]
                 plan = facts.get("plans", {}).get(plan_id, {})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
 from ..errors import InvalidInput
@@ -123,6 +125,25 @@ def _has_lone_surrogate(value: str) -> bool:
     return False
 
 
+# Bidirectional controls (embeddings, overrides, isolates, marks): all of category Cf too, named
+# here so that the rule does not hang on the Unicode database's version
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _format_character(value: str) -> str | None:
+    """The first invisible format character in ``value`` (category Cf, or a bidi control).
+
+    Right-to-left overrides, zero-width spaces and joiners make a name or a reason read
+    otherwise than it is stored (a spoofed name, a reversed amount); none belongs in either.
+    """
+    if value.isascii():
+        return None
+    for c in value:
+        if c in _BIDI or unicodedata.category(c) == "Cf":
+            return c
+    return None
+
+
 def text(value: object, what: str, *, required: bool, max_length: int = MAX_TEXT) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -136,6 +157,17 @@ def text(value: object, what: str, *, required: bool, max_length: int = MAX_TEXT
             f"{what} contains control characters or broken Unicode; give plain text",
             f"{what}含有控制字符或无效字符，请填写普通文字",
         )
+    hidden = _format_character(value)
+    if hidden is not None:
+        code = f"U+{ord(hidden):04X}"
+        name = unicodedata.name(hidden, "format character")
+        raise InvalidInput(
+            f"{what} contains the invisible character {code} ({name}), which can make text "
+            "read otherwise than it is stored; remove it",
+            f"{what}含有不可见的格式控制字符 {code}，可能使文字显示与实际内容不符，请删除",
+            field=what,
+            code_point=code,
+        )
     if len(value) > max_length:
         raise InvalidInput(
             f"{what} is {len(value)} characters long; at most {max_length} are kept",
@@ -144,7 +176,7 @@ def text(value: object, what: str, *, required: bool, max_length: int = MAX_TEXT
     return value
 
 
-def choice(value: object, what: str, options: dict[str, object]) -> str:
+def choice(value: object, what: str, options: Mapping[str, object]) -> str:
     if value not in options:
         raise InvalidInput(
             f"{what} '{value}' is not known; expected one of: {', '.join(options)}",

@@ -1,7 +1,7 @@
 """Money commands and reads (DOMAIN §3, §7): medical bills, fines, repayments, write-offs,
 the ledger of a case and the credit record.
 
-Mixed into :class:`~jiuzhu.service.service.CaseService`.  Each command is one internal
+Part of :class:`~jiuzhu.service.service.CaseService`.  Each command is one internal
 transition of the case and one event in its chain; the ledger lines it books are derived from
 that event (:func:`jiuzhu.ledger.entries_for`) and written in the same transaction.
 """
@@ -13,22 +13,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import select
+from typing import Any
 
 from .. import ledger
 from ..errors import InvalidInput
+from ..models import rows
 from ..money import to_fen
 from ..workflows import fast_track
 from ..workflows.base import CaseModel
-from . import inputs, store
+from . import inputs
 from .actors import Actor, require_role
-
-if TYPE_CHECKING:
-    from .service import Build
-    from .unit_of_work import UnitOfWork
-    from .views import CaseView
+from .base import CommandBase
+from .views import CaseView
 
 _MULTIPLE = re.compile(r"[0-9](\.[0-9]{1,2})?")
 
@@ -54,20 +50,8 @@ class LedgerView:
                 "balance": self.balance}  # fmt: skip
 
 
-class MoneyCommands:
-    """Money commands; needs ``_transition``, ``_load`` and ``policy`` from the service."""
-
-    if TYPE_CHECKING:
-        uow: UnitOfWork
-        policy: dict[str, Any]
-
-        def _transition(self, actor: Actor, command: str, case_id: str,
-                        expected_version: int | None, idempotency_key: str | None,
-                        build: Build) -> CaseView: ...  # fmt: skip
-
-        def _load(self, conn: Any, case_id: str, actor: Actor, *, for_update: bool) -> Any: ...
-
-        def _actor_path(self, actor: Actor) -> str: ...
+class MoneyCommands(CommandBase):
+    """Money commands, and the ledger and credit-record reads."""
 
     def record_medical_bill(self, actor: Actor, case_id: str, *, billed_on: date | str,
                             total: object, insurance_paid: object = 0, hospital: str,
@@ -164,7 +148,7 @@ class MoneyCommands:
         case_id = inputs.record_id(case_id)
         with self.uow.read() as conn:
             self._load(conn, case_id, actor, for_update=False)
-            entries = self.sql.ledger_entries(conn, case_id)  # type: ignore[attr-defined]
+            entries = self.sql.ledger_entries(conn, case_id)
         return LedgerView(case_id, entries, ledger.balance(entries))
 
     def credit_records(self, actor: Actor, *, case_id: str | None = None) -> list[dict[str, Any]]:
@@ -174,20 +158,14 @@ class MoneyCommands:
         """
         require_role(actor, "read")
         path = self._actor_path(actor)
-        c, cr = store.cases, store.credit_records
-        query = (select(cr.c.person_id, cr.c.case_id, cr.c.seq, cr.c.reason, cr.c.recorded_on)
-                 .join(c, c.c.id == cr.c.case_id)
-                 .where(store.in_subtree(c.c.org_path, path))
-                 .order_by(cr.c.recorded_on, cr.c.id))  # fmt: skip
         with self.uow.read() as conn:
             if case_id is not None:
                 case_id = inputs.record_id(case_id)
                 self._load(conn, case_id, actor, for_update=False)  # NotFound, PermissionDenied
-                query = query.where(cr.c.case_id == case_id)
-            rows = conn.execute(query).all()
+            found = conn.execute(rows.credit_records_of(path, case_id)).all()
         return [{"person_id": r.person_id, "case_id": r.case_id, "seq": r.seq,
                  "reason": r.reason, "recorded_on": r.recorded_on.isoformat()}
-                for r in rows]  # fmt: skip
+                for r in found]  # fmt: skip
 
 
 __all__ = ["LedgerView", "MoneyCommands", "decision_payload"]

@@ -1,6 +1,6 @@
 """Commands on a case's service plans (物质+服务): open, visit, suspend, resume, end.
 
-Mixed into :class:`~jiuzhu.service.service.CaseService`; each command is one transition of the
+Part of :class:`~jiuzhu.service.service.CaseService`; each command is one transition of the
 case (``plan.<trigger>``) and one event in its chain, like every other command.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..clock import iso_utc, parse_iso_utc
 from ..errors import GuardRejected, InvalidInput
@@ -17,24 +17,14 @@ from ..workflows import service_plan
 from ..workflows.base import CaseModel
 from . import inputs
 from .actors import Actor
+from .base import CommandBase
 from .views import CaseView
-
-if TYPE_CHECKING:
-    from .service import Build
 
 MAX_GRACE_HOURS = 24 * 31
 
 
-class PlanCommands:
-    """Service-plan commands; needs ``_transition`` and ``_org`` from the service."""
-
-    if TYPE_CHECKING:
-
-        def _transition(self, actor: Actor, command: str, case_id: str,
-                        expected_version: int | None, idempotency_key: str | None,
-                        build: Build) -> CaseView: ...  # fmt: skip
-
-        def _org(self, unit_id: str) -> tuple[str, str]: ...
+class PlanCommands(CommandBase):
+    """Service-plan commands: open, visit, suspend, resume, end."""
 
     def open_service_plan(self, actor: Actor, case_id: str, *, kind: str,
                           provider: dict[str, str], recurrence: dict[str, Any],
@@ -60,7 +50,7 @@ class PlanCommands:
         plan_id = str(uuid.uuid4())
 
         def build(model: CaseModel, today: date, earliest: date) -> tuple[str, dict[str, Any]]:
-            now = self.clock.now()  # type: ignore[attr-defined]
+            now = self.clock.now()
             start = inputs.instant(starts_at, "start", default=now)
             end = None if ends_at is None else inputs.instant(ends_at, "end", default=now)
             if end is not None and end <= start:
@@ -93,7 +83,7 @@ class PlanCommands:
         note = inputs.text(notes, "notes", required=False)
 
         def build(model: CaseModel, today: date, earliest: date) -> tuple[str, dict[str, Any]]:
-            now = self.clock.now()  # type: ignore[attr-defined]
+            now = self.clock.now()
             plan = _plan(model, plan_id)
             when = inputs.instant(visited_at, "visit time", default=now)
             if when > now:
@@ -146,7 +136,7 @@ class PlanCommands:
             if why is not None:
                 payload["reason"] = why
             if trigger == "resume":
-                now = self.clock.now()  # type: ignore[attr-defined]
+                now = self.clock.now()
                 nxt = recurrence_first(plan["recurrence"], parse_iso_utc(plan["starts_at"]),
                                        _ends(plan), now)  # fmt: skip
                 payload["next_at"] = None if nxt is None else iso_utc(nxt)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import and_, case, func, select
 
@@ -20,9 +20,7 @@ from ..errors import InvalidInput
 from ..workflows import REGISTRY
 from . import inputs, store
 from .actors import Actor, require_role
-
-if TYPE_CHECKING:
-    from .unit_of_work import UnitOfWork
+from .base import CommandBase
 
 # states whose household is helped: every workflow's paying states
 PAYING = tuple(sorted({state for wf in REGISTRY.values() for state in wf.allowance_states}))
@@ -43,16 +41,8 @@ COLUMN_LABELS = {
 }
 
 
-class Reports:
-    if TYPE_CHECKING:
-        uow: UnitOfWork
-        clock: Any
-
-        def _actor_path(self, actor: Actor) -> str: ...
-
-        def _org(self, unit_id: str) -> tuple[str, str]: ...
-
-        def _require_jurisdiction(self, actor: Actor, target_path: str, what: str) -> None: ...
+class Reports(CommandBase):
+    """The figures of a unit and of each township below it."""
 
     def report(self, actor: Actor, *, org: str | None = None,
                month: str | None = None) -> list[dict[str, Any]]:  # fmt: skip

@@ -1,8 +1,8 @@
 """Commands of the standard path (审核确认, DOMAIN §4) and what both new paths share.
 
-Mixed into :class:`~jiuzhu.service.service.CaseService`.  Each command is one transition of
+Part of :class:`~jiuzhu.service.service.CaseService`.  Each command is one transition of
 the case and one event in its chain.  Decisions record the policy in force on their day (the
-dibao line and the settings, from :attr:`PathCommands.policy_book`) in their payload, so a
+dibao line and the settings, from :attr:`CommandBase.policy_book`) in their payload, so a
 later change of the policy never changes them and replay reads the values of the time.
 """
 
@@ -11,24 +11,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection
 
 from ..clock import iso_utc, local_date, parse_iso_utc
 from ..errors import GuardRejected, InvalidInput, NotFound
+from ..models import rows
 from ..money import to_fen
-from ..policy import DEFAULT_BOOK, PolicyBook, city_code
+from ..policy import city_code
 from ..workflows import get as get_workflow
 from ..workflows import standard, temporary
 from ..workflows.base import CaseModel, Workflow
 from ..workflows.workdays import calendar_day_limit, workday_limit
-from . import inputs, store
+from . import inputs
 from .actors import Actor, require_role
+from .base import CommandBase
 from .views import CaseView
-
-if TYPE_CHECKING:
-    from .service import Build
 
 LIMIT_LABELS = {**standard.LIMITS, **temporary.LIMITS}
 
@@ -43,46 +42,11 @@ def expect_workflow(model: CaseModel, name: str) -> None:
         )
 
 
-class PathCommands:
+class PathCommands(CommandBase):
     """What the standard and temporary commands share: the policy book, opening a case, and
     the county's list of passed limits."""
 
-    if TYPE_CHECKING:
-        clock: Any
-        sql: Any
-        uow: Any
-        policy: dict[str, Any]
-
-        def _transition(self, actor: Actor, command: str, case_id: str,
-                        expected_version: int | None, idempotency_key: str | None,
-                        build: Build) -> CaseView: ...  # fmt: skip
-
-        def _command(self, actor: Actor, run: Callable[[Connection], CaseView],
-                     key: str | None, case_id: str | None, command: str) -> CaseView: ...  # fmt: skip
-
-        def _append(self, conn: Connection, model: CaseModel, row: Any, trigger: str,
-                    payload: dict[str, Any], actor: Actor, now: datetime, key: str | None,
-                    opened: datetime | None = None) -> CaseView: ...  # fmt: skip
-
-        def _org(self, unit_id: str) -> tuple[str, str]: ...
-
-        def _actor_path(self, actor: Actor) -> str: ...
-
-        def _require_jurisdiction(self, actor: Actor, target_path: str, what: str) -> None: ...
-
     # -- the policy ------------------------------------------------------------------------
-    @property
-    def policy_book(self) -> PolicyBook:
-        """Dated policy (dibao lines per city, limits, ratios); see :mod:`jiuzhu.policy`."""
-        return self.__dict__.get("_policy_book", DEFAULT_BOOK)  # type: ignore[no-any-return]
-
-    @policy_book.setter
-    def policy_book(self, book: PolicyBook) -> None:
-        if not isinstance(book, PolicyBook):
-            raise InvalidInput("the policy book must be a jiuzhu.policy.PolicyBook",
-                               "政策配置类型不正确")  # fmt: skip
-        self.__dict__["_policy_book"] = book
-
     def policy_in_force(self, org_path: str, on: date) -> dict[str, Any]:
         """The policy a decision on day ``on`` for a case under ``org_path`` records."""
         return self.policy_book.snapshot(city_code(org_path.split("/", 1)[0]), on)
@@ -148,16 +112,10 @@ class PathCommands:
         require_role(actor, "read")
         path = self._actor_path(actor)
         now = now or self.clock.now()
-        c, d = store.cases, store.deadlines
-        query = (
-            select(c.c.id, c.c.workflow, c.c.village_id, c.c.state, c.c.facts)
-            .where(and_(store.in_subtree(c.c.org_path, path),
-                        c.c.id.in_(select(d.c.case_id).where(and_(
-                            d.c.kind.in_(tuple(LIMIT_LABELS)), d.c.status == "fired"))))))  # fmt: skip
         out = []
         with self.uow.read() as conn:
-            rows = conn.execute(query).all()
-        for case_id, workflow, village_id, state, facts in rows:
+            found = conn.execute(rows.limit_alarms(path, tuple(LIMIT_LABELS))).all()
+        for case_id, workflow, village_id, state, facts in found:
             for alarm in facts.get("alarms", []):
                 if alarm["resolved_at"] is not None and not include_resolved:
                     continue

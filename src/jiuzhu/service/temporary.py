@@ -1,6 +1,6 @@
 """Commands of temporary assistance (临时救助) with Qinhuai's "1+4" (DOMAIN §5).
 
-Mixed into :class:`~jiuzhu.service.service.CaseService`.  The grant is computed here from the
+Part of :class:`~jiuzhu.service.service.CaseService`.  The grant is computed here from the
 dibao line in force on the decision's day and written into the event (with that line), and
 the workflow checks the arithmetic again; the payment's ledger lines follow from the event.
 """

@@ -1,77 +1,34 @@
-"""The SQL of a command, executed on the driver's cursor inside the SQLAlchemy transaction.
+"""The SQL of a command and of the deadline claims, run on the driver's cursor inside the
+SQLAlchemy transaction.
 
 A command is a handful of small statements (read the case, update it, append the event, open or
 close a deadline).  Through SQLAlchemy Core each statement costs ~60-100 µs of Python before
 the driver sees it -- more than the database itself spends on it -- so the command path speaks
 to the DB-API cursor directly, with statements generated once from the SQLModel tables (so the
 column lists cannot drift from the schema) and the two type conversions that matter done here:
-JSON columns and UTC instants.  The transaction, the pool and every other query stay with
+JSON columns and UTC instants (:mod:`jiuzhu.models.dialect`).  The transaction, the pool and every other query stay with
 SQLAlchemy.  Both databases run the same integration contract suite through this path.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
 
 from ..ledger import Entry
-from ..models.types import UTCDateTime
-from . import store
-
-
-def _sqlite_instant(value: datetime | None) -> str | None:
-    # SQLAlchemy's own SQLite DATETIME text form, so Core reads these rows unchanged.
-    if value is None:
-        return None
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def _sqlite_read_instant(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_sqlite_json = _JSON.encode
-
-
-class _Codec:
-    """Per-dialect placeholder syntax and value conversion."""
-
-    def __init__(self, dialect: str) -> None:
-        self.sqlite = dialect == "sqlite"
-        if self.sqlite:
-            self.placeholder = ":{}".format
-            self.write_json: Callable[[Any], Any] = _sqlite_json
-            self.read_json: Callable[[Any], Any] = json.loads
-            self.write_instant: Callable[[Any], Any] = _sqlite_instant
-            self.read_instant: Callable[[Any], Any] = _sqlite_read_instant
-            self.write_date: Callable[[Any], Any] = date.isoformat
-            self.read_date: Callable[[Any], Any] = date.fromisoformat
-        else:
-            from psycopg.types.json import Json
-
-            self.placeholder = "%({})s".format
-            self.write_json = Json
-            self.read_json = _identity
-            self.write_instant = _identity
-            self.read_instant = _identity
-            self.write_date = _identity
-            self.read_date = _identity
-
-
-def _identity(value: Any) -> Any:
-    return value
+from . import rows
+from .dialect import Dialect, dialect_of
+from .types import UTCDateTime
 
 
 class _TableSQL:
     """INSERT / SELECT text for one table, with converters derived from its column types."""
 
-    def __init__(self, table: Table, codec: _Codec) -> None:
+    def __init__(self, table: Table, codec: Dialect) -> None:
         self.name = table.name
         self.columns = [c.name for c in table.columns]
         self.codec = codec
@@ -109,18 +66,19 @@ _LEDGER_COLUMNS = ("case_id", "seq", "line", "kind", "amount_fen", "period", "re
 _CREDIT_COLUMNS = ("person_id", "case_id", "seq", "reason", "recorded_on", "created_at")
 
 
-class HotPath:
-    """The statements of one command, for one dialect; build once per engine."""
+class CursorStatements:
+    """The statements of one command and of the deadline claims, for one dialect; build once
+    per engine."""
 
     def __init__(self, dialect: str) -> None:
-        codec = self.codec = _Codec(dialect)
+        codec = self.codec = dialect_of(dialect)
         ph = codec.placeholder
-        self.cases = _TableSQL(store.cases, codec)
-        self.events = _TableSQL(store.events, codec)
-        self.deadlines = _TableSQL(store.deadlines, codec)
+        self.cases = _TableSQL(rows.cases, codec)
+        self.events = _TableSQL(rows.events, codec)
+        self.deadlines = _TableSQL(rows.deadlines, codec)
         select = f"SELECT {', '.join(self.cases.columns)} FROM cases WHERE id = {ph('id')}"
         self.select_case = select
-        self.select_case_for_update = select if codec.sqlite else select + " FOR UPDATE"
+        self.select_case_for_update = select + codec.for_update
         self.insert_case = self.cases.insert(self.cases.columns)
         sets = ", ".join(f"{n} = {ph(n)}" for n in _MUTABLE)
         self.update_case = (
@@ -141,20 +99,32 @@ class HotPath:
             f"SELECT id, case_id, kind, due_at, status, claimed_by FROM deadlines "
             f"WHERE id = {ph('id')}"
         )
-        self.select_deadline_for_update = self.select_deadline + (
-            "" if codec.sqlite else " FOR UPDATE"
-        )
+        self.select_deadline_for_update = self.select_deadline + codec.for_update
         self.mark_fired = (
             f"UPDATE deadlines SET status = 'fired', fired_at = {ph('fired_at')}, "
             f"closed_seq = {ph('seq')} WHERE id = {ph('id')} AND status = 'claimed' "
             f"AND claimed_by = {ph('worker')} RETURNING kind, due_at"
         )
         self.drop_stale = f"UPDATE deadlines SET status = 'cancelled' WHERE id = {ph('id')}"
-        self.insert_ledger = _TableSQL(store.ledger, codec).insert(_LEDGER_COLUMNS)
-        self.insert_credit = _TableSQL(store.credit_records, codec).insert(_CREDIT_COLUMNS)
+        self.insert_ledger = _TableSQL(rows.ledger, codec).insert(_LEDGER_COLUMNS)
+        self.insert_credit = _TableSQL(rows.credit_records, codec).insert(_CREDIT_COLUMNS)
         self.select_ledger = (
             "SELECT case_id, seq, line, kind, amount_fen, booked_on, period, ref "
             f"FROM ledger_entries WHERE case_id = {ph('case_id')} ORDER BY seq, line"
+        )
+        # a claim marks due rows (and expired claims) as one worker's, with a lease
+        self.claim_sql = (
+            f"UPDATE deadlines SET status = 'claimed', claimed_by = {ph('worker')}, "
+            f"lease_until = {ph('until')} WHERE id IN ("
+            "SELECT id FROM deadlines WHERE "
+            f"(status = 'pending' AND due_at <= {ph('now')}) "
+            f"OR (status = 'claimed' AND lease_until < {ph('now')}) "
+            f"ORDER BY due_at, id LIMIT {ph('batch')}{codec.skip_locked}) "
+            "RETURNING id, case_id, due_at"
+        )
+        self.release_sql = (
+            "UPDATE deadlines SET status = 'pending', claimed_by = NULL, lease_until = NULL "
+            f"WHERE status = 'claimed' AND claimed_by = {ph('worker')} AND id IN ({{}})"
         )
 
     @staticmethod
@@ -256,6 +226,26 @@ class HotPath:
             "person_id": person_id, "case_id": case_id, "seq": seq, "reason": reason,
             "recorded_on": self.codec.write_date(on), "created_at": self.codec.write_instant(at),
         })  # fmt: skip
+
+    def claim_due(self, conn: Connection, *, worker: str, now: datetime, batch: int,
+                  lease: timedelta) -> list[tuple[int, str, datetime]]:  # fmt: skip
+        """Claim up to ``batch`` due rows (and expired claims): [(id, case id, due at)]."""
+        codec = self.codec
+        params = {"worker": worker, "until": codec.write_instant(now + lease),
+                  "now": codec.write_instant(now), "batch": batch}  # fmt: skip
+        cur = self._cursor(conn)
+        try:
+            cur.execute(self.claim_sql, params)
+            found = cur.fetchall()
+        finally:
+            cur.close()
+        return [(r[0], r[1], codec.read_instant(r[2])) for r in found]
+
+    def release_claims(self, conn: Connection, *, worker: str, ids: Sequence[int]) -> None:
+        """Give back ``worker``'s claims on ``ids`` not fired yet."""
+        params: dict[str, Any] = {f"id{i}": deadline_id for i, deadline_id in enumerate(ids)}
+        params["worker"] = worker
+        self._run(conn, self.release_sql.format(self.codec.marks("id", len(ids))), params)
 
     def _run(self, conn: Connection, sql: str, params: dict[str, Any]) -> int:
         cur = self._cursor(conn)

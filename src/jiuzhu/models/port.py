@@ -1,0 +1,66 @@
+"""The persistence port of the service: every statement a command runs, on one object.
+
+:class:`Statements` is the real one: the cursor statements of the command path
+(:class:`~jiuzhu.models.cursor.CursorStatements`) and the Core statements of
+:mod:`jiuzhu.models.rows` that commands need (organisation units, households, idempotency
+keys).  :class:`jiuzhu.models.memory.MemoryStatements` has the same methods over plain dicts.
+Each method takes the connection of the caller's unit of work first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from . import rows
+from .cursor import CursorStatements
+
+
+class Statements(CursorStatements):
+    """The statements of the service, for one dialect; build once per engine."""
+
+    # -- organisation units and households -------------------------------------------------
+    def org_unit(self, conn: Connection, unit_id: str) -> Any:
+        return conn.execute(rows.SELECT_ORG, {"id": unit_id}).first()
+
+    def insert_org_unit(self, conn: Connection, values: dict[str, Any]) -> None:
+        conn.execute(rows.INSERT_ORG, values)
+
+    def household(self, conn: Connection, household_id: str) -> Any:
+        return conn.execute(rows.SELECT_HOUSEHOLD, {"id": household_id}).first()
+
+    def persons(self, conn: Connection, household_id: str) -> list[Any]:
+        return list(conn.execute(rows.SELECT_PERSONS, {"household_id": household_id}).all())
+
+    def person_registered(self, conn: Connection, numbers: Sequence[str]) -> Any:
+        """(household_id, village_id) of a person holding one of ``numbers``, or None."""
+        return conn.execute(rows.SELECT_PERSON_BY_NUMBERS, {"numbers": sorted(numbers)}).first()
+
+    def insert_household(self, conn: Connection, values: dict[str, Any],
+                         members: list[dict[str, Any]]) -> None:  # fmt: skip
+        conn.execute(rows.INSERT_HOUSEHOLD, values)
+        conn.execute(rows.INSERT_PERSON, members)
+
+    # -- events and idempotency keys -------------------------------------------------------
+    def events_of(self, conn: Connection, case_id: str, upto: int | None = None) -> list[Any]:
+        if upto is None:
+            return list(conn.execute(rows.SELECT_EVENTS, {"case_id": case_id}).all())
+        return list(conn.execute(rows.SELECT_EVENTS_UPTO, {"case_id": case_id, "seq": upto}))
+
+    def command_key(self, conn: Connection, org: str, key: str) -> Any:
+        """(case_id, seq, type, digest) of the command unit ``org`` gave ``key``, or None."""
+        return conn.execute(rows.SELECT_COMMAND_KEY, {"org": org, "key": key}).first()
+
+    def record_command_key(self, conn: Connection, values: dict[str, Any]) -> None:
+        """Keep ``key`` for unit ``org``: a second command under it fails the unique index."""
+        conn.execute(rows.INSERT_COMMAND_KEY, values)
+
+    # -- deadlines -------------------------------------------------------------------------
+    def earliest_pending(self, conn: Connection) -> datetime | None:
+        return conn.execute(rows.SELECT_EARLIEST_PENDING).scalar()  # type: ignore[no-any-return]
+
+
+__all__ = ["Statements"]
