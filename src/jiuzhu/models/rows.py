@@ -8,9 +8,10 @@ idempotency look-ups, and the lists and counts of the reads.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, Table, and_, bindparam, func, or_, select
+from sqlalchemy import Select, Table, and_, bindparam, case, func, or_, select
 
 from ..clock import iso_utc, parse_iso_utc
 from ..workflows.base import CaseModel
@@ -187,6 +188,55 @@ def credit_records_of(path: str, case_id: str | None = None) -> Select[Any]:
     return query if case_id is None else query.where(cr.c.case_id == case_id)
 
 
+class ReportStatements(NamedTuple):
+    """The grouped queries of the county report, by village (``org_path``)."""
+
+    by_state: Select[Any]  # (org_path, state, workflow, cases)
+    beneficiaries: Select[Any]  # (org_path, persons in paying cases)
+    paid: Select[Any]  # (org_path, paid in total, paid in the month)
+    owed: Select[Any]  # (org_path, open recoveries, owed)
+    deadlines: Select[Any]  # (org_path, overdue checks, missed visits)
+    units: Select[Any]  # the organisation units under the path
+
+
+def report_statements(path: str, *, paying: tuple[str, ...], paid_out: Iterable[str],
+                      owed: Iterable[str], reducing: Iterable[str], first: date,
+                      after: date) -> ReportStatements:  # fmt: skip
+    """The report's queries for the subtree at ``path`` and the month [first, after)."""
+    c, p, d, le = cases, persons, deadlines, ledger
+    inside = in_subtree(c.c.org_path, path)
+    in_ledger = in_subtree(le.c.org_path, path)
+    paid = le.c.kind.in_(tuple(paid_out))
+    this_month = and_(paid, le.c.booked_on >= first, le.c.booked_on < after)
+    signed = case(
+        (le.c.kind.in_(tuple(owed)), le.c.amount_fen),
+        (le.c.kind.in_(tuple(reducing)), -le.c.amount_fen),
+        else_=0,
+    )
+    owing = (select(le.c.org_path, func.sum(signed).label("owed"))
+             .where(in_ledger).group_by(le.c.case_id, le.c.org_path).subquery())  # fmt: skip
+    return ReportStatements(
+        select(c.c.org_path, c.c.state, c.c.workflow, func.count())
+        .where(inside).group_by(c.c.org_path, c.c.state, c.c.workflow),
+        select(c.c.org_path, func.count(func.distinct(p.c.id)))
+        .join(p, p.c.household_id == c.c.household_id)
+        .where(and_(inside, c.c.state.in_(paying))).group_by(c.c.org_path),
+        select(le.c.org_path,
+               func.sum(case((paid, le.c.amount_fen), else_=0)),
+               func.sum(case((this_month, le.c.amount_fen), else_=0)))
+        .where(in_ledger).group_by(le.c.org_path),
+        select(owing.c.org_path, func.count(), func.sum(owing.c.owed))
+        .where(owing.c.owed > 0).group_by(owing.c.org_path),
+        select(c.c.org_path,
+               func.sum(case((and_(d.c.kind == "verification_reminder", OPEN_DEADLINE), 1),
+                             else_=0)),
+               func.sum(case((and_(d.c.kind.startswith("visit_due/"), d.c.status == "fired"), 1),
+                             else_=0)))
+        .join(d, d.c.case_id == c.c.id).where(inside).group_by(c.c.org_path),
+        select(org_units).where(in_subtree(org_units.c.path, path)),
+    )  # fmt: skip
+
+
 __all__ = [
     "INSERT_HOUSEHOLD", "INSERT_ORG", "INSERT_PERSON", "OPEN_DEADLINE", "SELECT_CASE",
     "SELECT_EARLIEST_PENDING", "SELECT_EVENTS", "SELECT_EVENTS_UPTO", "SELECT_COMMAND_KEY", "INSERT_COMMAND_KEY",
@@ -194,5 +244,5 @@ __all__ = [
     "cases", "command_keys", "count_by_state", "credit_records", "credit_records_of", "deadlines",
     "event_dict", "event_dicts", "events", "households", "in_subtree", "ledger",
     "limit_alarms", "list_cases", "missed_visits", "model_of", "org_units",
-    "overdue_verifications", "persons",
+    "overdue_verifications", "persons", "ReportStatements", "report_statements",
 ]  # fmt: skip

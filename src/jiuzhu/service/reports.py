@@ -12,13 +12,12 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
-
 from .. import ledger
 from ..clock import local_date
 from ..errors import InvalidInput
+from ..models import rows
 from ..workflows import REGISTRY
-from . import inputs, store
+from . import inputs
 from .actors import Actor, require_role
 from .base import CommandBase
 
@@ -64,61 +63,28 @@ class Reports(CommandBase):
         first = date(int(month[:4]), int(month[5:]), 1)
         after = date.fromisoformat(ledger.next_month(month) + "-01")
         by_village: dict[str, dict[str, Any]] = defaultdict(_blank)
+        q = rows.report_statements(path, paying=PAYING, paid_out=ledger.PAID_OUT,
+                                   owed=ledger.OWED, reducing=ledger.REDUCING, first=first,
+                                   after=after)  # fmt: skip
         with self.uow.read() as conn:
-            c, p, d, le = store.cases, store.persons, store.deadlines, store.ledger
-            inside = store.in_subtree(c.c.org_path, path)
-            for org_path, state, workflow, n in conn.execute(
-                select(c.c.org_path, c.c.state, c.c.workflow, func.count())
-                .where(inside).group_by(c.c.org_path, c.c.state, c.c.workflow)
-            ):  # fmt: skip
+            for org_path, state, workflow, n in conn.execute(q.by_state):
                 row = by_village[org_path]
                 row["cases"] += n
                 row["states"][state] = row["states"].get(state, 0) + n
                 if workflow == "fast_track":
                     row["fast_track_cases"] += n
-            for org_path, n in conn.execute(
-                select(c.c.org_path, func.count(func.distinct(p.c.id)))
-                .join(p, p.c.household_id == c.c.household_id)
-                .where(and_(inside, c.c.state.in_(PAYING))).group_by(c.c.org_path)
-            ):  # fmt: skip
+            for org_path, n in conn.execute(q.beneficiaries):
                 by_village[org_path]["beneficiaries"] += n
-            in_ledger = store.in_subtree(le.c.org_path, path)
-            paid_out = le.c.kind.in_(ledger.PAID_OUT)
-            this_month = and_(paid_out, le.c.booked_on >= first, le.c.booked_on < after)
-            for org_path, total, monthly in conn.execute(
-                select(le.c.org_path,
-                       func.sum(case((paid_out, le.c.amount_fen), else_=0)),
-                       func.sum(case((this_month, le.c.amount_fen), else_=0)))
-                .where(in_ledger).group_by(le.c.org_path)
-            ):  # fmt: skip
+            for org_path, total, monthly in conn.execute(q.paid):
                 by_village[org_path]["paid_total_fen"] += int(total or 0)
                 by_village[org_path]["paid_this_month_fen"] += int(monthly or 0)
-            signed = case(
-                (le.c.kind.in_(ledger.OWED), le.c.amount_fen),
-                (le.c.kind.in_(ledger.REDUCING), -le.c.amount_fen),
-                else_=0,
-            )
-            owed = (select(le.c.org_path, func.sum(signed).label("owed"))
-                    .where(in_ledger).group_by(le.c.case_id, le.c.org_path).subquery())  # fmt: skip
-            for org_path, n, total in conn.execute(
-                select(owed.c.org_path, func.count(), func.sum(owed.c.owed))
-                .where(owed.c.owed > 0).group_by(owed.c.org_path)
-            ):  # fmt: skip
+            for org_path, n, total in conn.execute(q.owed):
                 by_village[org_path]["open_recoveries"] += n
                 by_village[org_path]["owed_fen"] += int(total or 0)
-            open_now = d.c.status.in_(("pending", "claimed"))
-            for org_path, overdue, missed in conn.execute(
-                select(c.c.org_path,
-                       func.sum(case((and_(d.c.kind == "verification_reminder", open_now), 1),
-                                     else_=0)),
-                       func.sum(case((and_(d.c.kind.startswith("visit_due/"),
-                                           d.c.status == "fired"), 1), else_=0)))
-                .join(d, d.c.case_id == c.c.id).where(inside).group_by(c.c.org_path)
-            ):  # fmt: skip
+            for org_path, overdue, missed in conn.execute(q.deadlines):
                 by_village[org_path]["overdue_verifications"] += int(overdue or 0)
                 by_village[org_path]["missed_visits"] += int(missed or 0)
-            units = {r.id: r for r in conn.execute(
-                select(store.org_units).where(store.in_subtree(store.org_units.c.path, path)))}  # fmt: skip
+            units = {r.id: r for r in conn.execute(q.units)}
         return _roll_up(path, units, by_village.items())
 
 
