@@ -208,3 +208,14 @@ def test_the_absurd_values_that_used_to_raise_are_refused_by_the_program(cli: Cl
     assert "Traceback" not in lease.stderr and "OverflowError" not in lease.stderr
     url = cli("worker", "--once", "--db", "postgresql://::::")
     assert_refused(url, 4, "invalid_input", "不是有效的数据库地址", "is not a database URL")
+
+
+@pytest.mark.parametrize("args", [("audit", "replay", "{case}", "--as-of", "0001-01-01"),
+                                  ("audit", "export", "--out", "x", "--from", "0001-01-01"),
+                                  ("audit", "findings", "--now", "9999-12-31T23:59")],
+                         ids=["replay --as-of", "export --from", "findings --now"])  # fmt: skip
+def test_a_date_time_at_the_end_of_the_calendar_is_invalid_input_not_an_overflow(
+    cli: Cli, binhai: Binhai, args: tuple[str, ...]
+) -> None:
+    result = cli(*(a.replace("{case}", binhai.approved_case) for a in args))
+    assert_refused(result, 4, "invalid_input", "超出范围", "the year must be 1970 to 2999")

@@ -19,7 +19,7 @@ from .case_output import (
     valid_states,
 )
 from .common import one_of, service
-from .options import CaseArg, Limit, Write, shared
+from .options import Abstentions, Attendance, CaseArg, Limit, VotesAgainst, VotesFor, Write, shared
 from .output import emit_json, local_time, out, say_cut, yuan_text
 
 if TYPE_CHECKING:
@@ -36,15 +36,6 @@ case_app = typer.Typer(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(case_app, name="case")
-
-
-Attendance = Annotated[int, typer.Option("--attendance", min=0, max=100_000,
-                                         help="People present 出席人数.")]  # fmt: skip
-VotesFor = Annotated[int, typer.Option("--votes-for", min=0, max=100_000, help="Votes for 赞成票.")]
-VotesAgainst = Annotated[int, typer.Option("--votes-against", min=0, max=100_000,
-                                           help="Votes against 反对票.")]  # fmt: skip
-Abstentions = Annotated[int, typer.Option("--abstentions", min=0, max=100_000,
-                                          help="Abstentions 弃权.")]  # fmt: skip
 
 
 # -- the fast track's commands -------------------------------------------------------------

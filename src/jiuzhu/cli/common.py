@@ -200,6 +200,9 @@ def required(value: str | None, option: str, en: str, zh: str) -> str:
     return value
 
 
+YEARS = range(1970, 3000)  # of a date-time on the command line: room for any arithmetic on it
+
+
 def local_instant(text: str | None, option: str) -> datetime | None:
     """ISO date-time text; without an offset it is Shanghai time (what case workers type)."""
     if text is None:
@@ -212,4 +215,9 @@ def local_instant(text: str | None, option: str) -> datetime | None:
             "(Shanghai time) or 2024-03-22T01:00Z",
             f"{option}“{text}”不是有效时间，应如 2024-03-22T09:00（北京时间）",
         ) from None
+    if value.year not in YEARS:
+        raise InvalidInput(
+            f"{option} '{text}' is out of range: the year must be {YEARS[0]} to {YEARS[-1]}",
+            f"{option}“{text}”超出范围：年份应在 {YEARS[0]} 至 {YEARS[-1]} 之间",
+        )
     return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)

@@ -79,6 +79,16 @@ Limit = Annotated[int, typer.Option(
     "says when the list was cut.")]  # fmt: skip
 
 
+# the appraisal's count of people and votes (village appraisals; bounded: absurd is exit 2)
+Attendance = Annotated[int, typer.Option("--attendance", min=0, max=100_000,
+                                         help="People present 出席人数.")]  # fmt: skip
+VotesFor = Annotated[int, typer.Option("--votes-for", min=0, max=100_000, help="Votes for 赞成票.")]
+VotesAgainst = Annotated[int, typer.Option("--votes-against", min=0, max=100_000,
+                                           help="Votes against 反对票.")]  # fmt: skip
+Abstentions = Annotated[int, typer.Option("--abstentions", min=0, max=100_000,
+                                          help="Abstentions 弃权.")]  # fmt: skip
+
+
 def shared(*, actor: bool = False, db: DbMode | None = "existing",
            write: Literal["full", "key"] | None = None,
            json: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:  # fmt: skip

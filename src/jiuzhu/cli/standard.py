@@ -18,7 +18,17 @@ from rich.table import Table
 from ..clock import local_date, parse_iso_utc
 from .case_output import print_case_result
 from .common import path_service, service
-from .options import CaseArg, Limit, PolicyOpt, Write, shared
+from .options import (
+    Abstentions,
+    Attendance,
+    CaseArg,
+    Limit,
+    PolicyOpt,
+    VotesAgainst,
+    VotesFor,
+    Write,
+    shared,
+)
 from .output import emit_json, local_time, out, say, say_cut, yuan_text
 
 if TYPE_CHECKING:
@@ -39,7 +49,6 @@ def register(app: typer.Typer) -> None:
 
 Staff = Annotated[list[str] | None, typer.Option(
     "--investigator", help="Investigator's staff id 调查人员工号; repeat, at least two.")]  # fmt: skip
-Votes = {"min": 0, "max": 100_000}
 
 
 def show(view: CaseView, json_out: bool) -> None:
@@ -185,11 +194,8 @@ def standard_object(
 def standard_appraise(
     case_id: CaseArg,
     outcome: Annotated[str, typer.Option("--outcome", help="passed 通过 | failed 未通过.")],
-    attendance: Annotated[int, typer.Option("--attendance", **Votes, help="People present 出席人数.")],
-    votes_for: Annotated[int, typer.Option("--votes-for", **Votes, help="Votes for 赞成票.")],
-    votes_against: Annotated[int, typer.Option("--votes-against", **Votes,
-                                               help="Votes against 反对票.")],  # fmt: skip
-    abstentions: Annotated[int, typer.Option("--abstentions", **Votes, help="Abstentions 弃权.")] = 0,
+    attendance: Attendance, votes_for: VotesFor, votes_against: VotesAgainst,
+    abstentions: Abstentions = 0,
     policy: PolicyOpt = None,
     *, actor: Actor, db: str | None, write: Write, json_out: bool,
 ) -> None:  # fmt: skip
