@@ -47,6 +47,6 @@ def test_test_hooks_are_not_served() -> None:
 
 def test_serve_command_default_body_limit_is_the_guards() -> None:
     from jiuzhu.api.guard import DEFAULT_MAX_BODY
-    from jiuzhu.cli_serve import DEFAULT_MAX_BODY as CLI_DEFAULT
+    from jiuzhu.cli.serve import DEFAULT_MAX_BODY as CLI_DEFAULT
 
     assert CLI_DEFAULT == DEFAULT_MAX_BODY

@@ -53,8 +53,9 @@ def assert_refused(result: Any, exit_code: int, code: str, zh: str, en: str, *,
 def test_db_upgrade_brings_a_new_file_to_head_and_repeats_harmlessly(cli: Cli) -> None:
     target = cli.cwd / "explicit.db"
     cli.now = None  # a database of the system clock (the schema records no time of the day)
-    before = cli.ok("db", "current", "--db", str(target))
-    assert "current: none" in before.stdout and not target.exists()
+    before = cli("db", "current", "--db", str(target))  # only db upgrade makes a database
+    assert_refused(before, 4, "invalid_input", "不存在", f"there is no database at {target}")
+    assert f"jiuzhu db upgrade --db {target}" in before.stderr and not target.exists()
     first = cli.ok("db", "upgrade", "--db", str(target))
     assert f"none → {head()}" in first.stdout
     second = cli.ok("db", "upgrade", "--db", str(target))

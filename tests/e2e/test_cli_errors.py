@@ -13,7 +13,7 @@ from test_cli_cases import assert_refused, snapshot
 from typer.testing import CliRunner
 
 import jiuzhu.cli as cli_module
-from jiuzhu.cli import EXIT_CODES, EXIT_MEANINGS, app
+from jiuzhu.cli import EXIT_CODES, EXIT_MEANINGS, app, program
 from jiuzhu.errors import JiuzhuError
 
 REFUSALS = {
@@ -31,8 +31,7 @@ REFUSALS = {
     "permission_denied": (5, lambda b: ("case", "verify", b.approved_case, *VILLAGE,
                                         "--result", "meets_standard"),
                           "无权", "may not record verification"),
-    "storage": (6, lambda b: ("case", "list", "--role", "admin", "--db",
-                              "/nonexistent-jiuzhu-dir/x.db"),
+    "storage": (6, lambda b: ("case", "list", "--role", "admin", "--db", "/"),  # not a file
                 "无法打开数据库", "cannot open the database"),
 }  # fmt: skip
 
@@ -112,7 +111,7 @@ def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
     def command(**_: Any) -> None:
         raise raised
 
-    monkeypatch.setattr(cli_module, "app", command)
+    monkeypatch.setattr(program, "app", command)
     monkeypatch.setattr(sys, "argv", ["jiuzhu", *args])
     with pytest.raises(SystemExit) as ended:
         cli_module.main()

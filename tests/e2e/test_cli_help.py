@@ -62,3 +62,60 @@ def test_diagrams_command_writes_the_mermaid_file_of_every_workflow(cli: Cli) ->
     expected = expected_files()
     assert {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.mmd")} == expected
     assert all(name in result.stdout for name in expected)
+
+
+def test_version_prints_the_installed_packages_version(cli: Cli) -> None:
+    from importlib.metadata import version
+
+    assert cli.ok("--version").stdout.strip() == f"jiuzhu {version('jiuzhu')}"
+
+
+# What the commands run on, none of which `jiuzhu --help` needs.  (The package ``jiuzhu.service``
+# itself is loaded by ``import jiuzhu`` for its roles and actors; the service is
+# ``jiuzhu.service.service``.)
+HEAVY = ("jiuzhu.demo", "jiuzhu.service.service", "jiuzhu.migrations", "jiuzhu.models",
+         "jiuzhu.audit", "jiuzhu.scheduler", "jiuzhu.api", "alembic", "sqlalchemy", "sqlmodel",
+         "fastapi", "uvicorn", "apscheduler")  # fmt: skip
+PROBE = """
+import sys
+from contextlib import redirect_stdout
+from io import StringIO
+
+sys.argv = ["jiuzhu", *sys.argv[1:]]
+import jiuzhu.cli
+
+with redirect_stdout(StringIO()) as shown:
+    try:
+        jiuzhu.cli.main()
+    except SystemExit as ended:
+        assert not ended.code, shown.getvalue()
+assert "Usage: jiuzhu" in shown.getvalue()
+print(" ".join(name for name in sys.modules if name.split(".")[0] in ("jiuzhu", *{heavy})))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["case", "--help"], ["--version"]],
+                         ids=" ".join)  # fmt: skip
+def test_help_loads_none_of_what_the_commands_run_on(args: list[str]) -> None:
+    import subprocess
+    import sys
+
+    heavy = {name.split(".")[0] for name in HEAVY if not name.startswith("jiuzhu")}
+    code = PROBE.replace("{heavy}", repr(tuple(heavy)))
+    if args == ["--version"]:
+        code = code.replace('assert "Usage: jiuzhu" in shown.getvalue()', "")
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          check=False, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stdout.split())
+    assert "jiuzhu.cli.program" in loaded  # the probe did run the program
+    assert [name for name in HEAVY if any(m == name or m.startswith(f"{name}.")
+                                          for m in loaded)] == []  # fmt: skip
+
+
+def test_the_case_group_says_it_holds_every_workflows_reads_not_only_the_fast_track() -> None:
+    result = CliRunner().invoke(app, ["case", "--help"], prog_name="jiuzhu", terminal_width=200)
+    shown = " ".join(result.output.split())
+    assert "Fast-track cases" not in shown
+    assert "容缺审批" in shown and "any workflow" in shown
+    assert "审核确认" in shown and "临时救助" in shown

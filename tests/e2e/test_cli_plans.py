@@ -130,6 +130,22 @@ def test_deadlines_lists_show_what_the_worker_caught_up_on(cli: Cli) -> None:
     assert cli.json("deadlines", "overdue", *COUNTY) == []
 
 
+def test_a_long_deadline_list_is_cut_at_the_limit_with_a_line_saying_so(cli: Cli) -> None:
+    past_history(cli, days_ago=12.05)  # visits on days 0, 2, ..., 10 missed: six
+    cli.ok("worker", "--once")
+    table = cli.ok("deadlines", "missed", *COUNTY, "--limit", "4").stdout
+    assert "漏访 missed visits (6)" in table and table.count("home visit") == 4
+    assert "showing 4 of 6; use --limit" in table and "显示 4 条，共 6 条" in table
+    cut = cli.ok("plan", "missed", *COUNTY, "--limit", "4", "--json")
+    assert len(json.loads(cut.stdout)) == 4 and "showing 4 of 6" in cut.stderr
+    whole = cli.ok("deadlines", "missed", *COUNTY)  # the default limit, 50, cuts nothing
+    assert whole.stdout.count("home visit") == 6 and "showing" not in whole.stdout
+    for bad in ("0", "-1"):
+        refused = cli("deadlines", "missed", *COUNTY, "--limit", bad)
+        assert refused.returncode == 2 and "--limit" in refused.stderr
+        assert "Traceback" not in refused.stderr
+
+
 OPEN = ("plan", "open", "{case}", *TOWNSHIP)
 
 

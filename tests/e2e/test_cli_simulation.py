@@ -84,7 +84,10 @@ def test_a_missing_database_is_not_made_when_time_is_simulated(cli: Cli) -> None
     missing = cli.cwd / "new.db"
     result = cli("org", "add", "--role", "admin", "--id", "320922", "--name", "滨海县",
                  "--level", "county", "--db", str(missing))  # fmt: skip
-    assert_refused(result, 4, "invalid_input", *NOT_A_SIMULATION)
+    assert_refused(result, 4, "invalid_input", "不存在", f"there is no database at {missing}")
+    assert not missing.exists()
+    made = cli("db", "upgrade", "--db", str(missing))  # the one command that makes one...
+    assert_refused(made, 4, "invalid_input", *NOT_A_SIMULATION)  # ...is no simulation
     assert not missing.exists()
 
 

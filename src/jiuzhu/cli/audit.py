@@ -2,7 +2,7 @@
 
 An auditor needs only this and a database URL -- or only an export directory: ``verify``
 accepts either.  Times given without an offset are Shanghai time; ``--json`` prints UTC
-instants.  Exit codes follow :mod:`jiuzhu.cli`: 1 when an audit finds a break.
+instants.  Exit codes as every command's: 1 when an audit finds a break.
 """
 
 from __future__ import annotations
@@ -12,36 +12,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine, func, select
 
-from .audit import checkpoint as checkpoints
-from .audit.breaks import KIND_LABELS
-from .audit.verify import ReplayResult, VerifyReport, check_source, replay_case, verify_database
-from .cli import (
-    EXIT_AUDIT,
-    CaseArg,
-    Db,
-    JsonOpt,
-    compact,
-    emit_json,
-    err,
-    existing_engine,
-    local_time,
-    out,
-    require_head,
-    say,
-)
-from .cli_plans import local_instant
-from .clock import parse_iso_utc
-from .errors import InvalidInput, NotFound
-from .service import store
-from .simulation import clock_for
+from ..clock import parse_iso_utc
+from ..errors import InvalidInput, NotFound
+from .common import existing_engine, local_instant, require_head
+from .exits import EXIT_AUDIT
+from .options import CaseArg, Limit, shared
+from .output import compact, emit_json, err, local_time, out, say, say_cut
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from ..audit.verify import ReplayResult, VerifyReport
 
 audit_app = typer.Typer(
     help="Audit 审计: verify the hash chains and checkpoints, replay a case as of any moment, "
@@ -58,12 +45,13 @@ PublicKeyOpt = Annotated[Path | None, typer.Option(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``audit`` to the main command line (called at the end of cli.py)."""
     app.add_typer(audit_app, name="audit")
 
 
 @contextmanager
 def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())  # fmt: skip
     with Progress(*columns, console=err()) as progress:
@@ -72,16 +60,24 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
 
 
 def count_cases(engine: Engine) -> int:
+    from sqlalchemy import func, select
+
+    from ..service import store
+
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(store.cases)).scalar_one())
 
 
 def verify_with_progress(engine: Engine, trusted_key: str | None = None) -> VerifyReport:
+    from ..audit.verify import verify_database
+
     with progress_bar("核对哈希链 verifying chains", count_cases(engine)) as advance:
         return verify_database(engine, progress=advance, trusted_key=trusted_key)
 
 
 def render_report(report: VerifyReport) -> None:
+    from ..audit.breaks import KIND_LABELS
+
     say(f"已核对 checked: {report.cases:,} 案件 cases, {report.events:,} 事件 events, "
         f"{report.checkpoints:,} 检查点 checkpoints ({report.signed:,} signed 已签名)")  # fmt: skip
     if report.ok:
@@ -108,12 +104,20 @@ def instant_option(text: str | None, option: str) -> datetime | None:
     return local_instant(text, option)
 
 
+def clock_of(engine: Engine) -> datetime:
+    from ..simulation import clock_for
+
+    return clock_for(engine).now()
+
+
 # -- verify ------------------------------------------------------------------------------------
 @audit_app.command("verify")
+@shared()
 def audit_verify(
     export_dir: Annotated[Path | None, typer.Argument(
         help="An export directory 导出目录 to verify instead of a database.")] = None,
-    db: Db = None, public_key: PublicKeyOpt = None, json_out: JsonOpt = False,
+    public_key: PublicKeyOpt = None,
+    *, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     """Verify every hash chain, checkpoint and case row 核验审计链 (exit 1 on any break).
 
@@ -121,6 +125,9 @@ def audit_verify(
     inserted 插入, reordered 乱序, truncated 截断, deleted_case 整案删除, projection_differs
     投影不符, checkpoint 检查点.
     """
+    from ..audit import checkpoint as checkpoints
+    from ..audit.verify import check_source
+
     trusted = checkpoints.load_public_key(public_key) if public_key is not None else None
     directory = export_dir or (check_source(db) if db else None)
     if directory is not None:
@@ -138,8 +145,8 @@ def audit_verify(
 
 
 def verify_export_with_progress(directory: Path, trusted: str | None) -> VerifyReport:
-    from .audit.export import read_manifest
-    from .audit.verify import verify_export
+    from ..audit.export import read_manifest
+    from ..audit.verify import check_source, verify_export
 
     if check_source(str(directory)) is None:
         raise InvalidInput(f"{directory} is not a directory", f"{directory} 不是目录")
@@ -150,14 +157,17 @@ def verify_export_with_progress(directory: Path, trusted: str | None) -> VerifyR
 
 # -- replay ------------------------------------------------------------------------------------
 @audit_app.command("replay")
+@shared()
 def audit_replay(
-    case_id: CaseArg, db: Db = None,
+    case_id: CaseArg,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Rebuild the case as it stood at this moment 历史时点 (date or date-time, "
         "Shanghai time unless an offset is given) instead of comparing it with its row.")] = None,
-    json_out: JsonOpt = False,
+    *, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     """Rebuild a case from its events alone 事件重放: compare with its row, or show it as of T."""
+    from ..audit.verify import replay_case
+
     engine = existing_engine(db)
     require_head(engine)
     instant = instant_option(as_of, "--as-of")
@@ -178,9 +188,9 @@ def audit_replay(
 
 
 def replay_as_of(engine: Engine, case_id: str, instant: datetime) -> dict[str, Any]:
-    from .audit.replay import as_of
-    from .audit.sources import DatabaseSource
-    from .models.db import snapshot
+    from ..audit.replay import as_of
+    from ..audit.sources import DatabaseSource
+    from ..models.db import snapshot
 
     with snapshot(engine) as conn:
         _, events, *_ = DatabaseSource(conn).case(case_id.strip().lower())
@@ -245,16 +255,19 @@ def replay_rows(name: str, want: Any, have: Any) -> list[tuple[str, Any, Any]]:
 
 # -- checkpoints and keys ----------------------------------------------------------------------
 @audit_app.command("checkpoint")
+@shared()
 def audit_checkpoint(
-    db: Db = None, key: KeyOpt = None,
+    key: KeyOpt = None,
     taken_by: Annotated[str, typer.Option("--by", help="Who takes it 签发者 (recorded).")] = "cli",
-    json_out: JsonOpt = False,
+    *, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     """Take a checkpoint now 生成检查点: a root over every chain head, signed with --key."""
+    from ..audit import checkpoint as checkpoints
+
     engine = existing_engine(db)
     require_head(engine)
     signing = checkpoints.load_private_key(key) if key is not None else None
-    cp = checkpoints.take_checkpoint(engine, now=clock_for(engine).now(), taken_by=taken_by[:64],
+    cp = checkpoints.take_checkpoint(engine, now=clock_of(engine), taken_by=taken_by[:64],
                                      key=signing)  # fmt: skip
     if json_out:
         emit_json(cp.to_dict())
@@ -270,6 +283,8 @@ def audit_keygen(
                                            "(the public key goes to FILE.pub).")],
 ) -> None:  # fmt: skip
     """Make an Ed25519 key pair 生成签名密钥 for signing checkpoints."""
+    from ..audit import checkpoint as checkpoints
+
     public = checkpoints.generate_key(out_file)
     say(f"私钥 private key: {out_file} (keep it off the database server 勿存放于数据库服务器)")
     say(f"公钥 public key: {out_file}.pub  ({public})")
@@ -277,9 +292,9 @@ def audit_keygen(
 
 # -- export ------------------------------------------------------------------------------------
 @audit_app.command("export")
+@shared(json=False)
 def audit_export(
     out_dir: Annotated[Path, typer.Option("--out", help="New or empty directory 导出目录.")],
-    db: Db = None,
     start: Annotated[str | None, typer.Option(
         "--from", help="Only cases with an event at or after this date/time 起始时间.")] = None,
     end: Annotated[str | None, typer.Option(
@@ -290,13 +305,15 @@ def audit_export(
         "--checkpoint", help="Take a checkpoint first 先生成检查点, so that it covers every "
         "exported event.")] = False,
     key: KeyOpt = None,
+    *, db: str | None,
 ) -> None:  # fmt: skip
     """Export events, case rows and checkpoints as JSON Lines 导出审计数据 (docs/audit-format.md).
 
     No personal data 不含个人信息: events carry ids only; names and ID numbers stay in the
     database.
     """
-    from .audit.export import ExportFilter, export
+    from ..audit import checkpoint as checkpoints
+    from ..audit.export import ExportFilter, export
 
     where = ExportFilter(instant_option(start, "--from"), instant_option(end, "--to"), org)
     if where.start and where.end and where.start >= where.end:
@@ -305,11 +322,10 @@ def audit_export(
     require_head(engine)
     if checkpoint_first:
         signing = checkpoints.load_private_key(key) if key is not None else None
-        checkpoints.take_checkpoint(engine, now=clock_for(engine).now(), taken_by="export",
+        checkpoints.take_checkpoint(engine, now=clock_of(engine), taken_by="export",
                                     key=signing)  # fmt: skip
     with progress_bar("导出 exporting", count_cases(engine)) as advance:
-        manifest = export(engine, out_dir, now=clock_for(engine).now(), where=where,
-                          progress=advance)  # fmt: skip
+        manifest = export(engine, out_dir, now=clock_of(engine), where=where, progress=advance)
     say(f"已导出 exported {manifest['cases']:,} 案件 cases, {manifest['events']:,} 事件 events, "
         f"{manifest['checkpoints']} 检查点 checkpoints to {out_dir}")  # fmt: skip
     if not manifest["latest_checkpoint_covers_all"]:
@@ -319,24 +335,27 @@ def audit_export(
 
 # -- findings ----------------------------------------------------------------------------------
 @audit_app.command("findings")
+@shared()
 def audit_findings(
-    db: Db = None,
     as_of: Annotated[str | None, typer.Option(
         "--now", help="Judge overdue checks at this moment 判定时点 (default: now).")] = None,
-    json_out: JsonOpt = False,
+    limit: Limit = 50,
+    *, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     """List compliance findings 合规检查: approvals without commitment or appraisal, payments
     after revocation, revocations without recovery or credit record, overdue verifications,
     missed visits, amounts outside policy."""
-    from .audit.findings import LABELS, database_findings
+    from ..audit.findings import LABELS, database_findings
 
     engine = existing_engine(db)
     require_head(engine)
-    now = instant_option(as_of, "--now") or clock_for(engine).now()
+    now = instant_option(as_of, "--now") or clock_of(engine)
     with progress_bar("合规检查 checking", count_cases(engine)) as advance:
         found = list(database_findings(engine, now=now, progress=advance))
+    shown = found[:limit]  # every finding is computed (the audit reads every case): cut here
     if json_out:
-        typer.echo(json.dumps([f.to_dict() for f in found], ensure_ascii=False, indent=2))
+        typer.echo(json.dumps([f.to_dict() for f in shown], ensure_ascii=False, indent=2))
+        say_cut(len(shown), len(found), json_out=True)
         return
     table = Table(title=f"合规发现 findings: {len(found)}")
     for header in (
@@ -348,10 +367,11 @@ def audit_findings(
         "说明 detail",
     ):
         table.add_column(header, overflow="fold")
-    for f in found:
+    for f in shown:
         table.add_row(f.case_id, str(f.seq), Text(LABELS.get(f.code, f.code)),
                       "" if f.days is None else f"{f.days:g}",
                       "" if f.amount_fen is None else f"{f.amount_fen / 100:,.2f}",
                       Text(f.detail))  # fmt: skip
     out().print(table)
     say(f"共 {len(found)} 项合规发现 findings" if found else "无合规发现 no findings")
+    say_cut(len(shown), len(found), json_out=False)

@@ -12,32 +12,20 @@ from __future__ import annotations
 import csv
 import io
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
 from rich.table import Table
 
-from . import ledger
-from .cli import (
-    CaseArg,
-    Db,
-    ExpectOpt,
-    JsonOpt,
-    KeyOpt,
-    OrgOpt,
-    RoleOpt,
-    UserOpt,
-    actor_of,
-    emit_json,
-    out,
-    print_case_result,
-    say,
-    service,
-    yuan_text,
-)
-from .service.actors import Actor, Role
-from .service.reports import COLUMN_LABELS, COLUMNS
+from .case_output import print_case_result
+from .common import service
+from .options import CaseArg, Limit, Write, shared
+from .output import emit_json, out, say, say_cut, yuan_text
+
+if TYPE_CHECKING:
+    from ..service.actors import Actor
+    from ..service.service import CaseService
 
 money_app = typer.Typer(
     help="Money 资金: medical bills 医疗救助, repayments 退还, fines 罚款, write-offs 核销, a "
@@ -47,7 +35,6 @@ money_app = typer.Typer(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``money`` and ``report`` to the main command line (called at the end of cli.py)."""
     app.add_typer(money_app, name="money")
     app.command("report")(report_command)
 
@@ -58,6 +45,7 @@ ReasonOpt = Annotated[str, typer.Option("--reason", help="Reason 原因.")]
 
 
 @money_app.command("bill")
+@shared(actor=True, write="full")
 def money_bill(
     case_id: CaseArg,
     total: Annotated[str, typer.Option("--total", help="The bill's total 医疗费用总额, yuan.")],
@@ -68,69 +56,59 @@ def money_bill(
                                            "paid 医保已报销, yuan.")] = "0",  # fmt: skip
     bill_id: Annotated[str | None, typer.Option("--bill-id", help="The bill's number 票据号 "
                                                 "(default: a new id).")] = None,  # fmt: skip
-    role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None, db: Db = None,
-    expect_version: ExpectOpt = None, idempotency_key: KeyOpt = None, json_out: JsonOpt = False,
+    *, actor: Actor, db: str | None, write: Write, json_out: bool,
 ) -> None:  # fmt: skip
     """Pay medical assistance 医疗救助 on a bill (township or county).
 
     Only bills dated on or after the day of inclusion are eligible; the policy's share of what insurance left is paid, within the case's yearly cap.
     """
-    view = service(db).record_medical_bill(
-        actor_of(role, org, user), case_id, billed_on=billed_on, total=total,
-        insurance_paid=insurance, hospital=hospital, bill_id=bill_id,
-        expected_version=expect_version, idempotency_key=idempotency_key,
-    )  # fmt: skip
+    view = service(db).record_medical_bill(actor, case_id, billed_on=billed_on, total=total,
+                                           insurance_paid=insurance, hospital=hospital,
+                                           bill_id=bill_id, **write)  # fmt: skip
     if not json_out:
         medical = view.facts.get("medical", {})
-        year = billed_on[:4]
         say(f"医疗救助 medical assistance paid this year 本年已支付: "
-            f"{yuan_text(medical.get('used_fen', {}).get(year, 0))}")  # fmt: skip
+            f"{yuan_text(medical.get('used_fen', {}).get(billed_on[:4], 0))}")  # fmt: skip
     print_case_result(view, json_out)
 
 
 @money_app.command("repay")
+@shared(actor=True, write="full")
 def money_repay(
     case_id: CaseArg, amount: AmountOpt,
     paid_on: Annotated[str | None, typer.Option("--date", help="Day paid 退还日期 "
                                                 "(default: today).")] = None,  # fmt: skip
-    role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None, db: Db = None,
-    expect_version: ExpectOpt = None, idempotency_key: KeyOpt = None, json_out: JsonOpt = False,
+    *, actor: Actor, db: str | None, write: Write, json_out: bool,
 ) -> None:  # fmt: skip
     """Record a repayment 退还 against what is owed (township or county); more is refused."""
-    view = service(db).record_repayment(actor_of(role, org, user), case_id, amount=amount,
-                                        paid_on=paid_on, expected_version=expect_version,
-                                        idempotency_key=idempotency_key)  # fmt: skip
+    view = service(db).record_repayment(actor, case_id, amount=amount, paid_on=paid_on, **write)
     owed_line(view.facts, json_out)
     print_case_result(view, json_out)
 
 
 @money_app.command("fine")
+@shared(actor=True, write="full")
 def money_fine(
     case_id: CaseArg,
     multiple: Annotated[str, typer.Option("--multiple", help="1 to 3 times what was obtained "
                                           "罚款倍数, e.g. 1.5.")],  # fmt: skip
     reason: ReasonOpt,
-    role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None, db: Db = None,
-    expect_version: ExpectOpt = None, idempotency_key: KeyOpt = None, json_out: JsonOpt = False,
+    *, actor: Actor, db: str | None, write: Write, json_out: bool,
 ) -> None:  # fmt: skip
     """Impose a fine 罚款 on a case revoked for falsification (county; never automatic)."""
-    view = service(db).impose_fine(actor_of(role, org, user), case_id, multiple=multiple,
-                                   reason=reason, expected_version=expect_version,
-                                   idempotency_key=idempotency_key)  # fmt: skip
+    view = service(db).impose_fine(actor, case_id, multiple=multiple, reason=reason, **write)
     owed_line(view.facts, json_out)
     print_case_result(view, json_out)
 
 
 @money_app.command("write-off")
+@shared(actor=True, write="full")
 def money_write_off(
     case_id: CaseArg, amount: AmountOpt, reason: ReasonOpt,
-    role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None, db: Db = None,
-    expect_version: ExpectOpt = None, idempotency_key: KeyOpt = None, json_out: JsonOpt = False,
+    *, actor: Actor, db: str | None, write: Write, json_out: bool,
 ) -> None:  # fmt: skip
     """Write off 核销 (part of) what is owed, with the reason (county)."""
-    view = service(db).write_off(actor_of(role, org, user), case_id, amount=amount,
-                                 reason=reason, expected_version=expect_version,
-                                 idempotency_key=idempotency_key)  # fmt: skip
+    view = service(db).write_off(actor, case_id, amount=amount, reason=reason, **write)
     owed_line(view.facts, json_out)
     print_case_result(view, json_out)
 
@@ -141,10 +119,12 @@ def owed_line(facts: dict[str, Any], json_out: bool) -> None:
 
 
 @money_app.command("ledger")
-def money_ledger(case_id: CaseArg, role: RoleOpt = None, org: OrgOpt = None,
-                 user: UserOpt = None, db: Db = None, json_out: JsonOpt = False) -> None:  # fmt: skip
+@shared(actor=True)
+def money_ledger(case_id: CaseArg, *, actor: Actor, db: str | None, json_out: bool) -> None:
     """A case's ledger 台账: every entry with the event that caused it, and the balance."""
-    view = service(db).ledger(actor_of(role, org, user), case_id)
+    from .. import ledger
+
+    view = service(db).ledger(actor, case_id)
     if json_out:
         emit_json(view.to_dict())
         return
@@ -165,23 +145,27 @@ def money_ledger(case_id: CaseArg, role: RoleOpt = None, org: OrgOpt = None,
 
 
 @money_app.command("credit")
+@shared(actor=True)
 def money_credit(
     case_id: Annotated[str | None, typer.Option("--case", help="Only this case.")] = None,
-    role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None, db: Db = None,
-    json_out: JsonOpt = False,
+    limit: Limit = 50,
+    *, actor: Actor, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     """The credit record 信用记录: person id, case, reason and date of each entry."""
-    records = service(db).credit_records(actor_of(role, org, user), case_id=case_id)
+    records = service(db).credit_records(actor, case_id=case_id)
+    shown = records[:limit]  # the service lists them all: cut here
     if json_out:
-        emit_json(records)
+        emit_json(shown)
+        say_cut(len(shown), len(records), json_out=True)
         return
     table = Table(box=box.SIMPLE_HEAVY, title="信用记录 credit record")
     for name in ("日期 date", "人员 person id", "案件 case", "原因 reason"):
         table.add_column(name)
-    for r in records:
+    for r in shown:
         table.add_row(r["recorded_on"], r["person_id"], r["case_id"], r["reason"])
     out().print(table)
     say(f"{len(records)} 条 entries")
+    say_cut(len(shown), len(records), json_out=False)
 
 
 class Format(StrEnum):
@@ -190,18 +174,22 @@ class Format(StrEnum):
     json = "json"
 
 
+@shared(json=False)
 def report_command(
     unit: Annotated[str | None, typer.Option("--org", help="The unit to report on 单位 (a county "
                                              "or township id; default: every county).")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.table,
     month: Annotated[str | None, typer.Option("--month", help="The month of 'paid this month' "
                                               "(YYYY-MM; default: this month).")] = None,
-    db: Db = None,
+    *, db: str | None,
 ) -> None:  # fmt: skip
     """Per county and township 分县、乡镇统计: cases, beneficiaries, money paid and owed back.
 
     Cases by state, fast-track cases, beneficiaries (persons), paid this month and in total, open recoveries, overdue verifications, missed visits.  Read with the rights of an auditor of the unit (or of each county).  Amounts are yuan in the table and csv, fen in json.
     """
+    from ..service.actors import Actor, Role
+    from ..service.reports import COLUMN_LABELS, COLUMNS
+
     svc = service(db)
     if unit is not None:
         rows = svc.report(Actor(Role.AUDITOR, unit), org=unit, month=month)
@@ -240,7 +228,7 @@ def report_command(
 
 
 def state_label(state: str) -> str:
-    from .workflows import REGISTRY
+    from ..workflows import REGISTRY
 
     for wf in REGISTRY.values():
         if state in wf.states:
@@ -252,10 +240,10 @@ def money_cell(key: str, value: int) -> str:
     return f"{value // 100}.{value % 100:02d}" if key.endswith("_fen") else str(value)
 
 
-def county_ids(svc: Any) -> list[str]:
+def county_ids(svc: CaseService) -> list[str]:
     from sqlalchemy import select
 
-    from .service import store
+    from ..service import store
 
     units = store.org_units
     with svc.engine.connect() as conn:

@@ -3,8 +3,7 @@
 ``plan`` opens, visits, suspends, resumes, ends and lists the recurring services of a case
 (cleaning four times a month, a visit every other day, a monthly follow-up); ``deadlines``
 lists the data checks that are overdue and the visits that were missed, in the actor's
-jurisdiction.  The commands follow the case commands of :mod:`jiuzhu.cli` (same actor options,
-``--db``, ``--json``, errors in Chinese and English, exit codes) and reuse its helpers.
+jurisdiction (``--limit`` rows; a line says when the list was cut).
 
 Times given on the command line without an offset are Shanghai time; times shown are
 Shanghai time (UTC+8); ``--json`` gives the stored UTC instants.
@@ -13,21 +12,22 @@ Shanghai time (UTC+8); ``--json`` gives the stored UTC instants.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from .clock import SHANGHAI, parse_iso_utc
-from .errors import InvalidInput
-from .service import inputs
-from .service.actors import Actor
-from .service.service import CaseService
-from .service.views import CaseView
-from .workflows import service_plan
+from ..errors import InvalidInput
+from .common import local_instant, required, service
+from .options import CaseArg, Limit, Write, shared
+from .output import emit_json, out, say, say_cut, when
+
+if TYPE_CHECKING:
+    from ..service.actors import Actor
+    from ..service.service import CaseService
+    from ..service.views import CaseView
 
 plan_app = typer.Typer(
     help="Service plans 服务计划 (物质+服务): recurring visits inside a case — cleaning 清洁, "
@@ -42,7 +42,6 @@ deadlines_app = typer.Typer(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``plan`` and ``deadlines`` to the main command line (called at the end of cli.py)."""
     app.add_typer(plan_app, name="plan")
     app.add_typer(deadlines_app, name="deadlines")
 
@@ -53,28 +52,6 @@ ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Reason 原因."
 
 
 # -- input ---------------------------------------------------------------------------------
-def required(value: str | None, option: str, en: str, zh: str) -> str:
-    """The value of a required option, or a refusal naming it in both languages."""
-    if value is None or not value.strip():
-        raise InvalidInput(f"give {en} with {option}", f"请用 {option} 填写{zh}")
-    return value
-
-
-def local_instant(text: str | None, option: str) -> datetime | None:
-    """ISO date-time text; without an offset it is Shanghai time (what case workers type)."""
-    if text is None:
-        return None
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(
-            f"{option} '{text}' is not a date-time; expected e.g. 2024-03-22T09:00 "
-            "(Shanghai time) or 2024-03-22T01:00Z",
-            f"{option}“{text}”不是有效时间，应如 2024-03-22T09:00（北京时间）",
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
-
-
 def parse_cron(text: str) -> dict[str, Any]:
     """``"day=1,8,15,22 hour=9"`` -> ``{"type": "cron", "day": "1,8,15,22", "hour": 9}``."""
     spec: dict[str, Any] = {"type": "cron"}
@@ -126,6 +103,8 @@ def plans_of(view: CaseView) -> list[dict[str, Any]]:
 
 
 def kind_text(kind: str | None) -> str:
+    from ..workflows import service_plan
+
     label = service_plan.KINDS.get(kind or "")
     return f"{label.zh} {label.en}" if label else str(kind)
 
@@ -148,11 +127,9 @@ def recurrence_text(spec: dict[str, Any]) -> str:
     return f"定时 cron {fields}"
 
 
-def when(iso: str | None) -> str:
-    return "—" if iso is None else local_time(parse_iso_utc(iso))
-
-
 def print_plan_result(view: CaseView, plan_id: str, done: str, json_out: bool) -> None:
+    from ..workflows import service_plan
+
     plan = plan_of(view, plan_id)
     if json_out:
         emit_json({"plan": plan, "case": view.to_dict()})
@@ -180,6 +157,7 @@ def opened_plan_id(svc: CaseService, actor: Actor, view: CaseView) -> str:
 
 # -- jiuzhu plan ---------------------------------------------------------------------------
 @plan_app.command("open")
+@shared(actor=True, write="full")
 def plan_open(
     case_id: CaseArg,
     kind: Annotated[str | None, typer.Option("--kind", help="Service 服务 (required 必填): "
@@ -194,24 +172,24 @@ def plan_open(
     cron: Annotated[str | None, typer.Option(
         "--cron", help="Cron fields 定时 in Shanghai time, e.g. 'day=1,8,15,22 hour=9' (four "
         "times a month); fields: year month day week day_of_week hour minute.")] = None,
-    every_weeks: Annotated[int | None, typer.Option("--every-weeks", help="Or every N weeks "
-                                                    "每 N 周.")] = None,  # fmt: skip
-    every_days: Annotated[int | None, typer.Option("--every-days", help="Or every N days "
-                                                   "每 N 天 (2: every other day 隔天).")] = None,
-    every_hours: Annotated[int | None, typer.Option("--every-hours", help="Or every N hours "
-                                                    "每 N 小时 (with --every-days: added).")] = None,
+    every_weeks: Annotated[int | None, typer.Option("--every-weeks", min=1, max=520,
+                                                    help="Or every N weeks 每 N 周.")] = None,
+    every_days: Annotated[int | None, typer.Option("--every-days", min=1, max=3660, help="Or "
+                                                   "every N days 每 N 天 (2: every other day "
+                                                   "隔天).")] = None,  # fmt: skip
+    every_hours: Annotated[int | None, typer.Option("--every-hours", min=1, max=87_840, help="Or "
+                                                    "every N hours 每 N 小时 (with --every-days: "
+                                                    "added).")] = None,  # fmt: skip
     starts: Annotated[str | None, typer.Option("--starts", help="Start 开始 (ISO; no offset: "
                                                "Shanghai time; default: now).")] = None,
     ends: Annotated[str | None, typer.Option("--ends", help="End 结束 (ISO; default: open "
                                              "ended).")] = None,  # fmt: skip
-    grace_hours: Annotated[int, typer.Option("--grace-hours", help="Hours after each "
-                                             "occurrence before it counts as missed "
+    grace_hours: Annotated[int, typer.Option("--grace-hours", min=0, max=8784, help="Hours after "
+                                             "each occurrence before it counts as missed "
                                              "宽限小时.")] = 24,  # fmt: skip
-    role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None, db: Db = None,
-    expect_version: ExpectOpt = None, idempotency_key: KeyOpt = None, json_out: JsonOpt = False,
+    *, actor: Actor, db: str | None, write: Write, json_out: bool,
 ) -> None:  # fmt: skip
     """Open a service plan 设立服务计划 on an approved case (village, township or county)."""
-    actor = actor_of(role, org, user)
     kind = required(kind, "--kind", "the service", "服务类型（如 cleaning）")
     provider = provider_of(provider_name, provider_org)
     spec = recurrence_of(cron, every_weeks, every_days, every_hours)
@@ -219,12 +197,12 @@ def plan_open(
     view = svc.open_service_plan(actor, case_id, kind=kind, provider=provider, recurrence=spec,
                                  starts_at=local_instant(starts, "--starts"),
                                  ends_at=local_instant(ends, "--ends"), grace_hours=grace_hours,
-                                 expected_version=expect_version,
-                                 idempotency_key=idempotency_key)  # fmt: skip
+                                 **write)  # fmt: skip
     print_plan_result(view, opened_plan_id(svc, actor, view), "已设立 opened", json_out)
 
 
 @plan_app.command("visit")
+@shared(actor=True, write="full")
 def plan_visit(
     case_id: CaseArg,
     plan: PlanOpt = None,
@@ -233,25 +211,29 @@ def plan_visit(
     at: Annotated[str | None, typer.Option("--at", help="When 服务时间 (ISO; no offset: "
                                            "Shanghai time; default: now).")] = None,
     notes: Annotated[str | None, typer.Option("--notes", help="Notes 备注.")] = None,
-    role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None, db: Db = None,
-    expect_version: ExpectOpt = None, idempotency_key: KeyOpt = None, json_out: JsonOpt = False,
+    *, actor: Actor, db: str | None, write: Write, json_out: bool,
 ) -> None:  # fmt: skip
     """Record a visit 记录服务: it completes the plan's open occurrence and arms the next."""
-    actor = actor_of(role, org, user)
     plan_id = required(plan, "--plan", "the plan id", "服务计划编号")
     done = required(what, "--what", "what was done", "服务内容（如 打扫卫生）")
-    view = service(db).record_visit(actor, case_id, plan_id=plan_id, what=done,
-                                    visited_at=local_instant(at, "--at"), notes=notes,
-                                    expected_version=expect_version,
-                                    idempotency_key=idempotency_key)  # fmt: skip
+    view = service(db).record_visit(
+        actor,
+        case_id,
+        plan_id=plan_id,
+        what=done,
+        visited_at=local_instant(at, "--at"),
+        notes=notes,
+        **write,
+    )
     print_plan_result(view, plan_id, "已记录服务 visit recorded", json_out)
 
 
-def plan_step(step: str, case_id: str, plan: str | None, reason: str | None, role: str | None,
-              org: str | None, user: str | None, db: str | None, expect_version: int | None,
-              idempotency_key: str | None, json_out: bool) -> None:  # fmt: skip
+STEPS = {"suspend": "已暂停 suspended", "resume": "已恢复 resumed", "end": "已结束 ended"}
+
+
+def plan_step(step: str, case_id: str, plan: str | None, reason: str | None, actor: Actor,
+              db: str | None, write: Write, json_out: bool) -> None:  # fmt: skip
     """Suspend, resume or end a plan (a reason is required to suspend or end)."""
-    actor = actor_of(role, org, user)
     plan_id = required(plan, "--plan", "the plan id", "服务计划编号")
     if step != "resume":
         reason = required(reason, "--reason", "the reason", "原因")
@@ -259,50 +241,40 @@ def plan_step(step: str, case_id: str, plan: str | None, reason: str | None, rol
     command: Callable[..., CaseView] = {"suspend": svc.suspend_service_plan,
                                         "resume": svc.resume_service_plan,
                                         "end": svc.end_service_plan}[step]  # fmt: skip
-    view = command(actor, case_id, plan_id=plan_id, reason=reason,
-                   expected_version=expect_version, idempotency_key=idempotency_key)  # fmt: skip
-    label = {"suspend": "已暂停 suspended", "resume": "已恢复 resumed", "end": "已结束 ended"}
-    print_plan_result(view, plan_id, label[step], json_out)
+    view = command(actor, case_id, plan_id=plan_id, reason=reason, **write)
+    print_plan_result(view, plan_id, STEPS[step], json_out)
 
 
 @plan_app.command("suspend")
-def plan_suspend(
-    case_id: CaseArg, plan: PlanOpt = None, reason: ReasonOpt = None,
-    role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None, db: Db = None,
-    expect_version: ExpectOpt = None, idempotency_key: KeyOpt = None, json_out: JsonOpt = False,
-) -> None:  # fmt: skip
+@shared(actor=True, write="full")
+def plan_suspend(case_id: CaseArg, plan: PlanOpt = None, reason: ReasonOpt = None, *,
+                 actor: Actor, db: str | None, write: Write, json_out: bool) -> None:  # fmt: skip
     """Suspend a plan 暂停服务计划 (e.g. a stay in hospital): its occurrences are cancelled."""
-    plan_step("suspend", case_id, plan, reason, role, org, user, db, expect_version,
-              idempotency_key, json_out)  # fmt: skip
+    plan_step("suspend", case_id, plan, reason, actor, db, write, json_out)
 
 
 @plan_app.command("resume")
-def plan_resume(
-    case_id: CaseArg, plan: PlanOpt = None, reason: ReasonOpt = None,
-    role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None, db: Db = None,
-    expect_version: ExpectOpt = None, idempotency_key: KeyOpt = None, json_out: JsonOpt = False,
-) -> None:  # fmt: skip
+@shared(actor=True, write="full")
+def plan_resume(case_id: CaseArg, plan: PlanOpt = None, reason: ReasonOpt = None, *,
+                actor: Actor, db: str | None, write: Write, json_out: bool) -> None:  # fmt: skip
     """Resume a suspended plan 恢复服务计划 from its next occurrence after now."""
-    plan_step("resume", case_id, plan, reason, role, org, user, db, expect_version,
-              idempotency_key, json_out)  # fmt: skip
+    plan_step("resume", case_id, plan, reason, actor, db, write, json_out)
 
 
 @plan_app.command("end")
-def plan_end(
-    case_id: CaseArg, plan: PlanOpt = None, reason: ReasonOpt = None,
-    role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None, db: Db = None,
-    expect_version: ExpectOpt = None, idempotency_key: KeyOpt = None, json_out: JsonOpt = False,
-) -> None:  # fmt: skip
+@shared(actor=True, write="full")
+def plan_end(case_id: CaseArg, plan: PlanOpt = None, reason: ReasonOpt = None, *,
+             actor: Actor, db: str | None, write: Write, json_out: bool) -> None:  # fmt: skip
     """End a plan 结束服务计划: no further occurrences."""
-    plan_step("end", case_id, plan, reason, role, org, user, db, expect_version,
-              idempotency_key, json_out)  # fmt: skip
+    plan_step("end", case_id, plan, reason, actor, db, write, json_out)
 
 
 @plan_app.command("list")
-def plan_list(case_id: CaseArg, role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None,
-              db: Db = None, json_out: JsonOpt = False) -> None:  # fmt: skip
+@shared(actor=True)
+def plan_list(case_id: CaseArg, *, actor: Actor, db: str | None, json_out: bool) -> None:
     """List a case's service plans 服务计划列表: state, next occurrence, done and missed."""
-    actor = actor_of(role, org, user)
+    from ..workflows import service_plan
+
     plans = plans_of(service(db).get_case(actor, case_id))
     if json_out:
         emit_json(plans)
@@ -325,13 +297,15 @@ def plan_list(case_id: CaseArg, role: RoleOpt = None, org: OrgOpt = None, user: 
 
 # -- jiuzhu deadlines (and plan missed) ----------------------------------------------------
 @deadlines_app.command("overdue")
-def deadlines_overdue(role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None,
-                      db: Db = None, json_out: JsonOpt = False) -> None:  # fmt: skip
+@shared(actor=True)
+def deadlines_overdue(limit: Limit = 50, *, actor: Actor, db: str | None,
+                      json_out: bool) -> None:  # fmt: skip
     """Overdue data checks 核对逾期: provisionally approved cases past their verification month."""
-    actor = actor_of(role, org, user)
     rows = service(db).overdue_verifications(actor)
+    shown = rows[:limit]  # the service lists them all: cut here
     if json_out:
-        emit_json(rows)
+        emit_json(shown)
+        say_cut(len(shown), len(rows), json_out=True)
         return
     table = Table(title=f"核对逾期 overdue verifications ({len(rows)}), most overdue first",
                   box=box.SIMPLE_HEAD, pad_edge=False)  # fmt: skip
@@ -340,25 +314,30 @@ def deadlines_overdue(role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = 
     table.add_column("应核对 due (UTC+8)", no_wrap=True)
     table.add_column("逾期 late (days 天)", justify="right", no_wrap=True)
     table.add_column("已催办 reminders", justify="right", no_wrap=True)
-    for r in rows:
+    for r in shown:
         table.add_row(r["case_id"], r["village_id"], when(r["due_at"]), f"{r['late_days']:.1f}",
                       str(r["reminders"]))  # fmt: skip
     out().print(table)
+    say_cut(len(shown), len(rows), json_out=False)
 
 
+@shared(actor=True)
 def missed_command(
     case: Annotated[str | None, typer.Option("--case", help="Only this case 仅此案件.")] = None,
-    role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None, db: Db = None,
-    json_out: JsonOpt = False,
+    limit: Limit = 50,
+    *, actor: Actor, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     """Missed visits 漏访: service occurrences not done within their grace period, oldest first."""
-    actor = actor_of(role, org, user)
+    from ..service import inputs
+
     rows = service(db).missed_visits(actor)
     if case is not None:
         case_id = inputs.record_id(case)
         rows = [r for r in rows if r["case_id"] == case_id]
+    shown = rows[:limit]  # the service lists them all: cut here
     if json_out:
-        emit_json(rows)
+        emit_json(shown)
+        say_cut(len(shown), len(rows), json_out=True)
         return
     table = Table(title=f"漏访 missed visits ({len(rows)}), oldest first", box=box.SIMPLE_HEAD,
                   pad_edge=False)  # fmt: skip
@@ -366,33 +345,13 @@ def missed_command(
     table.add_column("服务 service\n提供方 provider", overflow="fold")
     table.add_column("村（社区）\nvillage", no_wrap=True)
     table.add_column("宽限截止 due (UTC+8)\n记录 recorded", no_wrap=True)
-    for r in rows:
+    for r in shown:
         table.add_row(f"{r['case_id']}\n{r['plan_id']}",
                       Text(f"{kind_text(r['service'])}\n{provider_text(r['provider'])}"),
                       r["village_id"], f"{when(r['due_at'])}\n{when(r['recorded_missed_at'])}")  # fmt: skip
     out().print(table)
+    say_cut(len(shown), len(rows), json_out=False)
 
 
 deadlines_app.command("missed")(missed_command)
 plan_app.command("missed")(missed_command)
-
-
-# Last, because cli.py imports this module at its end (to register the groups above): by now
-# every name cli.py imports from here exists, whichever of the two modules is imported first.
-# Typer reads the option types (Db, RoleOpt, ...) only when the command line runs.
-from .cli import (  # noqa: E402
-    CaseArg,
-    Db,
-    ExpectOpt,
-    JsonOpt,
-    KeyOpt,
-    OrgOpt,
-    RoleOpt,
-    UserOpt,
-    actor_of,
-    emit_json,
-    local_time,
-    out,
-    say,
-    service,
-)

@@ -1,7 +1,7 @@
 """The demo's standard-path (审核确认) and temporary-assistance (临时救助, "1+4") cases.
 
-:func:`schedule` adds them to the demo's simulated year (``jiuzhu.demo.Simulation``, whose
-service decides by the demo's policy file ``jiuzhu/policies/jiangsu-demo.json``: Yancheng,
+:func:`schedule` adds them to the demo's simulated year (:class:`.simulation.Simulation`,
+whose service decides by the demo's policy file ``jiuzhu/policies/jiangsu-demo.json``: Yancheng,
 Binhai county's city, has a configured line there, not a sourced one): it sets up Qinhuai
 district in Nanjing (the "1+4" practice, sourced line 945 yuan) and starts four stories:
 
@@ -28,11 +28,11 @@ from datetime import date, datetime, time, timedelta
 from random import Random
 from typing import Any
 
-from .clock import SHANGHAI, local_date
-from .service.actors import Actor, Role
-from .service.service import CaseService
-from .service.views import CaseView
-from .workflows import standard, temporary
+from ..clock import SHANGHAI, local_date
+from ..service.actors import Actor, Role
+from ..service.service import CaseService
+from ..service.views import CaseView
+from ..workflows import standard, temporary
 
 QINHUAI = ("320104", "秦淮区")
 FUZIMIAO = ("320104100", "夫子庙街道")

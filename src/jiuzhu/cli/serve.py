@@ -14,20 +14,17 @@ import signal
 import socket
 import sys
 import threading
-from pathlib import Path
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich import box
 from rich.table import Table
-from sqlalchemy.engine import make_url
 
-from .clock import SystemClock
-from .errors import InvalidInput
-from .models.db import ENV_URL, make_engine, resolve_url
-from .policy import ENV_POLICY_FILE, read_file
-from .service.actors import ROLE_LABELS, Role
-from .simulation import ENV_SIMULATED_TIME, simulated_start
+from ..errors import InvalidInput
+from .common import database_url, service, use_policy_file
+from .options import PolicyOpt, shared
+from .output import out, say
 
 DEFAULT_MAX_BODY = 64 * 1024  # = jiuzhu.api.guard.DEFAULT_MAX_BODY (FastAPI loads only to serve)
 
@@ -39,46 +36,37 @@ token_app = typer.Typer(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``serve`` and ``token`` to the main command line (called at the end of cli.py)."""
     app.command("serve")(serve_command)
     app.add_typer(token_app, name="token")
 
 
-Db = Annotated[str | None, typer.Option(
-    "--db", envvar=ENV_URL, show_envvar=True,
-    help="Database 数据库: SQLAlchemy URL or SQLite file path (default: ./jiuzhu.db).")]  # fmt: skip
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-PolicyFile = Annotated[Path | None, typer.Option(
-    "--policy", envvar=ENV_POLICY_FILE, show_envvar=True,
-    help="Policy file 政策配置文件 (JSON, or TOML by extension; added to the built-in book; "
-    "format: docs/policy.md).")]  # fmt: skip
-
-
-def use_policy_file(path: Path | None) -> None:
-    """Check the policy file now, so that a malformed one is refused before anything starts,
-    and name it to every process and thread that opens the service (:func:`jiuzhu.connect`
-    reads ``$JIUZHU_POLICY_FILE``: uvicorn's worker processes, the deadline worker)."""
-    if path is None:
-        return
-    read_file(path)
-    os.environ[ENV_POLICY_FILE] = str(path.resolve())
+class LogLevel(StrEnum):  # uvicorn's
+    critical = "critical"
+    error = "error"
+    warning = "warning"
+    info = "info"
+    debug = "debug"
+    trace = "trace"
 
 
 # -- jiuzhu serve --------------------------------------------------------------------------------
+@shared(db="existing", json=False)
 def serve_command(
-    db: Db = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on 监听地址.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port 端口.")] = 8000,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port 端口 (0: any free "
+                                      "port, shown when serving).")] = 8000,
     workers: Annotated[int, typer.Option(
         "--workers", min=1, max=64, help="uvicorn worker processes 进程数.")] = 1,
     with_worker: Annotated[bool, typer.Option(
         "--with-worker", help="Also run the deadline worker 期限调度 in this process "
         "(a background thread), as `jiuzhu worker` would.")] = False,
     max_body: Annotated[int, typer.Option(
-        "--max-body", min=1024, help="Largest request body in bytes 请求体上限 (larger: "
-        "413).")] = DEFAULT_MAX_BODY,
-    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
-    policy: PolicyFile = None,
+        "--max-body", min=1024, max=1024**3, help="Largest request body in bytes 请求体上限 "
+        "(larger: 413).")] = DEFAULT_MAX_BODY,
+    log_level: Annotated[LogLevel, typer.Option("--log-level", help="uvicorn log level.")]
+    = LogLevel.info,
+    policy: PolicyOpt = None,
+    *, db: str | None,
 ) -> None:  # fmt: skip
     """Run the HTTP service 启动 HTTP 服务 (FastAPI on uvicorn; OpenAPI at /docs).
 
@@ -87,13 +75,15 @@ def serve_command(
     current chunk.
     """
     import uvicorn
+    from sqlalchemy.engine import make_url
 
-    from . import migrations
-    from .api.app import ENV_MAX_BODY
-    from .cli import say
+    from .. import migrations
+    from ..api.app import ENV_MAX_BODY
+    from ..models.db import ENV_URL, make_engine
+    from ..simulation import ENV_SIMULATED_TIME, simulated_start
 
     use_policy_file(policy)  # every worker process decides by the same book
-    url = resolve_url(db)
+    url = database_url(db)
     if simulated_start() is not None:
         raise InvalidInput(
             f"jiuzhu serve runs on the system clock only; unset {ENV_SIMULATED_TIME} to serve",
@@ -118,7 +108,7 @@ def serve_command(
         signal.signal(sig, lambda signum, frame: None)
     try:
         uvicorn.run("jiuzhu.api.app:app_from_env", factory=True, fd=listener.fileno(),
-                    workers=workers, log_level=log_level, proxy_headers=False)  # fmt: skip
+                    workers=workers, log_level=log_level.value, proxy_headers=False)  # fmt: skip
     finally:
         if deadline_worker is not None:
             stop, thread = deadline_worker
@@ -148,7 +138,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 def _start_deadline_worker(url: str) -> tuple[threading.Event, threading.Thread]:
-    from .scheduler.worker import check_worker_id, run_worker, worker_lock
+    from ..scheduler.worker import check_worker_id, run_worker, worker_lock
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
@@ -171,6 +161,7 @@ def _start_deadline_worker(url: str) -> tuple[threading.Event, threading.Thread]
 
 # -- jiuzhu token --------------------------------------------------------------------------------
 @token_app.command("create")
+@shared()
 def token_create(
     role: Annotated[str, typer.Option("--role", help="Role 角色: village, township, county, "
                                       "verification_centre, auditor, admin.")],  # fmt: skip
@@ -181,12 +172,12 @@ def token_create(
     expires: Annotated[str, typer.Option("--expires", help="Lifetime 有效期: e.g. 90d, 12h, "
                                          "2w, an ISO date-time, or never.")] = "90d",
     note: Annotated[str | None, typer.Option("--note", help="What the token is for 用途.")] = None,
-    db: Db = None,
-    json_out: JsonOpt = False,
+    *, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     """Make a token 签发令牌 for a role at a unit; its text is shown ONCE (only a hash is kept)."""
-    from .api import tokens
-    from .cli import say, service
+    from ..api import tokens
+    from ..clock import SystemClock
+    from ..service.actors import ROLE_LABELS, Role
 
     svc = service(db)  # brings the schema to head
     try:
@@ -208,10 +199,11 @@ def token_create(
 
 
 @token_app.command("list")
-def token_list(db: Db = None, json_out: JsonOpt = False) -> None:
+@shared()
+def token_list(*, db: str | None, json_out: bool) -> None:
     """List tokens 令牌列表 (never their secrets): role, unit, expiry, status."""
-    from .api import tokens
-    from .cli import out, service
+    from ..api import tokens
+    from ..clock import SystemClock
 
     svc = service(db)
     try:
@@ -233,13 +225,15 @@ def token_list(db: Db = None, json_out: JsonOpt = False) -> None:
 
 
 @token_app.command("revoke")
+@shared(json=False)
 def token_revoke(
     token_id: Annotated[str, typer.Argument(help="Token id 令牌编号 (from `jiuzhu token list`).")],
-    db: Db = None,
+    *,
+    db: str | None,
 ) -> None:
     """Revoke a token 吊销令牌: the next request that carries it is refused (401)."""
-    from .api import tokens
-    from .cli import say, service
+    from ..api import tokens
+    from ..clock import SystemClock
 
     svc = service(db)
     try:

@@ -8,16 +8,20 @@ and revisions, and warns from 1 October when next year's calendar is missing.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
 from rich.table import Table
 
-from .cli import Db, JsonOpt, OrgOpt, RoleOpt, UserOpt, actor_of, emit_json, err, out, say, service
-from .clock import local_date
-from .documents import read_text
-from .errors import InvalidInput
+from ..clock import local_date
+from ..errors import InvalidInput
+from .common import service
+from .options import shared
+from .output import emit_json, err, out, say
+
+if TYPE_CHECKING:
+    from ..service.actors import Actor
 
 calendar_app = typer.Typer(
     help="Working-day calendar 工作日历: the State Council's holidays and make-up working days "
@@ -55,14 +59,15 @@ def print_warnings(warnings: list[dict[str, Any]]) -> None:
 
 
 @calendar_app.command("import")
+@shared(actor=True)
 def calendar_import(
     file: Annotated[Path, typer.Argument(help="The year's notice as TOML or JSON "
                                          "(docs/calendar.md).", show_default=False)],
-    role: RoleOpt = None, org: OrgOpt = None, user: UserOpt = None, db: Db = None,
-    json_out: JsonOpt = False,
+    *, actor: Actor, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     """Load one year's holiday notice 载入节假日安排 (admin): a new revision, never a rewrite."""
-    actor = actor_of(role, org, user)
+    from ..documents import read_text
+
     text = read_text(file, what="calendar file", what_zh="日历文件")
     svc = service(db)
     loaded = svc.calendar.import_notice(actor, text, filename=file.name, now=svc.clock.now())
@@ -85,10 +90,11 @@ def calendar_import(
 
 
 @calendar_app.command("show")
+@shared()
 def calendar_show(
-    year: Annotated[int | None, typer.Argument(help="One year (default: every year).",
-                                               show_default=False)] = None,
-    db: Db = None, json_out: JsonOpt = False,
+    year: Annotated[int | None, typer.Argument(min=2000, max=2100, show_default=False,
+                                               help="One year (default: every year).")] = None,
+    *, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     """Each year with its source and revisions 各年度工作日历及其来源、版本."""
     svc = service(db)

@@ -1,0 +1,99 @@
+"""``jiuzhu worker`` (the deadline worker) and ``jiuzhu diagrams`` (the workflows' drawings)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import InvalidInput
+from .common import cli_clock, database_url, use_policy_file
+from .exits import EXIT_INTERNAL, EXIT_UNAVAILABLE
+from .options import PolicyOpt, shared
+from .output import err, say
+
+DAY = 86_400
+
+
+def register(app: typer.Typer) -> None:
+    app.command("diagrams")(diagrams_command)
+    app.command("worker")(worker_command)
+
+
+def diagrams_command(
+    out_dir: Annotated[Path, typer.Option("--out", help="Output directory 输出目录.")] = Path(
+        "diagrams"),
+) -> None:  # fmt: skip
+    """Write state diagrams 状态图 for every workflow (Mermaid; SVG too where `dot` exists)."""
+    from ..diagrams import write_all
+
+    try:
+        written = write_all(out_dir)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write the diagrams into {out_dir}: {exc.strerror or exc}",
+                           f"无法将状态图写入 {out_dir}：{exc.strerror or exc}") from None  # fmt: skip
+    except subprocess.SubprocessError as exc:  # `dot` refused the text jiuzhu gave it
+        detail = getattr(exc, "stderr", b"") or b""
+        say(f"状态图生成失败 diagrams failed: {exc} {detail.decode(errors='replace')}".strip(),
+            "bold red", err())  # fmt: skip
+        raise typer.Exit(EXIT_INTERNAL) from None
+    for path in written:
+        say(f"wrote {path}")
+
+
+@shared(json=False)
+def worker_command(
+    interval: Annotated[float, typer.Option(
+        "--interval", min=0.1, max=DAY, help="Seconds between sweeps 扫描间隔 (0.1 to 86400); a "
+        "wake-up is also armed at the next due time 到期时间.")] = 30.0,
+    batch: Annotated[int, typer.Option(
+        "--batch", min=1, max=10_000, help="Due deadlines claimed per round 每批认领数.")] = 200,
+    lease_seconds: Annotated[int, typer.Option(
+        "--lease-seconds", min=1, max=DAY, help="Claim lease 认领租期 (1 s to a day): a dead "
+        "worker's claims are taken over after this many seconds.")] = 300,
+    worker_id: Annotated[str | None, typer.Option(
+        "--worker-id", help="Worker id 调度进程标识 recorded on claims and events "
+        "(default host:pid).")] = None,
+    once: Annotated[bool, typer.Option(
+        "--once", help="One catch-up sweep 单次补扫: fire what is due, print the report as a "
+        "JSON line, exit (for cron; exit 6 when a deadline could not fire).")] = False,
+    checkpoint_key: Annotated[Path | None, typer.Option(
+        "--checkpoint-key", help="Ed25519 private key 签名私钥 (from `jiuzhu audit keygen`): the "
+        "daily audit checkpoint 每日审计检查点 (00:05) is signed with it.")] = None,
+    policy: PolicyOpt = None,
+    *, db: str | None,
+) -> None:  # fmt: skip
+    """Run the deadline worker 期限调度进程: fire due deadlines 到期期限 with APScheduler.
+
+    Verification deadlines 核对期限, overdue reminders 逾期催办 and service visits 服务计划 fire once each; after a downtime 停机 they fire late, saying how late.
+
+    SQLite: one worker per database file. PostgreSQL: run as many workers as you like.
+
+    Stop with Ctrl-C or SIGTERM 优雅停止 (after the current sweep). Logs go to stderr.
+    """
+    import logging
+
+    from ..scheduler.worker import check_worker_id, run_once, run_worker
+
+    use_policy_file(policy)  # the payment run and other firings decide by this book
+    url = database_url(db)  # the worker never creates a database
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+    logging.getLogger("jiuzhu").setLevel(logging.INFO)
+    lease, worker_id = timedelta(seconds=lease_seconds), check_worker_id(worker_id)
+    if not once:
+        from ..audit.checkpoint import load_private_key
+
+        key = load_private_key(checkpoint_key) if checkpoint_key is not None else None
+        run_worker(url, worker_id=worker_id, interval=interval, batch=batch, lease=lease,
+                   checkpoint_key=key, clock=cli_clock(db))  # fmt: skip
+        return
+    report = run_once(url, worker_id=worker_id, batch=batch, lease=lease, clock=cli_clock(db))
+    typer.echo(json.dumps({"worker": worker_id, **report.to_dict()}, ensure_ascii=False))
+    if report.failed:  # logged on stderr; they stay due and the next sweep retries them
+        raise typer.Exit(EXIT_UNAVAILABLE)
