@@ -229,8 +229,8 @@ class Audit:
             if rec == exp:
                 continue
             if not self.with_ids and rec is not None:  # an export: check the recorded head only
-                ev = by_seq.get(rec[0])
-                if ev is not None and ev["hash"] == rec[1]:
+                head = by_seq.get(rec[0])
+                if head is not None and head["hash"] == rec[1]:
                     continue
             if rec is None:
                 assert exp is not None
