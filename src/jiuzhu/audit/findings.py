@@ -1,4 +1,4 @@
-"""Compliance findings (DOMAIN §3, §6, §7): what an inspector looks for, from the events alone.
+"""Compliance findings (docs/domain.md): what an inspector looks for, from the events alone.
 
 Each case is replayed (its own workflow version and the policy recorded when it opened) and
 its ledger rebuilt; the stored credit records are read alongside.  Findings, by ``code``:
