@@ -71,9 +71,8 @@ def template() -> tuple[list[dict[str, Any]], tuple[Any, ...]]:
 
 def generated_case(events: list[dict[str, Any]], i: int) -> dict[str, Any]:
     """Case ``i``: the template's events with fresh ids, re-hashed; its rows as replay gives."""
-    from jiuzhu import ledger
     from jiuzhu.audit.chain import GENESIS, event_hash
-    from jiuzhu.audit.replay import expected_row, fold
+    from jiuzhu.audit.replay import expected_row, fold, ledger_entries
 
     old = events[0]["payload"]
     ids = {old["household_id"]: str(uuid.UUID(int=2 * i + 1)),
@@ -88,7 +87,7 @@ def generated_case(events: list[dict[str, Any]], i: int) -> dict[str, Any]:
         out.append({**fields, "hash": prev})
     row = expected_row(out)
     return {"events": out, "row": row, "deadlines": fold(out).deadlines,
-            "ledger": ledger.replay(out)}  # fmt: skip
+            "ledger": ledger_entries(out)}  # fmt: skip
 
 
 def _swap(value: Any, ids: dict[str, str]) -> Any:
@@ -105,7 +104,7 @@ def build(url: str, n: int) -> None:
     """Migrate ``url`` and write ``n`` generated cases into it."""
     from sqlalchemy import insert
 
-    from jiuzhu.service import store
+    from jiuzhu.models import rows as store
 
     events, units = template()
     svc = jiuzhu.connect(_common.without_commit_flush(url))
@@ -126,7 +125,7 @@ def _write(engine: Any, made: list[dict[str, Any]], at: datetime) -> None:
     from sqlalchemy import insert
 
     from jiuzhu.clock import parse_iso_utc
-    from jiuzhu.service import store
+    from jiuzhu.models import rows as store
 
     households, cases, evs, deadlines, money = [], [], [], [], []
     for case in made:

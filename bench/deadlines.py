@@ -90,8 +90,9 @@ class CaseFactory:
         self.clock = FakeClock(start)
         # each case holds exactly one due deadline (its data check); the monthly payment run,
         # which would add an allowance deadline per case, is left out of what is measured
-        self.svc = jiuzhu.connect(url, clock=self.clock, policy={"verification_months": months,
-                                                                 "monthly_payments": False})
+        self.svc = jiuzhu.connect(
+            url, clock=self.clock, policy={"verification_months": months, "monthly_payments": False}
+        )
         self.village, self.township = _common.setup_county(self.svc)
 
     def prepare(self, n: int) -> list[str]:
@@ -560,7 +561,7 @@ def lags_ms(url: str) -> list[float]:
     from sqlalchemy import select
 
     from jiuzhu.clock import parse_iso_utc
-    from jiuzhu.service import store
+    from jiuzhu.models import rows as store
 
     e = store.events
     engine = make_engine(url)

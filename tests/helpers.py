@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from jiuzhu import Actor, CaseService, Role
 from jiuzhu.idnumber import check_character
-from jiuzhu.service import store
+from jiuzhu.models import rows as store
 from jiuzhu.service.views import CaseView, HouseholdView
 
 # -- the organisation tree ------------------------------------------------------------------
@@ -203,7 +203,7 @@ PATH_TO: dict[str, tuple[str, ...]] = {
 }
 STATES = tuple(PATH_TO)
 TRIGGERS = tuple(TRIGGER_COMMAND)
-# The triggers DOMAIN §3 allows in each state, written out by hand (not read from the
+# The triggers docs/domain.md §3 allows in each state, written out by hand (not read from the
 # workflow) so that tests hold the workflow to the rules rather than to itself.
 ALLOWED: dict[str, frozenset[str]] = {
     "applied": frozenset({"promise", "withdraw"}),
@@ -217,7 +217,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "withdrawn": frozenset(),
 }
 FINAL_STATES = tuple(state for state, triggers in ALLOWED.items() if not triggers)
-# Money commands keep a case open after its decision (DOMAIN §7): medical bills while it pays,
+# Money commands keep a case open after its decision (docs/domain.md §7): medical bills while it pays,
 # fines (falsification only), repayments and write-offs while something is owed.
 MONEY_TRIGGERS: dict[str, frozenset[str]] = {
     "provisionally_approved": frozenset({"record_medical_bill"}),
@@ -232,7 +232,7 @@ OFFERED = {state: ALLOWED[state] | MONEY_TRIGGERS.get(state, frozenset()) for st
 def command_call(trigger: str, case: CaseView) -> tuple[str, dict[str, Any]]:
     """The service method name and keyword arguments that fire ``trigger`` on ``case``.
 
-    The arguments are the seed's numbers (DOMAIN §3): 2,000 yuan a month, an appraisal of 20
+    The arguments are the seed's numbers (docs/domain.md §3): 2,000 yuan a month, an appraisal of 20
     present.  Pass the result to ``getattr(svc, name)(actor, case.id, **kwargs)``.
     """
     kwargs: dict[str, Any] = {

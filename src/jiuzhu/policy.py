@@ -26,7 +26,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .documents import parse_document, read_text
+from .documents import (
+    expect_list,
+    expect_object,
+    from_day,
+    known_keys,
+    located,
+    parse_document,
+    read_text,
+    refuse_at,
+    shown,
+)
 from .errors import InvalidInput
 from .money import to_fen, yuan
 
@@ -231,46 +241,48 @@ class PolicyBook:
 
         Every key is checked; a malformed one is refused naming where it is (e.g.
         ``dibao_lines.3209[0].yuan``) and what was expected."""
-        doc = _object(config, "", origin, "dibao_lines and changes")
-        _known(doc, ("dibao_lines", "changes"), "", origin)
+        doc = expect_object(config, "", origin, "dibao_lines and changes")
+        known_keys(doc, ("dibao_lines", "changes"), "", origin)
         book = self
-        lines = _object(doc.get("dibao_lines", {}), "dibao_lines", origin, "cities")
+        lines = expect_object(doc.get("dibao_lines", {}), "dibao_lines", origin, "cities")
         for city, entries in lines.items():
             where = f"dibao_lines.{city}"
             if not (isinstance(city, str) and len(city) == 4 and city.isdigit()):
-                _bad(origin, where, "a city as its 4-digit division code such as \"3209\"",
+                refuse_at(origin, where, "a city as its 4-digit division code such as \"3209\"",
                      "城市应为 4 位行政区划代码，如“3209”")  # fmt: skip
-            for i, entry in enumerate(_list(entries, where, origin, "dated lines")):
+            for i, entry in enumerate(expect_list(entries, where, origin, "dated lines")):
                 at = f"{where}[{i}]"
-                entry = _object(entry, at, origin, "a line")
-                _known(entry, ("from", "yuan", "source"), at, origin)
-                day = _file_day(entry, at, origin)
+                entry = expect_object(entry, at, origin, "a line")
+                known_keys(entry, ("from", "yuan", "source"), at, origin)
+                day = from_day(entry, at, origin)
                 amount = entry.get("yuan")
                 if not isinstance(amount, str):
-                    _bad(origin, f"{at}.yuan", 'a yuan amount as text such as "700"',
+                    refuse_at(origin, f"{at}.yuan", 'a yuan amount as text such as "700"',
                          "低保标准应写成文字形式的金额，如“700”", got=amount)  # fmt: skip
                 source = entry.get("source", "configuration")
                 if not isinstance(source, str) or not source.strip():
-                    _bad(origin, f"{at}.source", "text naming the line's source, or "
+                    refuse_at(origin, f"{at}.source", "text naming the line's source, or "
                          '"configuration (no source known)"', "依据应为文字", got=source)  # fmt: skip
                 try:
                     fen = to_fen(amount, what="dibao line", maximum_yuan=MAX_LINE_YUAN)
                 except InvalidInput as exc:
-                    raise _located(exc, origin, f"{at}.yuan") from None
+                    raise located(exc, origin, f"{at}.yuan") from None
                 if fen <= 0:
-                    _bad(origin, f"{at}.yuan", "a dibao line above zero", "低保标准应大于零",
+                    refuse_at(origin, f"{at}.yuan", "a dibao line above zero", "低保标准应大于零",
                          got=amount)  # fmt: skip
                 try:
                     book = book.with_dibao_line(city, day, amount, source)
                 except InvalidInput as exc:  # a second line from the same day
-                    raise _located(exc, origin, at) from None
-        for i, change in enumerate(_list(doc.get("changes", []), "changes", origin, "changes")):
+                    raise located(exc, origin, at) from None
+        for i, change in enumerate(
+            expect_list(doc.get("changes", []), "changes", origin, "changes")
+        ):
             at = f"changes[{i}]"
-            change = _object(change, at, origin, "a change")
-            day = _file_day(change, at, origin)
+            change = expect_object(change, at, origin, "a change")
+            day = from_day(change, at, origin)
             values = {k: v for k, v in change.items() if k != "from"}
             if not values:
-                _bad(origin, at, "at least one setting besides \"from\"",
+                refuse_at(origin, at, "at least one setting besides \"from\"",
                      "变更应至少包含一个参数")  # fmt: skip
             for key, value in values.items():
                 check_setting(key, value, where=f"{at}.{key}", origin=origin)
@@ -295,8 +307,8 @@ def check_setting(key: str, value: object, *, where: str = "",
               and spec.bounds[0] <= value <= spec.bounds[1])  # fmt: skip
     if not ok:
         raise InvalidInput(f"{origin}: {where}: expected {spec.expected} ({spec.meaning}), "
-                           f"got {_shown(value)}",
-                           f"{origin}：{where}：应为 {spec.expected_zh}，实为 {_shown(value)}",
+                           f"got {shown(value)}",
+                           f"{origin}：{where}：应为 {spec.expected_zh}，实为 {shown(value)}",
                            key=where)  # fmt: skip
     return value  # type: ignore[return-value]
 
@@ -322,66 +334,6 @@ def _day(value: date | str) -> date:
 
 
 # -- reading a policy file -----------------------------------------------------------------
-def _shown(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return json.dumps(value[:40], ensure_ascii=False)
-    if isinstance(value, date):
-        return value.isoformat()
-    return {list: "a list", dict: "an object", type(None): "nothing"}.get(type(value), "a value")
-
-
-def _bad(origin: str, where: str, expected: str, zh: str, *, got: object = ...) -> None:
-    tail = "" if got is ... else f", got {_shown(got)}"
-    raise InvalidInput(f"{origin}: {where or 'the document'}: expected {expected}{tail}",
-                       f"{origin}：{where or '文件'}：{zh}", key=where)  # fmt: skip
-
-
-def _located(exc: InvalidInput, origin: str, where: str) -> InvalidInput:
-    return InvalidInput(f"{origin}: {where}: {exc.message}", f"{origin}：{where}：{exc.zh}",
-                        key=where)  # fmt: skip
-
-
-def _object(value: object, where: str, origin: str, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        _bad(origin, where, f"an object (a table) of {what}", "应为对象（键值表）", got=value)
-    return value  # type: ignore[return-value]
-
-
-def _list(value: object, where: str, origin: str, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        _bad(origin, where, f"a list of {what}", "应为列表", got=value)
-    return value  # type: ignore[return-value]
-
-
-def _known(doc: Mapping[str, Any], keys: tuple[str, ...], where: str, origin: str) -> None:
-    for key in doc:
-        if key not in keys:
-            at = f"{where}.{key}" if where else key
-            _bad(origin, at, "one of " + ", ".join(keys) + f" (unknown key '{key}')",
-                 f"未知的键“{key}”，应为 " + "、".join(keys))  # fmt: skip
-
-
-def _file_day(entry: Mapping[str, Any], where: str, origin: str) -> date:
-    if "from" not in entry:
-        _bad(origin, f"{where}.from", 'the day it takes effect, "from": "YYYY-MM-DD"',
-             "缺少生效日期 from（YYYY-MM-DD）")  # fmt: skip
-    value = entry["from"]
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value  # TOML has dates of its own
-    if isinstance(value, str) and len(value) == 10:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    _bad(origin, f"{where}.from", "a date YYYY-MM-DD such as \"2024-01-01\"",
-         "生效日期应为 YYYY-MM-DD 格式，如“2024-01-01”", got=value)  # fmt: skip
-    raise AssertionError  # unreachable: _bad raises
-
-
 def load(text: str, base: PolicyBook | None = None, *, fmt: str = "json",
          origin: str = "policy configuration") -> PolicyBook:  # fmt: skip
     """A book from configuration text (JSON or TOML), on top of ``base``

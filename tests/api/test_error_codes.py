@@ -73,7 +73,7 @@ def test_the_discovery_finds_the_error_classes_of_every_layer() -> None:
     names = {f"{c.__module__}.{c.__qualname__}" for c in CLASSES}
     assert "jiuzhu.service.service" in module_names()  # a folder without __init__.py
     assert {"jiuzhu.errors.InvalidInput", "jiuzhu.audit.replay.ReplayError",
-            "jiuzhu.scheduler.worker.WorkerAlreadyRunning"} <= names  # fmt: skip
+            "jiuzhu.scheduler.startup.WorkerAlreadyRunning"} <= names  # fmt: skip
     assert any(c.code == "calendar_not_covered" for c in CLASSES)
 
 

@@ -2,7 +2,7 @@
 
 For every endpoint of the route table, every actor of two counties tries a valid request on a
 target in ``village`` (320922100001) in the state where the command is allowed.  The expected
-answer is written out here by hand from DOMAIN §2, §4, §5 and §7 and the README's table (who
+answer is written out here by hand from docs/domain.md §2, §4, §5, §7 and the README's table (who
 may do what, where) -- not read from the service's matrix -- so that the HTTP layer is held
 to the rules.  A refused request must be 403 (401 without a token) and change nothing; an
 allowed one must succeed.  Lists must show exactly what lies in the caller's jurisdiction.
@@ -35,8 +35,8 @@ from sqlalchemy import select
 from jiuzhu import Actor, Role
 from jiuzhu.api.routes import ROUTES
 from jiuzhu.clock import local_date
+from jiuzhu.models import rows as store
 from jiuzhu.scheduler.sweep import sweep
-from jiuzhu.service import store
 
 READERS = {Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.VERIFICATION_CENTRE, Role.AUDITOR}
 LOCAL = {Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY}
@@ -63,7 +63,7 @@ ENTITLED: dict[str, set[Role]] = {
     "count_by_state": READERS,
     "overdue_verifications": READERS,
     "missed_visits": READERS,
-    # money (DOMAIN §7, README): the township settles bills and repayments with the county;
+    # money (docs/domain.md §7, README): the township settles bills and repayments with the county;
     # fines and write-offs are the county's decisions; the ledger and the credit record are
     # read like a case
     "record_medical_bill": {Role.TOWNSHIP, Role.COUNTY},
@@ -73,7 +73,7 @@ ENTITLED: dict[str, set[Role]] = {
     "ledger": READERS,
     "credit_records": READERS,
     "report": READERS,
-    # the standard path (DOMAIN §4): the village takes the application, hosts the notice and
+    # the standard path (docs/domain.md §4): the village takes the application, hosts the notice and
     # the appraisal; the township accepts, investigates (the village committee assisting,
     # A Art. 16), gives its opinion and marks special cases; the county (or its verification
     # centre) runs the data check; the county decides; the written reasons are handed over
@@ -91,7 +91,7 @@ ENTITLED: dict[str, set[Role]] = {
     "decide_standard": {Role.COUNTY},
     "deliver_rejection_notice": {Role.VILLAGE, Role.TOWNSHIP},
     "limit_alarms": READERS,
-    # temporary assistance (DOMAIN §5): applied for and assessed ("1+4") where the family
+    # temporary assistance (docs/domain.md §5): applied for and assessed ("1+4") where the family
     # lives, decided and paid (or assisted first) by the township or the county
     "apply_temporary": {Role.VILLAGE, Role.TOWNSHIP},
     "assess_temporary": {Role.VILLAGE, Role.TOWNSHIP},

@@ -15,7 +15,7 @@ from jiuzhu import CaseService, FakeClock, InvalidInput
 from jiuzhu.audit.checkpoint import generate_key, load_private_key, take_checkpoint
 from jiuzhu.audit.export import ExportFilter, export
 from jiuzhu.audit.verify import verify_export
-from jiuzhu.service import store
+from jiuzhu.models import rows as store
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from jiuzhu.audit.replay import ReplayError, as_of
 from jiuzhu.audit.sources import DatabaseSource
 from jiuzhu.audit.verify import verify_database
 from jiuzhu.errors import NotFound
+from jiuzhu.models import rows as store
 from jiuzhu.models.db import snapshot
 from jiuzhu.scheduler.sweep import sweep
-from jiuzhu.service import store
 
 
 def events_of(svc: CaseService, case_id: str) -> list[dict]:

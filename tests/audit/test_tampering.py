@@ -21,8 +21,8 @@ from jiuzhu import CaseService, FakeClock
 from jiuzhu.audit.chain import event_hash
 from jiuzhu.audit.checkpoint import take_checkpoint
 from jiuzhu.audit.verify import verify_connection, verify_database
+from jiuzhu.models import rows as store
 from jiuzhu.models.db import begin_sqlite
-from jiuzhu.service import store
 
 events, cases = store.events, store.cases
 

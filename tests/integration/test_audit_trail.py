@@ -21,7 +21,7 @@ from jiuzhu import CaseService, NotFound
 from jiuzhu.audit.chain import event_hash
 from jiuzhu.audit.verify import replay_case, verify_database
 from jiuzhu.clock import iso_utc
-from jiuzhu.service import store
+from jiuzhu.models import rows as store
 from jiuzhu.service.views import CaseView
 
 events, cases, deadlines = store.events, store.cases, store.deadlines

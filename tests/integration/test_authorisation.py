@@ -1,4 +1,4 @@
-"""Who may do what, where (DOMAIN §2): roles, jurisdiction, and what a refused caller learns.
+"""Who may do what, where (docs/domain.md §2): roles, jurisdiction, and what a refused caller learns.
 
 Wrong-role actors are placed where they *would* have jurisdiction, so that the role alone is
 what refuses them; wrong-place actors hold the right role, so that jurisdiction alone does.
@@ -31,7 +31,7 @@ COMMANDS = {
     "record_verification": ("provisionally_approved", "verify"),
     "withdraw": ("applied", "withdraw"),
 }
-# DOMAIN §2, by hand: villages handle the household's side, townships decide, the county (or
+# docs/domain.md §2, by hand: villages handle the household's side, townships decide, the county (or
 # its verification centre) returns the data check.
 ENTITLED = {
     "apply": {Role.VILLAGE},

@@ -1,4 +1,4 @@
-"""The fast track (容缺审批, DOMAIN §3) end to end on each database: paths, rules, inputs, deadlines.
+"""The fast track (容缺审批, docs/domain.md §3) end to end on each database: paths, rules, inputs, deadlines.
 
 Every refusal is checked twice: the error names the rule, and the database is exactly as it
 was (``db_snapshot``), because a command is one transaction or nothing.
@@ -27,7 +27,7 @@ from helpers import (
 
 import jiuzhu
 from jiuzhu import CaseService, FakeClock, GuardRejected, InvalidInput
-from jiuzhu.service import store
+from jiuzhu.models import rows as store
 
 # These tests are about the verification and visit deadlines; the monthly payment run,
 # which adds an allowance deadline to every paying case, has its own tests (test_payments.py).

@@ -1,4 +1,4 @@
-"""Money under a fast-track case (DOMAIN §3, §7, §10): the monthly payment run, medical
+"""Money under a fast-track case (docs/domain.md §3, §7, §10): the monthly payment run, medical
 assistance from the day of inclusion, recovery and the credit record on falsification, fines,
 repayments and write-offs.  Every test runs on SQLite and PostgreSQL.
 """
@@ -22,9 +22,10 @@ from jiuzhu import (
     TransitionNotAllowed,
 )
 from jiuzhu.audit.replay import fold
-from jiuzhu.ledger import balance, replay
+from jiuzhu.audit.replay import ledger_entries as replay
+from jiuzhu.ledger import balance
+from jiuzhu.models import rows as store
 from jiuzhu.scheduler.sweep import sweep
-from jiuzhu.service import store
 
 W = "payroll:1"
 
@@ -142,7 +143,7 @@ def test_months_withheld_while_the_check_is_overdue_are_paid_when_it_meets_the_s
     assert [e[2] for e in entries(svc, org, case.id)][-1] == "2024-06"
 
 
-# -- revocation with falsification (DOMAIN §10 case 2) ---------------------------------------
+# -- revocation with falsification (docs/domain.md §10 case 2) ---------------------------------------
 
 
 def revoked_on_may_10(svc: CaseService, org: Org, clock: FakeClock) -> Any:
@@ -326,7 +327,7 @@ def test_repayment_on_a_paying_case_is_not_allowed(
         svc.record_repayment(org.township, case.id, amount="100")
 
 
-# -- medical assistance (DOMAIN §10 case 3) -------------------------------------------------
+# -- medical assistance (docs/domain.md §10 case 3) -------------------------------------------------
 
 
 def test_bill_dated_on_the_day_of_inclusion_is_eligible(svc: CaseService, org: Org) -> None:

@@ -21,10 +21,12 @@ from hypothesis import strategies as st
 
 import jiuzhu
 from jiuzhu import FakeClock, GuardRejected, TransitionNotAllowed
+from jiuzhu.audit.replay import ledger_entries as replay
 from jiuzhu.clock import local_date
-from jiuzhu.ledger import balance, month_of, months_through, next_month, replay
+from jiuzhu.ledger import balance
+from jiuzhu.models import rows as store
 from jiuzhu.scheduler.sweep import sweep
-from jiuzhu.service import store
+from jiuzhu.workflows.calendar import month_of, months_through, next_month
 
 START = datetime(2024, 3, 15, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, as the suite's clock
 STEP = st.one_of(

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from jiuzhu import TransitionNotAllowed, demo
 from jiuzhu.clock import parse_iso_utc
-from jiuzhu.service import store
+from jiuzhu.models import rows as store
 from jiuzhu.workflows import REGISTRY
 from jiuzhu.workflows import get as get_workflow
 

@@ -1,4 +1,4 @@
-"""Service plans (物质+服务, DOMAIN §6; issue 3 item 3) on each database.
+"""Service plans (物质+服务, docs/domain.md §6) on each database.
 
 A plan is a recurrence of visits; only its open occurrence is a deadline row
 (``visit_due/<plan id>``, due at the scheduled time plus the grace period).  Expected occurrence

@@ -1,4 +1,4 @@
-"""Temporary assistance with Qinhuai's "1+4" (DOMAIN §5, §10 case 6), on both databases."""
+"""Temporary assistance with Qinhuai's "1+4" (docs/domain.md §5, §10 case 6), on both databases."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def test_income_at_twice_the_line_fails_but_a_signed_commitment_qualifies(
 def test_cao_weiqins_family_of_three_at_4_times_the_line_gets_11340(
     svc: CaseService, nj: Org
 ) -> None:
-    # SEED: 11,340 yuan of cash and in-kind assistance = 4 x 945 x 3
+    # People's Daily report: 11,340 yuan of cash and in-kind assistance = 4 x 945 x 3
     case = opened(svc, nj, size=3, kind="expenditure", expenditure="340000")
     case = svc.assess_temporary(nj.village, case.id, dependants="孙子患髓母细胞瘤，手术费34万余元")
     case = svc.decide_temporary(nj.county, case.id, decision="approve", multiplier=4,

@@ -1,4 +1,4 @@
-"""Every trigger that DOMAIN §3 does not allow in a state is refused there, and writes nothing.
+"""Every trigger that docs/domain.md §3 does not allow in a state is refused there, and writes nothing.
 
 The matrix is states × triggers minus ``helpers.ALLOWED`` (written out by hand from the domain
 rules).  Each command is issued by the actor entitled to it, on a case in its jurisdiction, with

@@ -31,16 +31,10 @@ import jiuzhu
 from jiuzhu import CaseService, FakeClock
 from jiuzhu.audit.verify import verify_database
 from jiuzhu.clock import SHANGHAI, SimulatedClock, iso_utc
+from jiuzhu.models import rows as store
+from jiuzhu.scheduler.startup import WorkerAlreadyRunning, lock_path, sqlite_file, worker_lock
 from jiuzhu.scheduler.sweep import DEFAULT_LEASE, claim, sweep
-from jiuzhu.scheduler.worker import (
-    WorkerAlreadyRunning,
-    lock_path,
-    run_once,
-    run_worker,
-    sqlite_file,
-    worker_lock,
-)
-from jiuzhu.service import store
+from jiuzhu.scheduler.worker import run_once, run_worker
 
 # These tests are about the verification and visit deadlines; the monthly payment run,
 # which adds an allowance deadline to every paying case, has its own tests (test_payments.py).

@@ -14,7 +14,7 @@ from helpers import Org, make_county, make_household
 from jiuzhu import CaseService, TransitionNotAllowed
 from jiuzhu.audit.replay import fold
 from jiuzhu.audit.verify import replay_case, verify_database
-from jiuzhu.service import store
+from jiuzhu.models import rows as store
 from jiuzhu.workflows import CURRENT, REGISTRY, temporary
 from jiuzhu.workflows.base import Label, Transition
 

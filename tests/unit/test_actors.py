@@ -1,6 +1,6 @@
 """Unit tests for jiuzhu.service.actors: the permission matrix and the jurisdiction test.
 
-The matrix below is written out from DOMAIN §2, not read from ``PERMISSIONS``.
+The matrix below is written out from docs/domain.md §2, not read from ``PERMISSIONS``.
 """
 
 from __future__ import annotations
@@ -30,14 +30,18 @@ EXPECTED: dict[str, set[Role]] = {
     "record_verification": {C, VC},
     "withdraw": {V, T},
     "read": {V, T, C, VC, AU},
-    "manage_service_plans": {V, T, C},  # district, town and village together (DOMAIN §6)
+    "manage_service_plans": {
+        V,
+        T,
+        C,
+    },  # district, town and village together (docs/domain.md §6)
     "record_visit": {V, T, C},
     # money: the township settles bills and repayments; fines and write-offs are the county's
     "record_medical_bill": {T, C},
     "record_repayment": {T, C},
     "impose_fine": {C},
     "write_off": {C},
-    # the standard path (DOMAIN §4): township accepts, investigates with the village and gives
+    # the standard path (docs/domain.md §4): township accepts, investigates with the village and gives
     # its opinion; the county (or its verification centre) checks; the county decides
     "apply_standard": {V, T},
     "accept_standard": {T},
@@ -48,7 +52,7 @@ EXPECTED: dict[str, set[Role]] = {
     "appraise_standard": {V},
     "decide_standard": {C},
     "deliver_rejection_notice": {V, T},
-    # temporary assistance (DOMAIN §5): assessed where the family lives, granted and paid by
+    # temporary assistance (docs/domain.md §5): assessed where the family lives, granted and paid by
     # the township or the county
     "apply_temporary": {V, T},
     "assess_temporary": {V, T},

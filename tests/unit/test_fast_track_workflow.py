@@ -1,6 +1,6 @@
 """Unit tests for the fast-track workflow definition (pure: no database, no clock).
 
-The expected transition table is written out from DOMAIN §3, not read from the workflow, so
+The expected transition table is written out from docs/domain.md §3, not read from the workflow, so
 that these tests hold the definition to the rules.
 """
 

@@ -2,7 +2,7 @@
 
 Plans live inside a fast-track case (``case.facts["plans"]``) and run through its
 ``plan.<trigger>`` sub-workflow; the occurrence times arrive in the payloads.  The expected
-transition table is written out here from DOMAIN §6, not read from the definition.
+transition table is written out here from docs/domain.md §6, not read from the definition.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ OTHER = "22222222-2222-4222-8222-222222222222"
 KEY = f"visit_due/{PLAN}"
 WF = fast_track.WORKFLOW
 
-# DOMAIN §6 by hand: (trigger, sources, destination or None for "stays", fired by a deadline)
+# docs/domain.md §6 by hand: (trigger, sources, destination or None for "stays", fired by a deadline)
 EXPECTED_TABLE = {
     ("visit", ("active",), None, False),
     ("miss", ("active",), None, True),

@@ -1,6 +1,6 @@
 """The standard-path workflow definition (pure: no database, no clock).
 
-The transition table is written out from DOMAIN §4, not read from the workflow.
+The transition table is written out from docs/domain.md §4, not read from the workflow.
 """
 
 from __future__ import annotations
@@ -257,7 +257,7 @@ def test_investigation_needs_two_investigators_and_signatures() -> None:
 
 
 def test_confirmation_amount_is_line_minus_income_times_size() -> None:
-    # DOMAIN §10 case 4: line 945, 3 people, household income 1,200 -> 1,635 a month
+    # docs/domain.md §10 case 4: line 945, 3 people, household income 1,200 -> 1,635 a month
     model = model_in("county_review")
     wrong = {**PAYLOADS["confirm"], "monthly_fen": 163_501}
     with pytest.raises(GuardRejected):

@@ -1,6 +1,6 @@
 """The temporary-assistance workflow ("1+4", assist first) as pure data.
 
-Numbers from DOMAIN §10 case 6: 2 people at line 945, six-month average income 1,800 < 1,890
+Numbers from docs/domain.md §10 case 6: 2 people at line 945, six-month average income 1,800 < 1,890
 qualifies (condition 1); multiplier 3 -> 5,670 yuan; multiplier 6 refused; income 1,890 fails
 condition 1, but a signed commitment (condition 4) still qualifies.
 """

@@ -17,7 +17,7 @@ import pytest
 from jiuzhu.clock import iso_utc, local_date
 from jiuzhu.errors import WorkflowDefinitionError
 from jiuzhu.ledger import KINDS, Booking, Entry, balance
-from jiuzhu.workflows import fast_track, standard, temporary
+from jiuzhu.workflows import fast_track, fast_track_money, standard, temporary
 from jiuzhu.workflows.base import (
     Books,
     CaseModel,
@@ -144,7 +144,7 @@ def test_revoke_books_a_recovery_line_for_every_entry_paid_before() -> None:
     ledger.book("pay_allowance", month, AT)
     bill = {"bill_id": "B-1", "billed_on": "2024-03-20", "hospital": "县医院",
             "total_fen": 1_000_000, "insurance_fen": 600_000}  # fmt: skip
-    bill["assistance_fen"] = fast_track.medical_assistance(
+    bill["assistance_fen"] = fast_track_money.medical_assistance(
         model.facts, date(2024, 3, 20), bill["total_fen"], bill["insurance_fen"])  # fmt: skip
     FT.fire(model, "record_medical_bill", bill, AT)
     (medical,) = ledger.book("record_medical_bill", bill, AT)

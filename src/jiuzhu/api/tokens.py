@@ -20,8 +20,9 @@ from sqlalchemy import Engine, Table, select
 
 from ..clock import Clock, iso_utc
 from ..errors import InvalidInput, NotFound
+from ..models import rows as store
 from ..models.api_tables import ApiTokenRecord
-from ..service import inputs, store
+from ..service import inputs
 from ..service.actors import ROLE_LEVEL, Actor, Role
 from .problems import ApiError
 

@@ -100,7 +100,8 @@ def hashes_as_stored(ev: dict[str, Any]) -> bool:
         text = _SORTED.encode(doc)
     except (TypeError, ValueError):
         return False
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() == ev["hash"]
+    stored: str = ev["hash"]
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() == stored
 
 
 def intact(events: Sequence[dict[str, Any]]) -> bool:
@@ -146,7 +147,7 @@ def chain_breaks(case_id: str, events: Sequence[dict[str, Any]]) -> tuple[list[B
 
 def _origin(ev: dict[str, Any], seqs: Sequence[int]) -> int | None:
     """The position ``ev`` was hashed at: its own seq, a neighbour's, another in the chain."""
-    seq = ev["seq"]
+    seq: int = ev["seq"]
     if rehash(ev, seq) == ev["hash"]:
         return seq
     candidates = [seq - 1, seq + 1, *sorted(set(seqs) | {max(seqs) + 1})]

@@ -27,8 +27,8 @@ from sqlalchemy import Engine, select
 
 from ..clock import iso_utc
 from ..errors import InvalidInput, NotFound
+from ..models import rows as store
 from ..models.db import snapshot
-from ..service import store
 from . import sources
 from .breaks import Break
 from .canonical import canonical_json

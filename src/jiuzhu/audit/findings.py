@@ -1,4 +1,4 @@
-"""Compliance findings (DOMAIN §3, §6, §7): what an inspector looks for, from the events alone.
+"""Compliance findings (docs/domain.md): what an inspector looks for, from the events alone.
 
 Each case is replayed (its own workflow version and the policy recorded when it opened) and
 its ledger rebuilt; the stored credit records are read alongside.  Findings, by ``code``:
@@ -29,7 +29,7 @@ from ..clock import iso_utc, parse_iso_utc
 from ..errors import JiuzhuError
 from ..models.db import snapshot
 from . import sources
-from .replay import fold
+from .replay import fold, ledger_entries
 
 LABELS = {
     "approval_without_commitment": "无信用承诺即批准 approval without a commitment",
@@ -63,7 +63,7 @@ def findings_of(events: list[dict[str, Any]], credit_seqs: set[int],
                 now: datetime) -> list[Finding]:  # fmt: skip
     """Every finding about one case, given its events and the seqs of its credit records."""
     try:
-        entries = ledger.replay(events)
+        entries = ledger_entries(events)
     except (JiuzhuError, KeyError, TypeError, ValueError):
         entries = []
     try:

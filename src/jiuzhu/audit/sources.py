@@ -61,7 +61,7 @@ class DatabaseSource:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.dbapi = conn.connection.driver_connection
+        self.dbapi: Any = conn.connection.driver_connection
         self.dialect = dialect_of(conn.dialect.name)
         self.sqlite = self.dialect.sqlite
         self.order = "case_id" if self.sqlite or self._sorts_by_code_point() else (
@@ -146,7 +146,7 @@ class DatabaseSource:
         rows = self.rows(f"SELECT case_id, kind, {self.instant('due_at')} FROM deadlines "
                          f"WHERE status IN ('pending', 'claimed') {where} "
                          f"ORDER BY {self.order}, kind", params)  # fmt: skip
-        iso = sqlite_iso if self.sqlite else _same
+        iso: Any = sqlite_iso if self.sqlite else _same
         for case_id, group in grouped(rows):
             yield case_id, {kind: iso(due) for _, kind, due in group}
 

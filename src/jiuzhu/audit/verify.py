@@ -32,7 +32,7 @@ from ..models.db import snapshot
 from . import sources
 from .breaks import Break, chain_breaks
 from .checkpoint import Checkpoint, checkpoint_breaks, head_line, load_checkpoints
-from .replay import expected_row
+from .replay import expected_row, ledger_entries
 
 COMPARED = ("state", "row_version", "programme", "household_id", "village_id", "org_path",
             "expenditure_fen", "monthly_amount_fen", "facts", "deadlines", "last_seq",
@@ -83,7 +83,7 @@ def compare(case_id: str, events: Sequence[dict[str, Any]], stored: dict[str, An
         stored["credit_rows"] = credit_rows
     try:
         expected = expected_row(events)
-        expected["ledger_rows"] = [e.as_dict() for e in ledger.replay(events)]
+        expected["ledger_rows"] = [e.as_dict() for e in ledger_entries(events)]
         expected["credit_rows"] = ledger.credit_rows(events)
     except (JiuzhuError, KeyError, TypeError, ValueError) as exc:
         return ReplayResult(case_id, len(events), {}, stored, [("replay", str(exc), None)])
@@ -229,8 +229,8 @@ class Audit:
             if rec == exp:
                 continue
             if not self.with_ids and rec is not None:  # an export: check the recorded head only
-                ev = by_seq.get(rec[0])
-                if ev is not None and ev["hash"] == rec[1]:
+                head = by_seq.get(rec[0])
+                if head is not None and head["hash"] == rec[1]:
                     continue
             if rec is None:
                 assert exp is not None

@@ -62,7 +62,7 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
 def count_cases(engine: Engine) -> int:
     from sqlalchemy import func, select
 
-    from ..service import store
+    from ..models import rows as store
 
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(store.cases)).scalar_one())

@@ -243,7 +243,7 @@ def money_cell(key: str, value: int) -> str:
 def county_ids(svc: CaseService) -> list[str]:
     from sqlalchemy import select
 
-    from ..service import store
+    from ..models import rows as store
 
     units = store.org_units
     with svc.engine.connect() as conn:

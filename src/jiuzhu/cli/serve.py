@@ -138,7 +138,8 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 def _start_deadline_worker(url: str) -> tuple[threading.Event, threading.Thread]:
-    from ..scheduler.worker import check_worker_id, run_worker, worker_lock
+    from ..scheduler.startup import check_worker_id, worker_lock
+    from ..scheduler.worker import run_worker
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip

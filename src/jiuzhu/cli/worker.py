@@ -78,7 +78,8 @@ def worker_command(
     """
     import logging
 
-    from ..scheduler.worker import check_worker_id, run_once, run_worker
+    from ..scheduler.startup import check_worker_id
+    from ..scheduler.worker import run_once, run_worker
 
     use_policy_file(policy)  # the payment run and other firings decide by this book
     url = database_url(db)  # the worker never creates a database

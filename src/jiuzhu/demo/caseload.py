@@ -1,7 +1,7 @@
 """The generated caseload: applications drawn at random, each played to the fate drawn for it.
 
 Late data checks become overdue and are chased weekly by the worker; a share of the approved
-households receive services (物质+服务, DOMAIN §6): cleaning four times a month by a third
+households receive services (物质+服务, docs/domain.md §6): cleaning four times a month by a third
 party, a village visit every other day, a monthly follow-up visit by the township; visits not
 done in time are recorded as missed.
 """
@@ -53,7 +53,7 @@ TIMELINESS = {"on_time": 780, "late": 180, "very_late": 40}
 
 @dataclass(frozen=True)
 class Service:
-    """A kind of service plan the demo's county runs (DOMAIN §6), and how well it is kept."""
+    """A kind of service plan the demo's county runs (docs/domain.md §6), and how well it is kept."""
 
     kind: str
     recurrence: dict[str, Any]

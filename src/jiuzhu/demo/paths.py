@@ -5,7 +5,7 @@ whose service decides by the demo's policy file ``jiuzhu/policies/jiangsu-demo.j
 Binhai county's city, has a configured line there, not a sourced one): it sets up Qinhuai
 district in Nanjing (the "1+4" practice, sourced line 945 yuan) and starts four stories:
 
-* 曹卫勤 Cao Weiqin (SEED): a new citizen in Qinhuai whose grandson has a medulloblastoma;
+* 曹卫勤 Cao Weiqin (People's Daily report): a new citizen in Qinhuai whose grandson has a medulloblastoma;
   "1+4" condition 2; 4 x 945 x 3 = 11,340 yuan of cash and in-kind assistance;
 * a fire in Qinhuai: assisted first (先行救助), paperwork completed after its limit passed;
 * a Binhai household refused by the fast track (29,999 yuan, below the threshold), routed to

@@ -28,7 +28,7 @@ class Story:
 
 
 def chen_bihua(sim: Simulation, story: Story) -> Script:
-    """SEED: 50, cerebral haemorrhage after the Spring Festival; dibao the same day, 2,000/month."""
+    """People's Daily report: 50, cerebral haemorrhage after the Spring Festival; dibao the same day, 2,000/month."""
     svc, rng, village = sim.svc, Random(sim.seed), sim.units.villages[TUANJIE]
     today = local_date(sim.clock.now())
     members = [
@@ -62,7 +62,7 @@ def chen_bihua(sim: Simulation, story: Story) -> Script:
         sim.stats.bills_refused += 1
         story.note += "; a bill dated 02-18, before inclusion, was refused"
     # ICU from the day of inclusion: 92,000 yuan, insurance paid 50,500; 41,500 was left, of
-    # which medical assistance pays 85 %: he pays about 6,000 himself (SEED: "5000多元")
+    # which medical assistance pays 85 %: he pays about 6,000 himself (People's Daily report: "5000多元")
     sim.call(svc.record_medical_bill, township, case.id, billed_on="2024-02-20", total="92000",
              insurance_paid="50500", hospital="滨海县人民医院", bill_id="ZY-20240220")  # fmt: skip
     yield at("2024-02-21", 10, 0)  # the community worker plans monthly follow-up visits
@@ -78,7 +78,7 @@ CHEN_QUOTE = ("家属说：低保很快就办下来了，药费能报销很多�
 
 
 def fraud(sim: Simulation, story: Story) -> Script:
-    """DOMAIN §10 case 2: approved 2024-03-15 at 2,000/month, revoked 2024-05-10.
+    """docs/domain.md §10 case 2: approved 2024-03-15 at 2,000/month, revoked 2024-05-10.
 
     The data check is overdue from 2024-04-15 and chased weekly; the cleaning the township
     arranged ends with the revocation.

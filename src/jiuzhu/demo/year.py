@@ -14,8 +14,8 @@ import jiuzhu
 
 from ..clock import FakeClock
 from ..errors import InvalidInput, PermissionDenied
+from ..models import rows as store
 from ..policy import DEMO_FILE
-from ..service import store
 from ..service.actors import Actor, Role
 from ..service.service import CaseService
 from ..service.views import CaseView

@@ -1,4 +1,4 @@
-"""The money of a case: an append-only ledger derived from its events (DOMAIN §3, §7).
+"""The money of a case: an append-only ledger derived from its events (docs/domain.md §3, §7).
 
 Every entry is caused by one event of the case and is a pure function of that event and the
 entries before it, so replay rebuilds the ledger from the events alone and an auditor can
@@ -9,29 +9,8 @@ compare it with the stored rows.  Which lines an event books is said by its work
 
 from __future__ import annotations
 
-from typing import Any
-
 from .balances import balance, credit_rows
 from .entries import KIND_LABELS, KINDS, OWED, PAID_OUT, REDUCING, Booking, Entry, recovering
-
-# Transitional names for callers that have not moved yet, resolved on first use so that the
-# ledger never imports the workflows: month arithmetic now lives in jiuzhu.workflows.calendar,
-# and the entries a case's events imply in jiuzhu.audit.replay.ledger_entries.
-_MOVED = {"month_of": "jiuzhu.workflows.calendar", "next_month": "jiuzhu.workflows.calendar",
-          "months_through": "jiuzhu.workflows.calendar"}  # fmt: skip
-
-
-def __getattr__(name: str) -> Any:
-    if name == "replay":
-        from importlib import import_module
-
-        return import_module("jiuzhu.audit.replay").ledger_entries
-    if name in _MOVED:
-        from importlib import import_module
-
-        return getattr(import_module(_MOVED[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 __all__ = [
     "KINDS",

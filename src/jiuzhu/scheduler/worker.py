@@ -1,4 +1,4 @@
-"""The deadline worker: APScheduler 3.11 as the alarm clock of the deadline rows (DESIGN §5).
+"""The deadline worker: APScheduler 3.11 as the alarm clock of the deadline rows (docs/design.md §5).
 
 Deadlines are rows; APScheduler only says *when to look*.  Its job store is in memory and holds
 two jobs per worker, both calling :func:`run_sweep` with the worker's id as their only argument:
@@ -12,7 +12,7 @@ two jobs per worker, both calling :func:`run_sweep` with the worker's id as thei
   several workers, one taken in the last hour makes the others skip.
 
 The service lives in a module-level holder keyed by the worker id (never pickled, never in a job
-store).  Job defaults follow DESIGN §8: ``misfire_grace_time=None`` (a late run is never dropped),
+store).  Job defaults (docs/design.md §6): ``misfire_grace_time=None`` (a late run is never dropped),
 ``coalesce=True``, ``max_instances=1``, one executor thread, the scheduler in UTC.  Job errors
 and misses are logged on ``jiuzhu.scheduler``, never swallowed.
 
@@ -23,21 +23,24 @@ workers share the due rows (``FOR UPDATE SKIP LOCKED`` claims with leases, see `
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import signal
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..clock import SHANGHAI, Clock, SystemClock, local_date, parse_iso_utc
-from ..errors import InvalidInput, JiuzhuError, StorageError
+from .startup import (
+    DEFAULT_INTERVAL,
+    WorkerAlreadyRunning,
+    check_settings,
+    check_worker_id,
+    worker_lock,
+)
 from .sweep import DEFAULT_BATCH, DEFAULT_LEASE, SweepReport, earliest_pending, sweep
 
 if TYPE_CHECKING:
@@ -48,17 +51,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("jiuzhu.scheduler")
 
-DEFAULT_INTERVAL = 30.0
-MAX_WORKER_ID = 64  # deadlines.claimed_by and events.actor_user are 64 characters
 WAKE_GAP = timedelta(milliseconds=100)  # a wake-up is never armed for "right now" in a loop
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
-
-class WorkerAlreadyRunning(JiuzhuError):
-    """Another worker holds this SQLite database: it serves one worker at a time."""
-
-    code = "conflict"
 
 
 @dataclass
@@ -214,7 +209,7 @@ def run_worker(url: str | None = None, *, worker_id: str | None = None,
     :class:`WorkerAlreadyRunning` when another worker holds the database.
     """
     worker_id = check_worker_id(worker_id)
-    _check_settings(batch, lease, interval)
+    check_settings(batch, lease, interval)
     if worker_id in _WORKERS:
         raise WorkerAlreadyRunning(f"worker '{worker_id}' already runs in this process",
                                    f"调度进程“{worker_id}”已在本进程中运行")  # fmt: skip
@@ -234,7 +229,7 @@ def run_once(url: str | None = None, *, worker_id: str | None = None,
              clock: Clock | None = None) -> SweepReport:  # fmt: skip
     """One catch-up sweep and return (for cron-driven deployments); same lock as a worker."""
     worker_id = check_worker_id(worker_id)
-    _check_settings(batch, lease)
+    check_settings(batch, lease)
     import jiuzhu
 
     with worker_lock(url):
@@ -350,88 +345,3 @@ def _hard_stop(signum: int, _frame: Any) -> NoReturn:
 
 def _shown(svc: CaseService) -> str:
     return svc.engine.url.render_as_string(hide_password=True)
-
-
-# -- settings and the SQLite lock --------------------------------------------------------------
-
-
-def check_worker_id(worker_id: str | None) -> str:
-    """The id written on claims and events; default ``hostname:pid``."""
-    if worker_id is None:
-        return f"{socket.gethostname()[:40]}:{os.getpid()}"
-    worker_id = worker_id.strip()
-    if not worker_id or len(worker_id) > MAX_WORKER_ID:
-        raise InvalidInput(f"a worker id has 1 to {MAX_WORKER_ID} characters",
-                           f"调度进程标识应为 1 到 {MAX_WORKER_ID} 个字符")  # fmt: skip
-    return worker_id
-
-
-def _check_settings(batch: int, lease: timedelta, interval: float = DEFAULT_INTERVAL) -> None:
-    if interval <= 0 or batch < 1 or lease <= timedelta(0):
-        raise InvalidInput(
-            f"interval ({interval} s), batch ({batch}) and lease ({lease}) must be positive",
-            "扫描间隔、批量和认领租期均应为正数",
-        )
-
-
-def sqlite_file(url: str | None) -> Path | None:
-    """The database file of an SQLite URL (None for PostgreSQL)."""
-    from sqlalchemy.engine import make_url
-
-    from ..models.db import resolve_url
-
-    parsed = make_url(resolve_url(url))
-    if parsed.get_backend_name() != "sqlite":
-        return None
-    if not parsed.database or parsed.database == ":memory:":
-        raise InvalidInput("a worker needs a database file, not an in-memory SQLite database",
-                           "调度进程需要数据库文件，不能使用内存数据库")  # fmt: skip
-    return Path(parsed.database).expanduser().resolve()
-
-
-def lock_path(database: Path) -> Path:
-    return database.with_name(database.name + ".worker.lock")
-
-
-@contextmanager
-def worker_lock(url: str | None) -> Iterator[Path | None]:
-    """Hold the SQLite database's worker lock for the block (nothing to hold on PostgreSQL).
-
-    ``flock`` is released by the kernel when the holder dies, even by SIGKILL, so a crash never
-    leaves a stale lock.  The file is kept (unlinking it would let two workers lock two inodes).
-    """
-    database = sqlite_file(url)
-    if database is None:
-        yield None
-        return
-    path = lock_path(database)
-    try:
-        handle = open(path, "a+", encoding="ascii")  # held (locked) for the whole block
-    except OSError as exc:
-        raise StorageError(f"cannot open the worker lock {path}: {exc.strerror}",
-                           f"无法打开调度锁文件 {path}：{exc.strerror}") from None  # fmt: skip
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            raise _refusal(database, path, handle.read().strip() or "unknown") from None
-        handle.truncate(0)
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        try:
-            yield path
-        finally:
-            handle.truncate(0)  # while still holding it: no stale pid for the next one
-
-
-def _refusal(database: Path, path: Path, holder: str) -> WorkerAlreadyRunning:
-    return WorkerAlreadyRunning(
-        f"another jiuzhu worker (pid {holder}) is already running on {database} "
-        f"(it holds {path}); an SQLite database serves one worker: stop that one first, "
-        "or use PostgreSQL to run several workers",
-        f"已有 jiuzhu 调度进程（pid {holder}）在数据库 {database} 上运行（持有 {path}）；"
-        "SQLite 数据库只能由一个调度进程服务：请先停止该进程，或改用 PostgreSQL 以运行多个调度进程",
-        pid=holder,
-        lock=str(path),
-    )

@@ -1,4 +1,4 @@
-"""Who may do what, where (DOMAIN §2).  The one authorisation matrix, for every caller.
+"""Who may do what, where (docs/domain.md §2).  The one authorisation matrix, for every caller.
 
 An actor is a role at an organisation unit.  It may act only on cases inside its unit's
 subtree (county ⊃ township ⊃ village), and only through the commands its role holds.
@@ -59,13 +59,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "withdraw": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
     "manage_service_plans": LOCAL,
     "record_visit": LOCAL,
-    # money (DOMAIN §7): the township settles bills and repayments, the county decides fines
+    # money (docs/domain.md §7): the township settles bills and repayments, the county decides fines
     # and write-offs
     "record_medical_bill": frozenset({Role.TOWNSHIP, Role.COUNTY}),
     "record_repayment": frozenset({Role.TOWNSHIP, Role.COUNTY}),
     "impose_fine": frozenset({Role.COUNTY}),
     "write_off": frozenset({Role.COUNTY}),
-    # the standard path (DOMAIN §4) and temporary assistance (DOMAIN §5)
+    # the standard path (docs/domain.md §4) and temporary assistance (docs/domain.md §5)
     "apply_standard": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
     "accept_standard": frozenset({Role.TOWNSHIP}),
     "investigate": frozenset({Role.VILLAGE, Role.TOWNSHIP}),

@@ -1,9 +1,9 @@
-"""Money commands and reads (DOMAIN §3, §7): medical bills, fines, repayments, write-offs,
+"""Money commands and reads (docs/domain.md §3, §7): medical bills, fines, repayments, write-offs,
 the ledger of a case and the credit record.
 
 Part of :class:`~jiuzhu.service.service.CaseService`.  Each command is one internal
 transition of the case and one event in its chain; the ledger lines it books are derived from
-that event (:func:`jiuzhu.ledger.entries_for`) and written in the same transaction.
+that event (the workflow's ``books`` hooks, :meth:`jiuzhu.workflows.base.Workflow.book`) and written in the same transaction.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from .. import ledger
 from ..errors import InvalidInput
 from ..models import rows
 from ..money import to_fen
-from ..workflows import fast_track
+from ..workflows import fast_track_money
+from ..workflows import get as get_workflow
 from ..workflows.base import CaseModel
 from . import inputs
 from .actors import Actor, require_role
@@ -33,8 +34,6 @@ def decision_payload(model: CaseModel, trigger: str, today: date,
                      reason: str | None) -> dict[str, Any]:  # fmt: skip
     """What the data check's decision pays, recovers and records (added to its payload): the
     ``decide`` hook of the case's workflow (see ``jiuzhu.workflows.fast_track_money``)."""
-    from ..workflows import get as get_workflow
-
     wf = get_workflow(model.facts["workflow"], model.facts["workflow_version"])
     return wf.decide(model, trigger, today, reason=reason)
 
@@ -59,7 +58,7 @@ class MoneyCommands(CommandBase):
                             idempotency_key: str | None = None) -> CaseView:  # fmt: skip
         """Pay medical assistance on a hospital bill: the policy share of what insurance left.
 
-        Only bills dated on or after the day of inclusion are eligible (SEED: "医疗救助是从纳入
+        Only bills dated on or after the day of inclusion are eligible (People's Daily report: "医疗救助是从纳入
         低保那一天起计算"); earlier ones are refused with the reason.
         """
         maximum = self.policy["max_bill_yuan"]
@@ -75,7 +74,7 @@ class MoneyCommands(CommandBase):
             day = inputs.day(billed_on, "bill date", earliest=date(1900, 1, 1), today=today)
             paid = 0
             if "approved_at" in model.facts:
-                paid = fast_track.medical_assistance(model.facts, date.fromisoformat(day),
+                paid = fast_track_money.medical_assistance(model.facts, date.fromisoformat(day),
                                                      total_fen, insurance_fen)  # fmt: skip
             return "record_medical_bill", {
                 "bill_id": ref, "billed_on": day, "hospital": where, "total_fen": total_fen,
@@ -105,7 +104,7 @@ class MoneyCommands(CommandBase):
         def build(model: CaseModel, today: date, earliest: date) -> tuple[str, dict[str, Any]]:
             basis = model.facts.get("money", {}).get("recovered_fen", 0)
             return "impose_fine", {"multiple": text, "multiple_pct": pct, "basis_fen": basis,
-                                   "amount_fen": fast_track.fine_amount(basis, pct),
+                                   "amount_fen": fast_track_money.fine_amount(basis, pct),
                                    "reason": why, "decided_on": today.isoformat()}  # fmt: skip
 
         return self._transition(actor, "impose_fine", case_id, expected_version,

@@ -1,4 +1,4 @@
-"""The county report (DOMAIN §2, §7): per county and township, what the cases and the money
+"""The county report (docs/domain.md §2, §7): per county and township, what the cases and the money
 look like today.
 
 A handful of grouped queries by village (``org_path``), rolled up in Python to the township
@@ -17,6 +17,7 @@ from ..clock import local_date
 from ..errors import InvalidInput
 from ..models import rows
 from ..workflows import REGISTRY
+from ..workflows.calendar import month_of, next_month
 from . import inputs
 from .actors import Actor, require_role
 from .base import CommandBase
@@ -56,12 +57,12 @@ class Reports(CommandBase):
             level, path = self._org(inputs.org_id(org))
             self._require_jurisdiction(actor, path, f"unit {org}")
         if month is None:
-            month = ledger.month_of(local_date(self.clock.now()))
+            month = month_of(local_date(self.clock.now()))
         elif not (len(month) == 7 and month[4] == "-" and month[:4].isdigit()
                   and month[5:].isdigit() and 1 <= int(month[5:]) <= 12):  # fmt: skip
             raise InvalidInput(f"month '{month}' is not YYYY-MM", f"月份“{month}”格式应为 YYYY-MM")
         first = date(int(month[:4]), int(month[5:]), 1)
-        after = date.fromisoformat(ledger.next_month(month) + "-01")
+        after = date.fromisoformat(next_month(month) + "-01")
         by_village: dict[str, dict[str, Any]] = defaultdict(_blank)
         q = rows.report_statements(path, paying=PAYING, paid_out=ledger.PAID_OUT,
                                    owed=ledger.OWED, reducing=ledger.REDUCING, first=first,

@@ -1,4 +1,4 @@
-"""Commands of the standard path (审核确认, DOMAIN §4) and what both new paths share.
+"""Commands of the standard path (审核确认, docs/domain.md §4) and what both new paths share.
 
 Part of :class:`~jiuzhu.service.service.CaseService`.  Each command is one transition of
 the case and one event in its chain.  Decisions record the policy in force on their day (the

@@ -1,4 +1,4 @@
-"""Commands of temporary assistance (临时救助) with Qinhuai's "1+4" (DOMAIN §5).
+"""Commands of temporary assistance (临时救助) with Qinhuai's "1+4" (docs/domain.md §5).
 
 Part of :class:`~jiuzhu.service.service.CaseService`.  The grant is computed here from the
 dibao line in force on the decision's day and written into the event (with that line), and
@@ -36,7 +36,7 @@ class TemporaryCommands(PathCommands):
         """Open a temporary-assistance case where the household lives.
 
         ``new_citizen``: the family has no local hukou (Qinhuai's "1+4").  ``waiting_on``: the
-        household's standard-path case still pending (assistance while it waits, SEED).
+        household's standard-path case still pending (assistance while it waits, People's Daily report).
         ``expenditure``: the sudden or rigid expense in yuan, if known.
         """
         inputs.choice(kind, "kind", temporary.KINDS)

@@ -22,7 +22,7 @@ from . import service_plan
 from .base import SubFlow, Workflow
 from .calendar import add_months, month_of
 from .common import check_applicant, money, record, votes_add_up
-from .fast_track_money import RECORDED_BEFORE, arrears, fine_amount, medical_assistance
+from .fast_track_money import RECORDED_BEFORE
 from .model import CaseModel, DeadlineRule, Guard, Label, Transition
 
 NAME = "fast_track"
@@ -337,4 +337,4 @@ WORKFLOW = Workflow(
 )
 
 __all__ = ["NAME", "VERSION", "WORKFLOW", "DEFAULT_POLICY", "RECORDED", "RECORDED_BEFORE",
-           "recorded_policy", "arrears", "fine_amount", "medical_assistance", "open_facts"]  # fmt: skip
+           "recorded_policy", "open_facts"]  # fmt: skip

@@ -1,4 +1,4 @@
-"""The fast track's money (DOMAIN §3, §7): arrears paid with the data check's decision,
+"""The fast track's money (docs/domain.md §3, §7): arrears paid with the data check's decision,
 recovery on revocation, medical assistance on bills, fines, repayments and write-offs.
 
 Guards and effects keep the projection's running totals (:func:`.common.money`); the hooks say

@@ -1,4 +1,4 @@
-"""物质+服务 — service plans inside a case (DOMAIN §6, Xiangcheng's practice).
+"""物质+服务 — service plans inside a case (docs/domain.md §6, Xiangcheng's practice).
 
 A plan is a recurrence of visits (cleaning four times a month, a visit every other day, a
 monthly follow-up) by a provider.  Only the plan's *next* occurrence is a deadline at a time,

@@ -1,4 +1,4 @@
-"""审核确认 — the standard path of a dibao application (DOMAIN §4; A = 最低生活保障审核确认办法).
+"""审核确认 — the standard path of a dibao application (docs/domain.md §4; A = 最低生活保障审核确认办法).
 
 acceptance (受理) → home investigation (入户调查, started within 3 working days, A Art. 15) →
 data check (信息核对, the county starts it within 3 working days of the request, A Art. 17) →

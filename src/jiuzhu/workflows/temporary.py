@@ -1,4 +1,4 @@
-"""临时救助 — temporary assistance, with Qinhuai's "1+4" for new citizens (DOMAIN §5, SEED).
+"""临时救助 — temporary assistance, with Qinhuai's "1+4" for new citizens (docs/domain.md §5, People's Daily report).
 
 "1": the family is judged by its actual situation where it lives and works.  "4": at least one
 of four conditions holds, each recorded with its evidence:
