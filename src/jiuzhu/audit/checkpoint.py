@@ -22,10 +22,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, select, text
+from sqlalchemy import Connection, Engine, Table, select
 
 from ..clock import iso_utc
 from ..errors import InvalidInput
+from ..models import audit_sql as sql
 from ..models.audit_tables import CheckpointRecord
 from ..models.dialect import dialect_of
 from .breaks import Break
@@ -174,26 +175,21 @@ def take_checkpoint(engine: Engine, *, now: datetime, taken_by: str,
     lock on ``events``, which also waits for writers already running), so that every event with
     an id up to the high-water mark is committed and none can join it later.
     """
+    dialect = dialect_of(engine.dialect.name)
     with engine.connect() as conn:
-        dialect_of(engine.dialect.name).begin_write(conn)
+        dialect.begin_write(conn)
         with conn.begin():
-            if engine.dialect.name == "postgresql":
-                conn.execute(text("LOCK TABLE audit_checkpoints IN EXCLUSIVE MODE"))
-                conn.execute(text("LOCK TABLE events IN SHARE MODE"))
+            sql.lock_for_checkpoint(conn, dialect)
             return _take(conn, now, taken_by, key)
 
 
 def _take(conn: Connection, now: datetime, taken_by: str, key: Any) -> Checkpoint:
-    prev = conn.execute(text(
-        "SELECT number, high_water, hash FROM audit_checkpoints ORDER BY number DESC LIMIT 1"
-    )).first()  # fmt: skip
+    prev = conn.execute(sql.LATEST_CHECKPOINT).first()
     number, low, prev_hash = (1, 0, GENESIS) if prev is None else (
         prev.number + 1, prev.high_water, prev.hash)  # fmt: skip
-    high = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM events")).scalar_one()
+    high = conn.execute(sql.HIGH_WATER).scalar_one()
     high = max(int(high), low)
-    cases, events = conn.execute(text(
-        "SELECT COUNT(DISTINCT case_id), COUNT(*) FROM events WHERE id <= :high"
-    ), {"high": high}).one()  # fmt: skip
+    cases, events = conn.execute(sql.COUNT_UP_TO, {"high": high}).one()
     hasher, changed, batch = hashlib.sha256(), 0, []
     for case_id, seq, digest in _grown_heads(conn, low, high):
         hasher.update(head_line(case_id, seq, digest))
@@ -214,13 +210,9 @@ def _take(conn: Connection, now: datetime, taken_by: str, key: Any) -> Checkpoin
 
 def _grown_heads(conn: Connection, low: int, high: int) -> Iterable[tuple[str, int, str]]:
     """(case_id, seq, hash) of the new head of every case with events in (low, high]."""
-    order = "e.case_id" + (' COLLATE "C"' if conn.dialect.name == "postgresql" else "")
-    query = text(
-        "SELECT e.case_id, e.seq, e.hash FROM events e JOIN (SELECT case_id, MAX(seq) AS seq "
-        "FROM events WHERE id > :low AND id <= :high GROUP BY case_id) m "
-        f"ON e.case_id = m.case_id AND e.seq = m.seq ORDER BY {order}"
-    )  # fmt: skip
-    query = query.execution_options(stream_results=True, yield_per=INSERT_BATCH)
+    query = sql.grown_heads(dialect_of(conn.dialect.name)).execution_options(
+        stream_results=True, yield_per=INSERT_BATCH
+    )
     rows = conn.execute(query, {"low": low, "high": high})
     for case_id, seq, digest in rows:
         yield case_id, int(seq), digest
@@ -228,8 +220,7 @@ def _grown_heads(conn: Connection, low: int, high: int) -> Iterable[tuple[str, i
 
 def _insert_heads(conn: Connection, batch: list[dict[str, Any]]) -> None:
     if batch:
-        conn.execute(text("INSERT INTO audit_checkpoint_heads (checkpoint, case_id, seq, hash) "
-                          "VALUES (:checkpoint, :case_id, :seq, :hash)"), batch)  # fmt: skip
+        conn.execute(sql.INSERT_HEADS, batch)
         batch.clear()
 
 

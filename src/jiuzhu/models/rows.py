@@ -15,6 +15,7 @@ from sqlalchemy import Select, Table, and_, bindparam, case, func, or_, select
 
 from ..clock import iso_utc, parse_iso_utc
 from ..workflows.base import CaseModel
+from .calendar_tables import CalendarRevisionRecord
 from .tables import (
     CaseRecord,
     CommandKeyRecord,
@@ -41,6 +42,7 @@ persons = _table(PersonRecord)
 ledger = _table(LedgerEntryRecord)
 credit_records = _table(CreditRecord)
 command_keys = _table(CommandKeyRecord)
+calendar_revisions = _table(CalendarRevisionRecord)
 
 SELECT_ORG = select(org_units).where(org_units.c.id == bindparam("id"))
 INSERT_ORG = org_units.insert()
@@ -68,6 +70,17 @@ SELECT_COMMAND_KEY = select(
     command_keys.c.case_id, command_keys.c.seq, command_keys.c.type, command_keys.c.digest
 ).where(command_keys.c.org == bindparam("org"), command_keys.c.key == bindparam("key"))
 INSERT_COMMAND_KEY = command_keys.insert()
+
+# the working-day calendar's revisions (service/calendar.py): counted on every recount, read
+# whole when the count changed, read per year when a notice is loaded
+COUNT_CALENDAR_REVISIONS = select(func.count()).select_from(calendar_revisions)
+SELECT_CALENDAR_REVISIONS = select(calendar_revisions).order_by(calendar_revisions.c.id)
+SELECT_CALENDAR_REVISIONS_OF_YEAR = (
+    select(calendar_revisions)
+    .where(calendar_revisions.c.year == bindparam("year"))
+    .order_by(calendar_revisions.c.revision)
+)
+INSERT_CALENDAR_REVISION = calendar_revisions.insert()
 SELECT_EARLIEST_PENDING = select(func.min(deadlines.c.due_at)).where(
     deadlines.c.status == "pending"
 )

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine
 
 from ..calendar_notice import Notice
 from ..calendar_notice import parse as parse_notice
 from ..errors import InvalidInput
-from ..models.calendar_tables import CalendarRevisionRecord
+from ..models import rows
 from ..policy import SETTINGS
 from ..workflows.workdays import BUILTIN, FIX, WorkCalendar, YearTable
 from .actors import Actor, require_role
@@ -27,7 +27,6 @@ from .unit_of_work import UnitOfWork
 
 RECHECK_SECONDS = 30.0
 WARN_FROM = (10, 1)  # from 1 October, warn when next year's calendar is missing
-revisions = CalendarRevisionRecord.__table__  # type: ignore[attr-defined]
 
 
 def revision_label(year: int, revision: int, document: str) -> str:
@@ -80,10 +79,10 @@ class CalendarStore:
         return self._calendar  # type: ignore[return-value]
 
     def _reload(self, conn: Connection) -> None:
-        count = conn.execute(select(func.count()).select_from(revisions)).scalar_one()
+        count = conn.execute(rows.COUNT_CALENDAR_REVISIONS).scalar_one()
         if self._calendar is None or count != self._count:
-            rows = conn.execute(select(revisions).order_by(revisions.c.id)).all()
-            self._calendar = BUILTIN.with_tables([table_of(r) for r in rows])
+            loaded = conn.execute(rows.SELECT_CALENDAR_REVISIONS).all()
+            self._calendar = BUILTIN.with_tables([table_of(r) for r in loaded])
             self._count = count
 
     def invalidate(self) -> None:
@@ -145,9 +144,8 @@ class CalendarStore:
         notice = parse_notice(text, filename)
         digest = notice.content_sha256()
         with self.uow.write() as conn:
-            rows = conn.execute(select(revisions).where(revisions.c.year == notice.year)
-                                .order_by(revisions.c.revision)).all()  # fmt: skip
-            for row in rows:
+            year = conn.execute(rows.SELECT_CALENDAR_REVISIONS_OF_YEAR, {"year": notice.year}).all()
+            for row in year:
                 if row.document == notice.document:
                     if row.source_sha256 == digest:
                         return Loaded(row.year, row.revision, row.document, row.effective_from,
@@ -160,8 +158,8 @@ class CalendarStore:
                         "不同；已载入的版本不能改写，更正请以其自己的文号载入",
                         year=notice.year, document=notice.document,
                     )  # fmt: skip
-            if rows and notice.effective_from <= rows[-1].effective_from:
-                last = rows[-1]
+            if year and notice.effective_from <= year[-1].effective_from:
+                last = year[-1]
                 raise InvalidInput(
                     f"{notice.year}: a correction must take effect after revision "
                     f"{last.revision} ({last.document}, in force from {last.effective_from}); "
@@ -170,8 +168,8 @@ class CalendarStore:
                     f"{last.revision} 版（{last.effective_from}）",
                     year=notice.year,
                 )  # fmt: skip
-            number = (rows[-1].revision if rows else 0) + 1
-            conn.execute(insert(revisions).values(**_row(notice, number, digest, actor, now)))
+            number = (year[-1].revision if year else 0) + 1
+            conn.execute(rows.INSERT_CALENDAR_REVISION, _row(notice, number, digest, actor, now))
         self.invalidate()
         return Loaded(notice.year, number, notice.document, notice.effective_from, True)
 
