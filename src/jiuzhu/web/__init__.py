@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..api.guard import RequestGuard
 from ..service.service import CaseService
-from . import frame, pages_account, pages_audit, pages_case, pages_find
+from . import frame, pages_account, pages_apply, pages_audit, pages_case, pages_find
 
 __all__ = ["mount"]
 
@@ -29,7 +29,7 @@ def mount(app: FastAPI, service: CaseService) -> None:
     app.state.web = frame.WebState(service)
     pages = [
         frame.PageRoute(path, endpoint, methods=methods, name=f"web.{endpoint.__name__}")
-        for module in (pages_account, pages_find, pages_case, pages_audit)
+        for module in (pages_account, pages_find, pages_apply, pages_case, pages_audit)
         for path, endpoint, methods in module.routes()
     ]
     # ahead of the API's routes: a page route only matches a browser's request

@@ -10,6 +10,7 @@ it is; the service still decides when the form is sent.
 
 from __future__ import annotations
 
+import inspect
 import json
 import typing
 from dataclasses import dataclass
@@ -86,6 +87,9 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "recommend": ("是否推荐", "recommend"),
     "decision": ("决定", "decision"),
     "investigators": ("调查人员（逗号分隔）", "investigators (comma-separated)"),
+    "programme": ("救助项目", "programme"),
+    "cause": ("突发支出原因", "cause of the expenditure"),
+    "expenditure": ("突发支出金额（元）", "sudden expenditure (yuan)"),
     "household_income": ("家庭月收入（元）", "household income a month (yuan)"),
 }
 
@@ -143,11 +147,14 @@ def case_commands() -> dict[str, Route]:
 
 
 @cache
-def fields_of(command: str) -> tuple[Field, ...]:
-    route = case_commands()[command]
-    fn = route.function(CaseService)
-    import inspect
+def commands() -> dict[str, Route]:
+    return {r.name: r for r in ROUTES if r.method == "POST"}
 
+
+@cache
+def fields_of(command: str) -> tuple[Field, ...]:
+    route = commands()[command]
+    fn = route.function(CaseService)
     params = inspect.signature(fn).parameters
     out = []
     for name, (_kind, default) in shape_of(route, CaseService).fields.items():

@@ -94,6 +94,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "print": ("打印案件摘要", "Print the case summary"),
     "printed_at": ("打印时间", "Printed"),
+    # a new application
+    "new_application": ("新申请", "New application"),
+    "household_intro": ("先登记申请家庭及其成员（姓名、身份证号、关系），再填写申请。",
+                        "First register the household and its members (name, ID number, "
+                        "relation), then fill in the application."),
+    "member_n": ("家庭成员 {n}", "Member {n}"),
+    "register_household": ("登记家庭", "Register the household"),
+    "applicant": ("申请人", "Applicant"),
+    "submit_application": ("提交申请", "Submit the application"),
     # search and queues
     "search_intro": ("按姓名、身份证号或案件编号查找。", "Find by name, ID number or case number."),
     "results": ("查找结果", "Results"),

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from ..clock import parse_iso_utc
 from ..errors import ConcurrencyConflict, InvalidInput, JiuzhuError
+from ..service.registry import RELATIONS
 from ..workflows import fast_track, service_plan
 from ..workflows import get as get_workflow
 from . import diagram, forms, frame, i18n, sentences
@@ -69,7 +70,7 @@ def _page(request: Request, signed: Any, case: Any, error: str = "", status: int
         timeline=timeline, deadlines=deadlines, ledger=ledger, plans=plans, visits=visits,
         members=members, members_error=members_error, names=names, units=units,
         actions=forms.actions(case, actor), kind_label=_kind_label, error=error,
-        conflict=conflict, failed=failed, now=sentences.shanghai(now),
+        conflict=conflict, failed=failed, now=sentences.shanghai(now), relations=RELATIONS,
         village=units.get(case.village_id, case.village_id),
         programme=i18n.pick(language, fast_track.PROGRAMMES.get(case.programme, case.programme)),
     )  # fmt: skip
