@@ -9,11 +9,13 @@ tokens are untouched.  Every label is Chinese first, with a switch to English (a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.middleware import Middleware
+from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -39,7 +41,8 @@ def mount(app: FastAPI, service: CaseService) -> None:
     app.add_exception_handler(frame.CsrfRefused, _csrf_refused)
     for index, entry in enumerate(app.user_middleware):
         if entry.cls is RequestGuard:
-            app.user_middleware[index] = Middleware(PageGuard, *entry.args, **entry.kwargs)
+            app.user_middleware[index] = Middleware(PageGuard, *entry.args, pages=pages,
+                                                    **entry.kwargs)  # fmt: skip
 
 
 async def _to_sign_in(request: Request, exc: Exception) -> Response:
@@ -55,17 +58,21 @@ class PageGuard:
     """The API's request guard, letting the pages' form posts through with the same size limit.
 
     The API takes JSON bodies only (415 otherwise); a browser's form is
-    ``application/x-www-form-urlencoded``.  Form posts are refused above ``max_body`` bytes and
-    go to the page routes (which match form posts only); everything else meets the API's guard.
+    ``application/x-www-form-urlencoded``.  A form post to a page's path is refused above
+    ``max_body`` bytes and goes on; everything else, form posts to the API's paths included,
+    meets the API's guard.
     """
 
-    def __init__(self, app: ASGIApp, max_body: int = 64 * 1024) -> None:
+    def __init__(self, app: ASGIApp, max_body: int = 64 * 1024,
+                 pages: Sequence[frame.PageRoute] = ()) -> None:  # fmt: skip
         self.app = app
         self.guard = RequestGuard(app, max_body=max_body)
         self.max_body = max_body
+        self.pages = tuple(pages)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _is_form(scope):
+        if (scope["type"] == "http" and _is_form(scope)
+                and any(p.matches(scope)[0] is Match.FULL for p in self.pages)):  # fmt: skip
             length = dict(scope["headers"]).get(b"content-length", b"")
             if not length.isdigit() or int(length) > self.max_body:
                 await _too_large(scope, receive, send, self.max_body)

@@ -119,7 +119,8 @@ def render(request: Request, template: str, status: int = 200, signed: Any = Non
         pick=lambda label: i18n.pick(language, label),
         role_label=lambda role: i18n.pick(language, ROLE_LABELS.get(role, role)),
         roles_text=lambda roles: (" or " if language == "en" else "或").join(
-            i18n.pick(language, ROLE_LABELS.get(r, r)) for r in roles),
+            i18n.pick(language, ROLE_LABELS.get(r, r)) for r in roles
+        ),
         signed=signed,
         csrf=signed.csrf if signed is not None else "",
         path=request.url.path,

@@ -27,7 +27,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sign_out": ("退出登录", "Sign out"),
     "username": ("用户名", "User name"),
     "password": ("密码", "Password"),
-    "sign_in_intro": ("请使用本单位分配的账户登录。", "Sign in with the account your unit gave you."),
+    "sign_in_intro": (
+        "请使用本单位分配的账户登录。",
+        "Sign in with the account your unit gave you.",
+    ),
     "error": ("出错了", "Something went wrong"),
     "refused": ("未能办理", "Not done"),
     "csrf_title": ("请求已被拒绝", "Request refused"),
@@ -52,7 +55,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "expenditure": ("突发支出", "Sudden expenditure"),
     "monthly_amount": ("每月金额", "Monthly amount"),
     "diagram": ("办理流程", "Workflow"),
-    "diagram_desc": ("流程图，当前状态已突出显示", "Workflow diagram, the current state highlighted"),
+    "diagram_desc": (
+        "流程图，当前状态已突出显示",
+        "Workflow diagram, the current state highlighted",
+    ),
     "timeline": ("办理记录", "Timeline"),
     "when": ("时间", "When"),
     "who": ("办理人", "Who"),
@@ -96,9 +102,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "printed_at": ("打印时间", "Printed"),
     # a new application
     "new_application": ("新申请", "New application"),
-    "household_intro": ("先登记申请家庭及其成员（姓名、身份证号、关系），再填写申请。",
-                        "First register the household and its members (name, ID number, "
-                        "relation), then fill in the application."),
+    "household_intro": (
+        "先登记申请家庭及其成员（姓名、身份证号、关系），再填写申请。",
+        "First register the household and its members (name, ID number, "
+        "relation), then fill in the application.",
+    ),
     "member_n": ("家庭成员 {n}", "Member {n}"),
     "register_household": ("登记家庭", "Register the household"),
     "applicant": ("申请人", "Applicant"),
@@ -131,12 +139,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "verify_run": ("开始校验", "Run verification"),
     "progress": ("进度", "Progress"),
-    "verify_ok": ("校验通过：{cases} 个案件，{events} 条事件，无断点。",
-                  "Verified: {cases} cases, {events} events, no break."),
+    "verify_ok": (
+        "校验通过：{cases} 个案件，{events} 条事件，无断点。",
+        "Verified: {cases} cases, {events} events, no break.",
+    ),
     "verify_breaks": ("发现 {n} 处断点：", "{n} breaks found:"),
     "replay": ("按日期回放", "Replay as of a date"),
-    "replay_intro": ("查看案件在某一时刻的状态，并与现在比较。",
-                     "See a case as it stood at a moment, compared with today."),
+    "replay_intro": (
+        "查看案件在某一时刻的状态，并与现在比较。",
+        "See a case as it stood at a moment, compared with today.",
+    ),
     "as_of": ("截至", "As of"),
     "then": ("当时", "Then"),
     "now": ("现在", "Now"),
@@ -145,7 +157,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "checkpoints": ("检查点", "Checkpoints"),
     "no_checkpoints": ("尚无检查点。", "No checkpoints yet."),
     "export": ("下载审计导出", "Download the audit export"),
-    "export_intro": ("导出不含个人信息（只含编号）。", "The export holds no personal data (ids only)."),
+    "export_intro": (
+        "导出不含个人信息（只含编号）。",
+        "The export holds no personal data (ids only).",
+    ),
     "reads": ("个人信息查阅记录", "Personal-data reads"),
     "purpose": ("用途", "Purpose"),
     "person": ("人员编号", "Person id"),

@@ -137,8 +137,9 @@ async def checkpoints(request: Request) -> Response:
 async def export(request: Request) -> Response:
     signed = frame.signed_in(request)
     try:
-        data = frame.service(request).export_archive(signed.actor,
-                                                     org=request.query_params.get("org") or None)
+        data = frame.service(request).export_archive(
+            signed.actor, org=request.query_params.get("org") or None
+        )
     except JiuzhuError as exc:
         return _refused(request, signed, exc)
     stamp = frame.service(request).clock.now().astimezone(SHANGHAI).strftime("%Y%m%d-%H%M")

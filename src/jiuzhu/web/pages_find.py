@@ -42,9 +42,7 @@ async def search(request: Request) -> Response:
     status = 200
     if any(q.values()):
         try:
-            hits = frame.service(request).search(
-                signed.actor, **{k: v for k, v in q.items() if v}
-            )
+            hits = frame.service(request).search(signed.actor, **{k: v for k, v in q.items() if v})
         except JiuzhuError as exc:
             error, status = frame.error_text(request, exc), frame.status_of(exc)
     return frame.render(request, "search.html", status, signed=signed, q=q, hits=hits,

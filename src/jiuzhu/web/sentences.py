@@ -16,28 +16,43 @@ from ..workflows import fast_track, service_plan
 
 # event type -> (zh, en); placeholders are filled from the payload by ``_values``
 TEMPLATES: dict[str, tuple[str, str]] = {
-    "apply": ("受理申请：因{cause}突发支出 {expenditure} 元", "applied: a sudden expenditure of "
-              "{expenditure} yuan ({cause_en})"),
-    "promise": ("{signer}签署信用承诺书（{signed_on}）", "{signer} signed the credit commitment "
-                "({signed_on})"),
-    "review": ("民主评议通过：到会 {attendance} 人，赞成 {votes_for}，反对 {votes_against}，弃权 "
-               "{abstentions}", "democratic appraisal passed: {attendance} present, {votes_for} "
-               "for, {votes_against} against, {abstentions} abstaining"),
-    "fail_appraisal": ("民主评议未通过：到会 {attendance} 人，赞成 {votes_for}，反对 "
-                       "{votes_against}", "democratic appraisal failed: {attendance} present, "
-                       "{votes_for} for, {votes_against} against"),
+    "apply": (
+        "受理申请：因{cause}突发支出 {expenditure} 元",
+        "applied: a sudden expenditure of {expenditure} yuan ({cause_en})",
+    ),
+    "promise": (
+        "{signer}签署信用承诺书（{signed_on}）",
+        "{signer} signed the credit commitment ({signed_on})",
+    ),
+    "review": (
+        "民主评议通过：到会 {attendance} 人，赞成 {votes_for}，反对 {votes_against}，弃权 "
+        "{abstentions}",
+        "democratic appraisal passed: {attendance} present, {votes_for} "
+        "for, {votes_against} against, {abstentions} abstaining",
+    ),
+    "fail_appraisal": (
+        "民主评议未通过：到会 {attendance} 人，赞成 {votes_for}，反对 {votes_against}",
+        "democratic appraisal failed: {attendance} present, "
+        "{votes_for} for, {votes_against} against",
+    ),
     "approve": ("先行批准，每月 {monthly} 元", "provisionally approved, {monthly} yuan a month"),
     "refuse": ("不予批准：{reason}", "refused: {reason}"),
-    "verify": ("家庭经济状况核对通过（{checked_on}）", "the data check found the household "
-               "eligible ({checked_on})"),
-    "revoke": ("核对发现弄虚作假，撤销救助并追回：{reason}", "revoked for falsification, with "
-               "recovery: {reason}"),
+    "verify": (
+        "家庭经济状况核对通过（{checked_on}）",
+        "the data check found the household eligible ({checked_on})",
+    ),
+    "revoke": (
+        "核对发现弄虚作假，撤销救助并追回：{reason}",
+        "revoked for falsification, with recovery: {reason}",
+    ),
     "terminate": ("核对不符合条件，终止救助：{reason}", "terminated, not eligible: {reason}"),
     "withdraw": ("撤回申请：{reason}", "withdrawn: {reason}"),
     "mark_overdue": ("家庭经济状况核对已逾期", "the data check is overdue"),
     "remind": ("核对逾期催办", "overdue data check: reminder sent"),
-    "pay_allowance": ("发放 {period} 救助金 {amount} 元", "paid the allowance for {period}: "
-                      "{amount} yuan"),
+    "pay_allowance": (
+        "发放 {period} 救助金 {amount} 元",
+        "paid the allowance for {period}: {amount} yuan",
+    ),
     "record_medical_bill": ("医疗救助结算 {amount} 元", "medical assistance paid: {amount} yuan"),
     "impose_fine": ("处以罚款 {amount} 元：{reason}", "fined {amount} yuan: {reason}"),
     "record_repayment": ("退还追回款 {amount} 元", "repaid {amount} yuan"),
@@ -104,6 +119,7 @@ class _Blank(dict[str, Any]):
 def sentence(event: Any, lang: str, person: Any = None) -> str:
     """What ``event`` (an EventView) did, as a sentence in ``lang``.  ``person(id)`` names a
     person the page may name (else the sentence says "a household member")."""
+
     def named(person_id: Any) -> str:
         found = person(person_id) if person and person_id else None
         return found or ("家庭成员" if lang == "zh" else "a household member")
