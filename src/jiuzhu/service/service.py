@@ -17,13 +17,16 @@ from ..clock import Clock
 from ..models.port import Statements
 from .base import PolicySource
 from .calendar import CalendarStore
+from .casenumbers import CaseNumbers
 from .fast_track import FastTrackCommands
 from .firing import DeadlineFiring
 from .money import MoneyCommands
 from .plans import PlanCommands
+from .queues import Queues
 from .reads import Reads
 from .registry import Registry
 from .reports import Reports
+from .search import Search
 from .standard import StandardCommands
 from .temporary import TemporaryCommands
 from .unit_of_work import UnitOfWork
@@ -39,6 +42,9 @@ class CaseService(
     StandardCommands,
     TemporaryCommands,
     Reads,
+    CaseNumbers,
+    Search,
+    Queues,
 ):
     """Use :func:`jiuzhu.connect` to make one."""
 
