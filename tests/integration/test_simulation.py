@@ -13,15 +13,20 @@ from jiuzhu import CaseService, FakeClock, SystemClock
 from jiuzhu.clock import SimulatedClock
 from jiuzhu.errors import InvalidInput
 from jiuzhu.models.calendar_tables import DatabaseSettingRecord
-from jiuzhu.simulation import ENV_SIMULATED_TIME, clock_for, is_simulation, mark_simulation
+from jiuzhu.simulation import ENV_SIMULATED_TIME, SETTING, clock_for, is_simulation, mark_simulation
 
 SIMULATED = {ENV_SIMULATED_TIME: "2030-01-01T09:00:00+08:00"}
 
 
 def settings(svc: CaseService) -> int:
+    """How many simulation markers the database holds (other settings, such as the ID-number
+    index's secret, are not counted)."""
+    marker = DatabaseSettingRecord.key == SETTING  # type: ignore[arg-type]
     with svc.engine.connect() as conn:
         return int(
-            conn.execute(select(func.count()).select_from(DatabaseSettingRecord)).scalar_one()
+            conn.execute(
+                select(func.count()).select_from(DatabaseSettingRecord).where(marker)
+            ).scalar_one()
         )
 
 

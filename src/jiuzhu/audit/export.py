@@ -4,13 +4,15 @@ The format is specified completely in ``docs/audit-format.md``.  In short, a dir
 
 * ``events.jsonl`` -- every event of the exported cases, one RFC 8785 JSON object per line,
   ordered by case id (code points) and seq: the hashed document plus its ``hash``;
-* ``cases.jsonl`` -- the stored projection of each exported case and its open deadlines;
+* ``cases.jsonl`` -- the stored projection of each exported case (with its case number,
+  ``case_no``) and its open deadlines;
 * ``checkpoints.jsonl`` -- every checkpoint (document, hash, public key, signature);
 * ``checkpoint_heads.jsonl`` -- every checkpoint head line, ordered by case id then checkpoint
   (all cases, also in a filtered export, so that every root can be recomputed);
 * ``manifest.json`` -- what was exported, the filter, counts, and each file's SHA-256.
 
-Events carry ids, never names or ID numbers; the person registry is not exported.
+Events carry ids and case numbers, never names or ID numbers; the person registry, its
+ID-number index and the personal-data read log are not exported.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ EVENT_COLUMNS = ("id", "case_id", "seq", "type", "payload", "actor_role", "actor
 CASE_COLUMNS = ("id", "state", "row_version", "programme", "household_id", "village_id",
                 "org_path", "expenditure_fen", "monthly_amount_fen", "facts", "deadlines",
                 "last_seq", "head_hash", "workflow", "workflow_version", "opened_at",
-                "updated_at")  # fmt: skip
+                "updated_at", "case_no")  # fmt: skip
 CASE_JSON = ("facts", "deadlines")
 CASE_INSTANTS = ("opened_at", "updated_at")
 

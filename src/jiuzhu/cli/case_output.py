@@ -19,7 +19,7 @@ def print_case_result(view: CaseView, json_out: bool) -> None:
     if json_out:
         emit_json(view.to_dict())
         return
-    say(f"案件 case {view.id}: {view.state_zh} {view.state_en} "
+    say(f"案件 case {view.case_no} ({view.id}): {view.state_zh} {view.state_en} "
         f"(state {view.state}, 版本 version {view.row_version})")  # fmt: skip
     if view.replayed:
         say("幂等重放 replayed: this idempotency key was applied before; nothing changed")
@@ -61,13 +61,20 @@ def has_expenditure(view: CaseView) -> bool:
     return view.workflow == fast_track.NAME or bool(view.expenditure_fen)
 
 
+def unit_text(name: str, unit_id: str) -> str:
+    """A unit by name, with its code beside it for the worker who needs it."""
+    return f"{name} ({unit_id})" if name else unit_id
+
+
 def case_rows(view: CaseView) -> list[tuple[str, str]]:
     rows = [
+        ("案件编号 case no", view.case_no),
+        ("案件 id case id", view.id),
         ("状态 state", f"{view.state_zh} {view.state_en} ({view.state})"),
         ("流程 workflow", f"{view.workflow} v{view.workflow_version}"),
         ("版本 row version", str(view.row_version)),
         ("救助项目 programme", programme_label(view.programme)),
-        ("村（社区） village", view.village_id),
+        ("村（社区） village", unit_text(view.village_name, view.village_id)),
         ("家庭 household", view.household_id),
     ]
     if has_expenditure(view):

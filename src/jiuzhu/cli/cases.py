@@ -148,15 +148,20 @@ def case_withdraw(
 
 
 # -- reads: a case of any workflow ---------------------------------------------------------
+CaseRef = Annotated[str, typer.Argument(help="Case number 案件编号 (e.g. 320922-2024-000123) "
+                                        "or case id (a UUID).")]  # fmt: skip
+
+
 @case_app.command("show")
 @shared(actor=True)
-def case_show(case_id: CaseArg, *, actor: Actor, db: str | None, json_out: bool) -> None:
-    """Show a case 查看案件: state (Chinese and English), amounts, deadlines, next steps."""
-    view = service(db).get_case(actor, case_id)
+def case_show(case_ref: CaseRef, *, actor: Actor, db: str | None, json_out: bool) -> None:
+    """Show a case 查看案件 by number or id: state (Chinese and English), amounts, deadlines,
+    next steps."""
+    view = service(db).find_case(actor, case_ref)
     if json_out:
         emit_json(view.to_dict())
         return
-    table = Table(title=f"案件 case {view.id}", show_header=False)
+    table = Table(title=f"案件 case {view.case_no}", show_header=False)
     table.add_column("field", style="bold", no_wrap=True)
     table.add_column("value")
     for name, value in case_rows(view):
@@ -166,13 +171,15 @@ def case_show(case_id: CaseArg, *, actor: Actor, db: str | None, json_out: bool)
 
 @case_app.command("history")
 @shared(actor=True)
-def case_history(case_id: CaseArg, *, actor: Actor, db: str | None, json_out: bool) -> None:
-    """Show a case's events 案件历史 (the hash-chained audit trail) in order."""
-    events = service(db).history(actor, case_id)
+def case_history(case_ref: CaseRef, *, actor: Actor, db: str | None, json_out: bool) -> None:
+    """Show a case's events 案件历史 (the hash-chained audit trail) in order, by number or id."""
+    svc = service(db)
+    case = svc.find_case(actor, case_ref)
+    events = svc.history(actor, case.id)
     if json_out:
         emit_json([e.to_dict() for e in events])
         return
-    table = Table(title=f"案件历史 history of case {case_id}")
+    table = Table(title=f"案件历史 history of case {case.case_no} ({case.id})")
     for header in ("#", "时间 time (UTC+8)", "事件 → 状态 event → state", "操作 actor", "hash"):
         table.add_column(header, no_wrap=header != "事件 → 状态 event → state")
     table.add_column("内容 details", overflow="fold", ratio=1)
@@ -222,14 +229,15 @@ def case_list(
         say_cut(len(views), total, json_out=True, offset=offset)
         return
     table = Table(title=f"案件 cases ({total:,})", box=box.SIMPLE_HEAD)
-    table.add_column("案件 case", no_wrap=True)
-    table.add_column("状态 state", min_width=13)
-    table.add_column("项目 programme\n村 village", min_width=17, overflow="fold")
-    for header in ("支出 outlay", "月额 monthly", "受理 opened"):
-        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("编号 case no\n案件 id", no_wrap=True, min_width=36)
+    table.add_column("状态 state", overflow="fold")
+    table.add_column("项目 programme\n村 village", overflow="fold")
+    table.add_column("支出 outlay\n月额 monthly\n受理 opened", justify="right", no_wrap=True)
     for v in views:
         outlay = yuan_text(v.expenditure_fen) if has_expenditure(v) else "—"
-        table.add_row(v.id, f"{v.state_zh}\n{v.state_en}", f"{v.programme}\n{v.village_id}",
-                      outlay, yuan_text(v.monthly_amount_fen), local_time(v.opened_at)[:10])  # fmt: skip
+        table.add_row(f"{v.case_no}\n{v.id}", f"{v.state_zh}\n{v.state_en}",
+                      f"{v.programme}\n{v.village_name or v.village_id}",
+                      f"{outlay}\n{yuan_text(v.monthly_amount_fen)}\n"
+                      f"{local_time(v.opened_at)[:10]}")  # fmt: skip
     out().print(table)
     say_cut(len(views), total, json_out=False, offset=offset)

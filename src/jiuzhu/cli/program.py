@@ -24,6 +24,7 @@ from . import (
     plans,
     policy,
     registry,
+    search,
     serve,
     standard,
     temporary,
@@ -74,6 +75,7 @@ def root(
 for group in (db, registry, cases, standard, temporary, policy, plans, money, audit, calendar,
               worker, serve, users, demo):  # fmt: skip
     group.register(app)
+search.register(app)  # case search, queue, audit reads
 
 
 def main() -> None:

@@ -49,6 +49,10 @@ class MemoryData:
     ledger: list[Entry] = field(default_factory=list)
     credit_records: list[SimpleNamespace] = field(default_factory=list)
     command_keys: dict[tuple[str, str], SimpleNamespace] = field(default_factory=dict)
+    case_number_counters: dict[tuple[str, int], int] = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=dict)
+    person_digests: dict[str, str] = field(default_factory=dict)  # digest -> person id
+    personal_data_reads: list[dict[str, Any]] = field(default_factory=list)
 
 
 class MemoryUnitOfWork:
@@ -217,6 +221,29 @@ class MemoryStatements:
         conn.households[values["id"]] = SimpleNamespace(**values)
         for m in members:
             conn.persons[m["id"]] = SimpleNamespace(**m)
+
+    # -- finding cases ---------------------------------------------------------------------
+    def next_case_serial(self, conn: MemoryData, county: str, year: int) -> int:
+        serial = conn.case_number_counters.get((county, year), 0) + 1
+        conn.case_number_counters[(county, year)] = serial
+        return serial
+
+    def database_setting(self, conn: MemoryData, key: str) -> str | None:
+        return conn.settings.get(key)
+
+    def put_database_setting(self, conn: MemoryData, key: str, value: str, at: datetime) -> None:
+        conn.settings.setdefault(key, value)
+
+    def count_person_digests(self, conn: MemoryData) -> int:
+        return len(conn.person_digests)
+
+    def index_persons(self, conn: MemoryData, digests: list[dict[str, str]]) -> None:
+        if any(d["digest"] in conn.person_digests for d in digests):
+            raise Duplicate("ID number digest")
+        conn.person_digests.update((d["digest"], d["person_id"]) for d in digests)
+
+    def log_personal_reads(self, conn: MemoryData, entries: list[dict[str, Any]]) -> None:
+        conn.personal_data_reads.extend(copy.deepcopy(entries))
 
 
 __all__ = ["MemoryCalendar", "MemoryData", "MemoryStatements", "MemoryUnitOfWork"]

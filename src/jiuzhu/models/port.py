@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from . import rows
+from . import find_sql, rows
 from .cursor import CursorStatements
 
 
@@ -61,6 +61,32 @@ class Statements(CursorStatements):
     # -- deadlines -------------------------------------------------------------------------
     def earliest_pending(self, conn: Connection) -> datetime | None:
         return conn.execute(rows.SELECT_EARLIEST_PENDING).scalar()  # type: ignore[no-any-return]
+
+    # -- finding cases: case numbers, the ID-number index, the personal-data read log ------
+    def next_case_serial(self, conn: Connection, county: str, year: int) -> int:
+        """The next case number serial of ``county`` in ``year`` (counted in this transaction)."""
+        stmt = find_sql.next_case_serial(self.codec.name)
+        return int(conn.execute(stmt, {"county": county, "year": year}).scalar_one())
+
+    def database_setting(self, conn: Connection, key: str) -> str | None:
+        return conn.execute(find_sql.SELECT_SETTING, {"key": key}).scalar()  # type: ignore[no-any-return]
+
+    def put_database_setting(self, conn: Connection, key: str, value: str, at: datetime) -> None:
+        """Set ``key`` unless it is set already."""
+        conn.execute(find_sql.insert_setting(self.codec.name), {"key": key, "value": value,
+                                                            "set_at": at})  # fmt: skip
+
+    def count_person_digests(self, conn: Connection) -> int:
+        return int(conn.execute(find_sql.COUNT_PERSON_DIGESTS).scalar_one())
+
+    def index_persons(self, conn: Connection, digests: list[dict[str, str]]) -> None:
+        """Rows of ``person_digests``: {person_id, digest}."""
+        conn.execute(find_sql.INSERT_PERSON_DIGESTS, digests)
+
+    def log_personal_reads(self, conn: Connection, entries: list[dict[str, Any]]) -> None:
+        """Rows of ``personal_data_reads`` (ids only)."""
+        if entries:
+            conn.execute(find_sql.INSERT_READS, entries)
 
 
 __all__ = ["Statements"]

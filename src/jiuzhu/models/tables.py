@@ -72,7 +72,10 @@ class CaseRecord(SQLModel, table=True):
     """The stored projection of a case; its events are the truth, replay rebuilds this row."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_org_state", "org_path", "state"),)
+    __table_args__ = (
+        Index("ix_cases_org_state", "org_path", "state"),
+        Index("ix_cases_case_no", "case_no", unique=True),
+    )
 
     id: str = Field(primary_key=True, max_length=36)
     workflow: str = Field(max_length=32)
@@ -91,6 +94,8 @@ class CaseRecord(SQLModel, table=True):
     head_hash: str = Field(max_length=64)
     opened_at: datetime = _instant()
     updated_at: datetime = _instant()
+    # the number people say on the phone: <county>-<year>-<serial>, e.g. 320922-2024-000123
+    case_no: str = Field(max_length=32)
 
 
 class EventRecord(SQLModel, table=True):
@@ -197,6 +202,51 @@ class CommandKeyRecord(SQLModel, table=True):
     created_at: datetime = _instant()
 
 
+class CaseNumberCounterRecord(SQLModel, table=True):
+    """The last case number serial given out per county and (Shanghai) year.
+
+    Opening a case increments its row in the opening transaction, so numbers are serial
+    without gaps: a rolled-back opening gives its number back.
+    """
+
+    __tablename__ = "case_number_counters"
+
+    county: str = Field(primary_key=True, max_length=32)
+    year: int = Field(primary_key=True)
+    last: int
+
+
+class PersonDigestRecord(SQLModel, table=True):
+    """The ID-number index: HMAC-SHA256 of a person's ID number under the database's secret.
+
+    Search by ID number looks the digest up here, so no plain ID number is stored outside
+    ``persons``.
+    """
+
+    __tablename__ = "person_digests"
+
+    person_id: str = Field(primary_key=True, foreign_key="persons.id", max_length=36)
+    digest: str = Field(max_length=64, unique=True)
+
+
+class PersonalDataReadRecord(SQLModel, table=True):
+    """Who read whose personal data (a name or an unmasked ID number), when and why.
+
+    Ids only, never the name or the number read.
+    """
+
+    __tablename__ = "personal_data_reads"
+
+    id: int | None = _serial()
+    read_at: datetime = _instant()
+    actor_role: str = Field(max_length=32)
+    actor_org: str = Field(max_length=32)
+    actor_user: str | None = Field(default=None, max_length=64)
+    person_id: str = Field(foreign_key="persons.id", max_length=36, index=True)
+    purpose: str = Field(max_length=32)
+
+
 TABLES = (OrgUnitRecord, HouseholdRecord, PersonRecord, CaseRecord, EventRecord, DeadlineRecord,
-          LedgerEntryRecord, CreditRecord, CommandKeyRecord)  # fmt: skip
+          LedgerEntryRecord, CreditRecord, CommandKeyRecord, CaseNumberCounterRecord,
+          PersonDigestRecord, PersonalDataReadRecord)  # fmt: skip
 metadata = SQLModel.metadata

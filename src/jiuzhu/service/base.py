@@ -132,6 +132,7 @@ class CommandBase:
         self.clock = clock or SystemClock()
         self.policy_book = book_from(policy)  # see jiuzhu.policy.book_from
         self._orgs: dict[str, tuple[str, str]] = {}  # id -> (level, path); units never move
+        self._unit_names: dict[str, str] = {}  # id -> name
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -231,7 +232,8 @@ class CommandBase:
         values = model.columns()
         values.update(id=model.case_id, updated_at=now)
         if row is None:
-            values.update(workflow=wf.name, workflow_version=wf.version, opened_at=opened)
+            values.update(workflow=wf.name, workflow_version=wf.version, opened_at=opened,
+                          case_no=model.facts["case_no"])  # fmt: skip
             self.sql.insert_case_row(conn, values)
         else:
             if self.sql.update_case_row(conn, values, row.row_version) != 1:
@@ -241,7 +243,7 @@ class CommandBase:
                     f"案件 {model.case_id} 刚被他人修改，请刷新后重新办理",
                 )
             values.update(workflow=row.workflow, workflow_version=row.workflow_version,
-                          opened_at=row.opened_at)  # fmt: skip
+                          opened_at=row.opened_at, case_no=row.case_no)  # fmt: skip
         entries = wf.book(model.case_id, seq, trigger, payload, now,
                           lambda: self.sql.ledger_entries(conn, model.case_id))  # fmt: skip
         self.sql.append_event(conn, {
@@ -270,7 +272,7 @@ class CommandBase:
             self.sql.close_deadline(conn, model.case_id, kind, seq, status=status)
         for kind, due in outcome.opened.items():
             self.sql.open_deadline(conn, model.case_id, kind, due, seq)
-        return case_view(SimpleNamespace(**values))
+        return self._case_view(SimpleNamespace(**values), conn)
 
     def _replay_key(self, actor: Actor, key: str, case_id: str | None,
                     command: str) -> CaseView | None:  # fmt: skip
@@ -290,13 +292,15 @@ class CommandBase:
                 earlier = self.sql.load_case(conn, hit.case_id, for_update=False)
                 self._key_reused(actor, key, hit, earlier, other_arguments and not other_case)
             events = self.sql.events_of(conn, hit.case_id, upto=hit.seq)
+            stored = self.sql.load_case(conn, hit.case_id, for_update=False)
         model = fold(rows.event_dicts(events))
         self._require_jurisdiction(actor, model.facts["org_path"], f"case {hit.case_id}")
         values = model.columns()
         values.update(id=hit.case_id, workflow=model.facts["workflow"],
                       workflow_version=model.facts["workflow_version"],
-                      opened_at=events[0].occurred_at, updated_at=events[-1].occurred_at)  # fmt: skip
-        return case_view(SimpleNamespace(**values), replayed=True)
+                      opened_at=events[0].occurred_at, updated_at=events[-1].occurred_at,
+                      case_no=stored.case_no)  # fmt: skip
+        return self._case_view(SimpleNamespace(**values), replayed=True)
 
     def _key_reused(self, actor: Actor, key: str, hit: Any, earlier: Any,
                     arguments: bool) -> None:  # fmt: skip
@@ -330,7 +334,30 @@ class CommandBase:
             if row is None:
                 raise NotFound(f"organisation unit {unit_id} not found", f"未找到单位 {unit_id}")
             cached = self._orgs[unit_id] = (row.level, row.path)
+            self._unit_names[unit_id] = row.name
         return cached
+
+    def _unit_name(self, unit_id: str, conn: Connection | None = None) -> str:
+        """The name of a unit (read on ``conn`` when given, else on a connection of its own)."""
+        name = self._unit_names.get(unit_id)
+        if name is None:
+            if conn is None:
+                self._org(unit_id)
+            else:
+                row = self.sql.org_unit(conn, unit_id)
+                if row is None:
+                    raise NotFound(
+                        f"organisation unit {unit_id} not found", f"未找到单位 {unit_id}"
+                    )
+                self._orgs[unit_id] = (row.level, row.path)
+                self._unit_names[unit_id] = row.name
+            name = self._unit_names[unit_id]
+        return name
+
+    def _case_view(self, row: Any, conn: Connection | None = None,
+                   replayed: bool = False) -> CaseView:  # fmt: skip
+        """The view of a case row, with its village's name."""
+        return case_view(row, replayed, self._unit_name(row.village_id, conn))
 
     def _actor_path(self, actor: Actor) -> str:
         if actor.user is not None:

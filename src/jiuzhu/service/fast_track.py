@@ -22,6 +22,7 @@ from ..workflows.base import CaseModel
 from . import inputs, money
 from .actors import Actor, require_role
 from .base import CommandBase
+from .casenumbers import assign_case_no
 from .views import CaseView
 
 
@@ -59,6 +60,7 @@ class FastTrackCommands(CommandBase):
                 "policy": fast_track.recorded_policy(
                     self.policy_book.settings_on(local_date(now)), local_date(now)),
             }  # fmt: skip
+            payload["case_no"] = assign_case_no(self.sql, conn, payload["org_path"], now)
             model = wf.open(str(uuid.uuid4()), payload)
             return self._append(conn, model, None, "apply", payload, actor, now, key, opened=now)
 

@@ -8,7 +8,7 @@ from ..workflows import get as get_workflow
 from . import inputs
 from .actors import Actor, require_role
 from .base import CommandBase
-from .views import CaseView, EventView, case_view
+from .views import CaseView, EventView
 
 # deadline kinds open only while a passed limit is being chased (the overdue data check)
 OVERDUE_KINDS = ("verification_reminder",)
@@ -22,7 +22,7 @@ class Reads(CommandBase):
         case_id = inputs.record_id(case_id)
         with self.uow.read() as conn:
             row = self._load(conn, case_id, actor, for_update=False)
-        return case_view(row)
+            return self._case_view(row, conn)
 
     def history(self, actor: Actor, case_id: str) -> list[EventView]:
         require_role(actor, "read")
@@ -61,7 +61,7 @@ class Reads(CommandBase):
             offset=inputs.count(offset, "offset"),
         )  # fmt: skip
         with self.uow.read() as conn:
-            return [case_view(r) for r in conn.execute(query)]
+            return [self._case_view(r, conn) for r in conn.execute(query)]
 
     def count_by_state(self, actor: Actor) -> dict[tuple[str, str], int]:
         """(programme, state) -> number of cases in the actor's jurisdiction."""

@@ -10,6 +10,7 @@ from ..errors import InvalidInput, NotFound, PermissionDenied
 from . import inputs
 from .actors import Actor, Role, require_role, within
 from .base import CommandBase
+from .personal_data import digest_secret, digests, read_rows
 from .views import HouseholdView, OrgUnitView
 
 LEVELS = ("county", "township", "village")
@@ -87,6 +88,8 @@ class Registry(CommandBase):
             self.sql.insert_household(
                 conn, {"id": household_id, "village_id": actor.org, "created_at": now},
                 [{**r, "household_id": household_id, "created_at": now} for r in rows])  # fmt: skip
+            secret = digest_secret(self.sql, conn, now=now, create=True) or ""
+            self.sql.index_persons(conn, digests(secret, rows))  # search by ID number
         return HouseholdView(household_id, actor.org, [r["id"] for r in rows])
 
     def _already_registered(self, actor: Actor, household_id: str, village_id: str) -> None:
@@ -120,6 +123,11 @@ class Registry(CommandBase):
             )
             people = self.sql.persons(conn, household_id)
         show_names = actor.role is not Role.AUDITOR
+        if show_names and people:  # names are personal data: the read is logged
+            with self.uow.write() as conn:
+                self.sql.log_personal_reads(
+                    conn, read_rows(actor, [p.id for p in people], "household", self.clock.now())
+                )
         members = [
             {"id": p.id, "relation": p.relation, "id_number": mask_id_number(p.id_number)}
             | ({"name": p.name} if show_names else {})

@@ -18,13 +18,16 @@ from ..models.port import Statements
 from .accounts import Accounts
 from .base import PolicySource
 from .calendar import CalendarStore
+from .casenumbers import CaseNumbers
 from .fast_track import FastTrackCommands
 from .firing import DeadlineFiring
 from .money import MoneyCommands
 from .plans import PlanCommands
+from .queues import Queues
 from .reads import Reads
 from .registry import Registry
 from .reports import Reports
+from .search import Search
 from .standard import StandardCommands
 from .temporary import TemporaryCommands
 from .unit_of_work import UnitOfWork
@@ -41,6 +44,9 @@ class CaseService(
     TemporaryCommands,
     Reads,
     Accounts,
+    CaseNumbers,
+    Search,
+    Queues,
 ):
     """Use :func:`jiuzhu.connect` to make one."""
 

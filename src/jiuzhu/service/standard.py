@@ -27,6 +27,7 @@ from ..workflows.workdays import calendar_day_limit, workday_limit
 from . import inputs
 from .actors import Actor, require_role
 from .base import CommandBase
+from .casenumbers import assign_case_no
 from .views import CaseView
 
 LIMIT_LABELS = {**standard.LIMITS, **temporary.LIMITS}
@@ -79,6 +80,7 @@ class PathCommands(CommandBase):
             }  # fmt: skip
             if check is not None:
                 payload.update(check(conn, payload))
+            payload["case_no"] = assign_case_no(self.sql, conn, path, now)
             model = wf.open(str(uuid.uuid4()), payload)
             return self._append(conn, model, None, "apply", payload, actor, now, key, opened=now)
 

@@ -32,6 +32,8 @@ class CaseView:
     opened_at: datetime
     updated_at: datetime
     replayed: bool = False  # True when an idempotency key returned an earlier result
+    case_no: str = ""  # e.g. 320922-2024-000123 (county, Shanghai year of opening, serial)
+    village_name: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -40,7 +42,8 @@ class CaseView:
         return data
 
 
-def case_view(row: Any, replayed: bool = False) -> CaseView:
+def case_view(row: Any, replayed: bool = False, village_name: str | None = None) -> CaseView:
+    """The view of a case row; ``village_name`` defaults to the row's own (a joined column)."""
     wf = get_workflow(row.workflow, row.workflow_version)
     label = wf.state_label(row.state)
     return CaseView(
@@ -64,6 +67,8 @@ def case_view(row: Any, replayed: bool = False) -> CaseView:
         opened_at=row.opened_at,
         updated_at=row.updated_at,
         replayed=replayed,
+        case_no=getattr(row, "case_no", None) or row.facts.get("case_no", ""),
+        village_name=village_name if village_name is not None else getattr(row, "village_name", ""),
     )
 
 
@@ -110,3 +115,35 @@ class OrgUnitView:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """A household member as a case worker sees them (an auditor sees no name: ``""``)."""
+
+    person_id: str
+    name: str
+    relation: str
+    relation_zh: str
+    id_number_masked: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ReadLogEntry:
+    """One read of a person's personal data: who, when, whose (the person's id), why."""
+
+    id: int
+    read_at: datetime
+    actor_role: str
+    actor_org: str
+    actor_user: str | None
+    person_id: str
+    purpose: str
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["read_at"] = iso_utc(self.read_at)
+        return data
