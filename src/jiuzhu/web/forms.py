@@ -43,6 +43,13 @@ EXTRA_TRIGGERS: dict[str, set[str]] = {
     "close_temporary": {"close"},
     "assess_temporary": {"assess"},
 }
+# The route tags whose commands act on each workflow's cases (a trigger name such as
+# ``approve`` means a different step in another workflow).
+WORKFLOW_TAGS: dict[str, set[str]] = {
+    "fast_track": {"case commands", "service plans", "money"},
+    "standard": {"standard path", "service plans", "money"},
+    "temporary": {"temporary assistance", "money"},
+}
 # The permission a command is checked against, where it is not the command's own name.
 PERMISSION_OF: dict[str, str] = {
     **{name: "manage_service_plans" for name in
@@ -180,8 +187,11 @@ def actions(case: CaseView, actor: Actor) -> list[Action]:
     """The forms for what the case allows now, in the order of the routes."""
     wf = get_workflow(case.workflow, case.workflow_version)
     allowed = set(case.allowed)
+    tags = WORKFLOW_TAGS.get(case.workflow)
     out = []
-    for name in case_commands():
+    for name, route in case_commands().items():
+        if tags is not None and route.tag not in tags:
+            continue
         fired = triggers_of(name) & allowed
         if not fired:
             continue

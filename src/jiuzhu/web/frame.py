@@ -111,7 +111,9 @@ def local_path(back: str | None) -> str:
 
 
 def render(request: Request, template: str, status: int = 200, signed: Any = None,
-           **context: Any) -> HTMLResponse:  # fmt: skip
+           back: str | None = None, **context: Any) -> HTMLResponse:  # fmt: skip
+    """``template`` with the frame's context; ``back`` is where the language switch returns
+    (default: this page, or home after a form post)."""
     language = lang(request)
     html = ENV.get_template(template).render(
         lang=language,
@@ -124,7 +126,7 @@ def render(request: Request, template: str, status: int = 200, signed: Any = Non
         signed=signed,
         csrf=signed.csrf if signed is not None else "",
         path=request.url.path,
-        here=quote(_here(request)),
+        here=quote(back or _here(request)),
         **context,
     )
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})

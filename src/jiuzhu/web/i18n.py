@@ -117,11 +117,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "no_results": ("没有找到符合条件的案件。", "No case matches."),
     "open": ("查看", "Open"),
     "reason": ("原因", "Reason"),
-    "queue.due_this_week": ("本周到期", "Due this week"),
-    "queue.overdue_checks": ("核对逾期", "Overdue checks"),
-    "queue.limit_alarms": ("时限预警", "Limit alarms"),
-    "queue.missed_visits": ("未完成探访", "Missed visits"),
-    "queue.waiting": ("待本单位办理", "Waiting for your unit"),
     "queue_empty": ("这个队列是空的。", "This queue is empty."),
     # audit
     "findings": ("检查发现", "Findings"),

@@ -20,7 +20,7 @@ async def sign_in_page(request: Request) -> Response:
 def _sign_in_form(request: Request, back: str, error: str = "", status: int = 200,
                   username: str = "") -> Response:  # fmt: skip
     token = frame.login_csrf(request)
-    response = frame.render(request, "sign_in.html", status, login_csrf=token, back=back,
+    response = frame.render(request, "sign_in.html", status, login_csrf=token, next_path=back,
                             error=error, username=username)  # fmt: skip
     response.set_cookie(frame.LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", path="/sign-in")  # fmt: skip

@@ -80,11 +80,9 @@ async def apply(request: Request) -> Response:
     household_id = request.path_params["household_id"]
     svc = frame.service(request)
     try:
-        kwargs = forms.parse("apply", form)
-        kwargs.pop("household_id", None)
-        case = svc.apply(signed.actor, household_id=household_id,
-                         applicant_id=form.get("applicant_id", ""),
-                         idempotency_key=form.get("idempotency_key") or None, **kwargs)  # fmt: skip
+        kwargs = forms.parse("apply", form) | {"household_id": household_id}
+        case = svc.apply(signed.actor, idempotency_key=form.get("idempotency_key") or None,
+                         **kwargs)  # fmt: skip
     except JiuzhuError as exc:
         return _apply_form(request, signed, household_id, frame.error_text(request, exc),
                            frame.status_of(exc))  # fmt: skip

@@ -34,7 +34,7 @@ def _page(request: Request, signed: Any, case: Any, error: str = "", status: int
     units = _units(svc, actor)
     members, members_error = None, ""
     try:
-        members = svc.members(actor, case.household_id)
+        members = svc.members(actor, case.household_id, purpose="case page")
     except JiuzhuError as exc:  # e.g. a role that may not see names
         members_error = frame.error_text(request, exc)
     names = {m.person_id: m.name for m in members or ()}
@@ -65,7 +65,7 @@ def _page(request: Request, signed: Any, case: Any, error: str = "", status: int
     visits = [row for row in timeline if row["event"].type.startswith("plan.")]
     ledger = svc.ledger(actor, case.id)
     return frame.render(
-        request, "case.html", status, signed=signed, case=case, wf=wf,
+        request, "case.html", status, signed=signed, back=f"/cases/{case.case_no}", case=case, wf=wf,
         svg=diagram.svg(wf, case.state, language, i18n.t(language, "diagram_desc")),
         timeline=timeline, deadlines=deadlines, ledger=ledger, plans=plans, visits=visits,
         members=members, members_error=members_error, names=names, units=units,

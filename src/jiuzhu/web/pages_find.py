@@ -8,10 +8,11 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from ..errors import JiuzhuError
+from ..service.queues import QUEUE_LABELS, QUEUES
 from . import frame
 
-# the queues' tabs, in this order (their labels: i18n ``queue.<which>``)
-QUEUE_TABS = ("waiting", "due_this_week", "overdue_checks", "limit_alarms", "missed_visits")
+# the queues' tabs: the actor's own next steps first
+QUEUE_TABS = ("waiting", *(q for q in QUEUES if q != "waiting"))
 COUNT_LIMIT = 200
 
 
@@ -31,7 +32,9 @@ async def home(request: Request) -> Response:
             counts.append((which, len(svc.queue(signed.actor, which, limit=COUNT_LIMIT))))
         except JiuzhuError:  # a queue this role may not see
             counts.append((which, None))
-    return frame.render(request, "home.html", signed=signed, counts=counts, limit=COUNT_LIMIT)
+    return frame.render(
+        request, "home.html", signed=signed, counts=counts, limit=COUNT_LIMIT, labels=QUEUE_LABELS
+    )
 
 
 async def search(request: Request) -> Response:
@@ -60,7 +63,7 @@ async def queue(request: Request) -> Response:
     except JiuzhuError as exc:
         error, status = frame.error_text(request, exc), frame.status_of(exc)
     return frame.render(request, "queue.html", status, signed=signed, which=which, items=items,
-                        tabs=QUEUE_TABS, error=error, units=_names(request, signed.actor),
+                        tabs=QUEUE_TABS, labels=QUEUE_LABELS, error=error, units=_names(request, signed.actor),
                         now=frame.service(request).clock.now())  # fmt: skip
 
 
