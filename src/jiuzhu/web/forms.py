@@ -97,6 +97,17 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "programme": ("救助项目", "programme"),
     "cause": ("突发支出原因", "cause of the expenditure"),
     "expenditure": ("突发支出金额（元）", "sudden expenditure (yuan)"),
+    "total": ("票据总额（元）", "bill total (yuan)"),
+    "insurance_paid": ("医保已报销（元）", "paid by insurance (yuan)"),
+    "hospital": ("医院", "hospital"),
+    "bill_id": ("票据号", "bill number"),
+    "starts_at": ("开始时间", "starts at"),
+    "ends_at": ("结束时间", "ends at"),
+    "grace_hours": ("宽限小时数", "grace hours"),
+    "income": ("收入（元）", "income (yuan)"),
+    "route": ("处理方式", "route"),
+    "summary": ("异议摘要", "summary"),
+    "multiplier": ("倍数", "multiplier"),
     "household_income": ("家庭月收入（元）", "household income a month (yuan)"),
 }
 

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from ..clock import parse_iso_utc
 from ..errors import ConcurrencyConflict, InvalidInput, JiuzhuError
-from ..service.registry import RELATIONS
+from ..service.queues import TASK_DEADLINES, VISIT
 from ..workflows import fast_track, service_plan
 from ..workflows import get as get_workflow
 from . import diagram, forms, frame, i18n, sentences
@@ -51,7 +51,7 @@ def _page(request: Request, signed: Any, case: Any, error: str = "", status: int
         due_at = parse_iso_utc(due) if isinstance(due, str) else due
         left = (due_at - now).total_seconds()
         span = sentences.duration(left, language)
-        deadlines.append({"kind": kind, "due": sentences.shanghai(due_at),
+        deadlines.append({"kind": _deadline_label(kind, case, language), "due": sentences.shanghai(due_at),
                           "left": span if left >= 0 else i18n.t(language, "overdue_by", t=span),
                           "overdue": left < 0})  # fmt: skip
     plans = [
@@ -70,10 +70,27 @@ def _page(request: Request, signed: Any, case: Any, error: str = "", status: int
         timeline=timeline, deadlines=deadlines, ledger=ledger, plans=plans, visits=visits,
         members=members, members_error=members_error, names=names, units=units,
         actions=forms.actions(case, actor), kind_label=_kind_label, error=error,
-        conflict=conflict, failed=failed, now=sentences.shanghai(now), relations=RELATIONS,
+        conflict=conflict, failed=failed, now=sentences.shanghai(now),
         village=units.get(case.village_id, case.village_id),
         programme=i18n.pick(language, fast_track.PROGRAMMES.get(case.programme, case.programme)),
     )  # fmt: skip
+
+
+def _deadline_label(kind: str, case: Any, language: str) -> str:
+    """A deadline's name: the task's (queues' labels), a plan's visit, else the next step."""
+    base, _, entity = kind.partition("/")
+    if base in TASK_DEADLINES:
+        return i18n.pick(language, TASK_DEADLINES[base])
+    if entity and base == "visit_due":
+        return i18n.pick(language, VISIT)
+    wf = get_workflow(case.workflow, case.workflow_version)
+    trigger = wf.on_deadline.get(base)
+    if trigger is not None:
+        try:
+            return i18n.pick(language, wf.label_of(trigger))
+        except KeyError:
+            pass
+    return kind
 
 
 def _units(svc: Any, actor: Any) -> dict[str, str]:
