@@ -70,7 +70,9 @@ def test_a_fast_track_case_from_application_to_verification_by_three_units(site:
     approval = township.locator("#timeline li[data-type=approve]")
     expect(approval).to_contain_text("先行批准，每月 1,200.00 元")
     expect(approval).to_contain_text("东坎街道 · 乡镇（街道）")
-    expect(township.locator("#h-deadlines + table")).to_contain_text("verification_due")
+    check = township.locator("#h-deadlines + table tr", has_text="家庭经济状况核对期限")
+    expect(check).to_contain_text("2024-04-15 10:00")  # one month on, in Shanghai time
+    expect(check).to_contain_text("31 天 0 小时")
 
     county = site.sign_in("xian")
     county.goto(f"/cases/{case_no}")

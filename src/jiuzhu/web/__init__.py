@@ -9,11 +9,15 @@ tokens are untouched.  Every label is Chinese first, with a switch to English (a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
@@ -24,13 +28,14 @@ from ..service.service import CaseService
 from . import frame, pages_account, pages_apply, pages_audit, pages_case, pages_find
 
 __all__ = ["mount"]
+log = logging.getLogger("jiuzhu.web")
 
 
 def mount(app: FastAPI, service: CaseService) -> None:
     """Serve the web pages from ``app``, acting through ``service``."""
     app.state.web = frame.WebState(service)
     pages = [
-        frame.PageRoute(path, endpoint, methods=methods, name=f"web.{endpoint.__name__}")
+        frame.PageRoute(path, _safe(endpoint), methods=methods, name=f"web.{endpoint.__name__}")
         for module in (pages_account, pages_find, pages_apply, pages_case, pages_audit)
         for path, endpoint, methods in module.routes()
     ]
@@ -43,6 +48,27 @@ def mount(app: FastAPI, service: CaseService) -> None:
         if entry.cls is RequestGuard:
             app.user_middleware[index] = Middleware(PageGuard, *entry.args, pages=pages,
                                                     **entry.kwargs)  # fmt: skip
+
+
+def _safe(endpoint: Callable[[Request], Any]) -> Callable[[Request], Awaitable[Response]]:
+    """The page, or -- for a defect, never for a refusal the service explains -- a page that
+    says so in both languages (logged; never a traceback on the screen)."""
+
+    async def page(request: Request) -> Response:
+        try:
+            if inspect.iscoroutinefunction(endpoint):
+                return await endpoint(request)  # type: ignore[no-any-return]
+            return await run_in_threadpool(endpoint, request)  # type: ignore[no-any-return]
+        except (frame.SignInNeeded, frame.CsrfRefused):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a defect: logged, shown as a message
+            log.error("web page %s %s failed: %s", request.method, request.url.path,
+                      type(exc).__name__, exc_info=exc)  # fmt: skip
+            return frame.render(request, "error.html", 500, message="服务内部错误，已记录。"
+                                " / An internal error occurred; it has been logged.")  # fmt: skip
+
+    page.__name__ = endpoint.__name__
+    return page
 
 
 async def _to_sign_in(request: Request, exc: Exception) -> Response:

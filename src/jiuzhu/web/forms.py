@@ -66,7 +66,7 @@ CHOICES: dict[str, dict[str, tuple[str, str]]] = {
     "outcome": {"passed": ("通过", "passed"), "failed": ("未通过", "failed")},
     "result": {k: (v[1].zh, v[1].en) for k, v in fast_track.VERIFICATION_RESULTS.items()},
 }
-PERSON_FIELDS = ("signed_by", "person_id")
+PERSON_FIELDS = ("signed_by", "person_id", "applicant_id", "commitment_signed_by")
 FIELD_LABELS: dict[str, tuple[str, str]] = {
     "signed_by": ("签署人", "signed by"),
     "signed_on": ("签署日期", "signed on"),
@@ -108,6 +108,17 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "route": ("处理方式", "route"),
     "summary": ("异议摘要", "summary"),
     "multiplier": ("倍数", "multiplier"),
+    "household_id": ("家庭编号", "household id"),
+    "applicant_id": ("申请人", "applicant"),
+    "commitment_evidence": ("承诺书材料", "commitment evidence"),
+    "commitment_signed_by": ("承诺书签署人", "commitment signed by"),
+    "dependants": ("共同生活的困难成员情况", "dependants' circumstances"),
+    "income_evidence": ("收入证明材料", "income evidence"),
+    "sudden_event": ("突发事件情况", "sudden event"),
+    "in_kind": ("实物部分（元）", "in kind (yuan)"),
+    "delivered_on": ("送达日期", "delivered on"),
+    "paid_on": ("退还日期", "paid on"),
+    "visited_at": ("服务时间", "visited at"),
     "household_income": ("家庭月收入（元）", "household income a month (yuan)"),
 }
 

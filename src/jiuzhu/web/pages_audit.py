@@ -14,6 +14,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from ..clock import SHANGHAI
 from ..errors import InvalidInput, JiuzhuError
+from ..service.personal_data import PURPOSES
 from . import frame
 
 STREAM_MARK = "<!--progress-->"
@@ -156,8 +157,12 @@ async def reads(request: Request) -> Response:
         entries = frame.service(request).personal_data_reads(signed.actor, before=before)
     except JiuzhuError as exc:
         return _refused(request, signed, exc)
-    return frame.render(request, "reads.html", signed=signed, entries=entries,
-                        older=entries[-1].id if len(entries) >= 50 else None)  # fmt: skip
+    try:
+        units = dict(frame.service(request).unit_names(signed.actor))
+    except JiuzhuError:
+        units = {}
+    return frame.render(request, "reads.html", signed=signed, entries=entries, units=units,
+                        purposes=PURPOSES, older=entries[-1].id if len(entries) >= 50 else None)  # fmt: skip
 
 
 def routes() -> list[tuple[str, Any, list[str]]]:
