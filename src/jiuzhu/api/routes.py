@@ -156,6 +156,9 @@ ROUTES: tuple[Route, ...] = (
         hidden=("now",),
     ),  # fmt: skip
     Route("missed_visits", "GET", "/findings/missed-visits", tag="audit"),
+    Route("findings", "GET", "/findings", tag="audit"),
+    Route("findings_summary", "GET", "/findings/summary", tag="audit"),
+    Route("checkpoints", "GET", "/audit/checkpoints", tag="audit"),
 )
 
 # Public CaseService methods deliberately not served over HTTP, and why.
@@ -164,4 +167,7 @@ NOT_SERVED: dict[str, str] = {
     "fire_deadline": "the deadline worker's (jiuzhu serve --with-worker / jiuzhu worker)",
     "fire_chunk": "the deadline worker's (jiuzhu serve --with-worker / jiuzhu worker)",
     "policy_in_force": "takes no actor: the service's own policy look-up",
+    "verify": "served by GET /audit/verify (api/audit.py: NDJSON progress lines)",
+    "export_archive": "served by GET /audit/export (api/audit.py: a zip download)",
+    "replay_as_of": "served by GET /cases/{case_id}/replay?as_of= (api/audit.py)",
 }

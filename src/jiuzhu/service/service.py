@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from ..clock import Clock
 from ..models.port import Statements
+from .audit_reads import AuditReads
 from .base import PolicySource
 from .calendar import CalendarStore
 from .fast_track import FastTrackCommands
@@ -39,6 +40,7 @@ class CaseService(
     StandardCommands,
     TemporaryCommands,
     Reads,
+    AuditReads,
 ):
     """Use :func:`jiuzhu.connect` to make one."""
 
