@@ -156,6 +156,9 @@ ROUTES: tuple[Route, ...] = (
         hidden=("now",),
     ),  # fmt: skip
     Route("missed_visits", "GET", "/findings/missed-visits", tag="audit"),
+    Route("findings", "GET", "/findings", tag="audit"),
+    Route("findings_summary", "GET", "/findings/summary", tag="audit"),
+    Route("checkpoints", "GET", "/audit/checkpoints", tag="audit"),
 )
 
 # Public CaseService methods deliberately not served over HTTP, and why.
@@ -171,4 +174,7 @@ NOT_SERVED: dict[str, str] = {
     "sign_in": "the web front's sign-in page (a session cookie, not a bearer token)",
     "session": "the web front's session cookie",
     "sign_out": "the web front's sign-out",
+    "verify": "served by GET /audit/verify (api/audit.py: NDJSON progress lines)",
+    "export_archive": "served by GET /audit/export (api/audit.py: a zip download)",
+    "replay_as_of": "served by GET /cases/{case_id}/replay?as_of= (api/audit.py)",
 }

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from ..clock import Clock
 from ..models.port import Statements
 from .accounts import Accounts
+from .audit_reads import AuditReads
 from .base import PolicySource
 from .calendar import CalendarStore
 from .casenumbers import CaseNumbers
@@ -47,6 +48,7 @@ class CaseService(
     CaseNumbers,
     Search,
     Queues,
+    AuditReads,
 ):
     """Use :func:`jiuzhu.connect` to make one."""
 
