@@ -110,12 +110,12 @@ class AuditReads(CommandBase):
             if within(path, f.org_path):
                 parts = f.org_path.split("/")
                 counts[(f.code, parts[min(depth, len(parts) - 1)])] += 1
-        names = self._unit_names({unit for _, unit in counts})
+        names = self._names_of_units({unit for _, unit in counts})
         return [{"kind": kind, "kind_zh": kind_labels(kind)[0], "unit_id": unit,
                  "unit_name": names.get(unit, unit), "count": n}
                 for (kind, unit), n in sorted(counts.items())]  # fmt: skip
 
-    def _unit_names(self, ids: set[str]) -> dict[str, str]:
+    def _names_of_units(self, ids: set[str]) -> dict[str, str]:
         if not ids:
             return {}
         query = select(rows.org_units.c.id, rows.org_units.c.name).where(
