@@ -15,7 +15,7 @@ from web_support import Site, needs, screenshot
 @needs("findings", "findings_summary")
 def test_findings_summary_counts_by_kind_and_unit(site: Site) -> None:
     svc, org = site.svc, site.org
-    case_in(svc, org, "provisionally_approved")
+    case = case_in(svc, org, "provisionally_approved")
     case_in(svc, org, "provisionally_approved", village=org.neighbour_village)
     site.clock.advance(timedelta(days=45))  # both data checks are overdue
     summary = svc.findings_summary(org.auditor)
@@ -29,8 +29,14 @@ def test_findings_summary_counts_by_kind_and_unit(site: Site) -> None:
         expect(rows.nth(index)).to_contain_text(row["unit_name"])
         expect(rows.nth(index).locator("td.num")).to_have_text(str(row["count"]))
     screenshot(page, "findings-summary")
+    listed = page.locator("#findings tbody tr", has_text=case.case_no)
+    expect(listed).to_have_count(1)
+    expect(listed).to_contain_text("团结社区")
+    listed.get_by_role("link").click()
+    page.wait_for_url(f"**/cases/{case.case_no}")
+    page.go_back()
     first = summary[0]
-    page.get_by_label("类别").select_option(first["kind"])
+    page.get_by_label("类别", exact=True).select_option(first["kind"])
     page.get_by_role("button", name="筛选").click()
     total = svc.findings(org.auditor, kind=first["kind"]).total
     expect(page.get_by_role("heading", name=f"检查发现 ({total})")).to_be_visible()
@@ -61,7 +67,9 @@ def test_an_auditor_replays_a_case_as_of_a_date(site: Site) -> None:
     page.get_by_role("button", name="按日期回放").click()
     expect(page.locator("#replay-then")).to_contain_text("先行批准")
     expect(page.locator("#replay-now")).to_contain_text("已撤销")
-    expect(page.locator("#replay-differences")).to_contain_text("state")
+    differences = page.locator("#replay-differences tbody tr")
+    expect(differences.filter(has_text="facts.verification")).to_contain_text("falsification")
+    expect(differences.filter(has_text="state")).to_contain_text("provisionally_approved")
     screenshot(page, "replay")
 
 

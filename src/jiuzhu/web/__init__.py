@@ -29,16 +29,18 @@ from . import frame, pages_account, pages_apply, pages_audit, pages_case, pages_
 
 __all__ = ["mount"]
 log = logging.getLogger("jiuzhu.web")
+DOWNLOADS = frozenset({pages_audit.DOWNLOAD})  # asked for without Accept: text/html
 
 
 def mount(app: FastAPI, service: CaseService) -> None:
     """Serve the web pages from ``app``, acting through ``service``."""
     app.state.web = frame.WebState(service)
     pages = [
-        frame.PageRoute(path, _safe(endpoint), methods=methods, name=f"web.{endpoint.__name__}")
+        (frame.DownloadRoute if path in DOWNLOADS else frame.PageRoute)(
+            path, _safe(endpoint), methods=methods, name=f"web.{endpoint.__name__}")
         for module in (pages_account, pages_find, pages_apply, pages_case, pages_audit)
         for path, endpoint, methods in module.routes()
-    ]
+    ]  # fmt: skip
     # ahead of the API's routes: a page route only matches a browser's request
     app.router.routes[0:0] = pages
     app.mount("/static", StaticFiles(directory=frame.HERE / "static"), name="web-static")

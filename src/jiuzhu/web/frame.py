@@ -53,7 +53,10 @@ class CsrfRefused(Exception):  # noqa: N818
 
 class PageRoute(Route):
     """A page: matches only what a browser asks for, so that the API's routes on the same
-    paths (``GET /cases/{case_id}`` as JSON, bearer tokens) keep answering API clients."""
+    paths (``GET /cases/{case_id}`` as JSON, bearer tokens) keep answering API clients.
+    A download (``any_accept``) is asked for with ``Accept: */*``: its path is the pages' own."""
+
+    any_accept = False
 
     def matches(self, scope: Any) -> tuple[Match, Any]:
         if scope["type"] != "http":
@@ -62,11 +65,15 @@ class PageRoute(Route):
         if "authorization" in headers:
             return Match.NONE, {}
         if scope["method"] in ("GET", "HEAD"):
-            if "text/html" not in headers.get("accept", ""):
+            if not self.any_accept and "text/html" not in headers.get("accept", ""):
                 return Match.NONE, {}
         elif headers.get("content-type", "").split(";")[0].strip().lower() not in FORM_TYPES:
             return Match.NONE, {}
         return super().matches(scope)
+
+
+class DownloadRoute(PageRoute):
+    any_accept = True
 
 
 def service(request: Request) -> CaseService:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 from collections.abc import Iterator
@@ -16,8 +17,10 @@ from ..clock import SHANGHAI
 from ..errors import InvalidInput, JiuzhuError
 from ..service.personal_data import PURPOSES
 from . import frame
+from .sentences import yuan_text
 
 STREAM_MARK = "<!--progress-->"
+DOWNLOAD = "/audit/export.zip"  # the API serves GET /audit/export to bearer tokens
 PROGRESS_STEPS = 50  # at most this many progress lines, however many cases
 
 
@@ -48,9 +51,45 @@ async def findings(request: Request) -> Response:
         return _refused(request, signed, exc)
     kinds = sorted({(row["kind"], row["kind_zh"]) for row in summary})
     unit_names = {row["unit_id"]: row["unit_name"] for row in summary}
+    names = _names(svc, signed.actor)
+    items = [_finding(svc, signed.actor, as_dict(i), names, frame.lang(request))
+             for i in page.items]  # fmt: skip
     return frame.render(request, "findings.html", signed=signed, summary=summary, page=page,
-                        items=[as_dict(i) for i in page.items], kinds=kinds, units=unit_names,
-                        kind=kind or "", org=org or "")  # fmt: skip
+                        items=items, kinds=kinds, units=unit_names, kind=kind or "",
+                        org=org or "")  # fmt: skip
+
+
+def _names(svc: Any, actor: Any) -> dict[str, str]:
+    try:
+        return dict(svc.unit_names(actor))
+    except JiuzhuError:
+        return {}
+
+
+def _finding(svc: Any, actor: Any, item: dict[str, Any], names: dict[str, str],
+             language: str) -> dict[str, Any]:  # fmt: skip
+    """A finding as the table shows it: its case by number, its village by name, its detail."""
+    case_no = ""
+    if item.get("case_id"):
+        try:
+            case_no = svc.get_case(actor, item["case_id"]).case_no
+        except JiuzhuError:
+            case_no = ""
+    village = str(item.get("org_path") or "").rsplit("/", 1)[-1]
+    parts = []
+    if item.get("days"):
+        parts.append(f"{item['days']:g} 天" if language == "zh" else f"{item['days']:g} days")
+    if isinstance(item.get("amount_fen"), int):
+        parts.append(f"{yuan_text(item['amount_fen'])} {'元' if language == 'zh' else 'yuan'}")
+    if language == "en" or not parts:
+        parts.append(str(item.get("detail") or ""))
+    return {
+        "kind": item.get("kind_en") if language == "en" else item.get("kind_zh"),
+        "case_id": item.get("case_id"),
+        "case_no": case_no,
+        "unit": names.get(village, village),
+        "detail": "；".join(p for p in parts if p),
+    }
 
 
 def verify(request: Request) -> Response:
@@ -120,10 +159,33 @@ async def replay(request: Request) -> Response:
         try:
             case = svc.find_case(signed.actor, ref)
             result = svc.replay_as_of(signed.actor, case.id, _instant(as_of))
+            result = {**result, "differences": flatten(result.get("differences", []))}
         except JiuzhuError as exc:
             error, status = frame.error_text(request, exc), frame.status_of(exc)
     return frame.render(request, "replay.html", status, signed=signed, ref=ref, as_of=as_of,
                         result=result, error=error)  # fmt: skip
+
+
+def flatten(differences: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Differences of nested records (facts, deadlines) as one row per changed key."""
+    out: list[dict[str, Any]] = []
+    todo = [(d["field"], d.get("then"), d.get("now")) for d in differences]
+    while todo:
+        field, then, now = todo.pop(0)
+        if isinstance(then, dict) and isinstance(now, dict):
+            todo[0:0] = [(f"{field}.{key}", then.get(key), now.get(key))
+                         for key in sorted(set(then) | set(now)) if then.get(key) != now.get(key)]  # fmt: skip
+            continue
+        out.append({"field": field, "then": _shown(then), "now": _shown(now)})
+    return out
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
 
 
 async def checkpoints(request: Request) -> Response:
@@ -172,6 +234,6 @@ def routes() -> list[tuple[str, Any, list[str]]]:
         ("/audit/verify", verify, ["GET"]),
         ("/audit/replay", replay, ["GET"]),
         ("/audit/checkpoints", checkpoints, ["GET"]),
-        ("/audit/export", export, ["GET"]),
+        (DOWNLOAD, export, ["GET"]),
         ("/audit/reads", reads, ["GET"]),
     ]
