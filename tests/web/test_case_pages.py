@@ -177,3 +177,22 @@ def test_a_case_outside_the_jurisdiction_is_refused(site: Site) -> None:
     answer = page.goto(f"/cases/{far.case_no}")
     assert answer is not None and answer.status in (403, 404)
     expect(page.locator("#case-state")).to_have_count(0)
+
+
+def test_an_action_can_be_taken_with_the_keyboard_alone(site: Site) -> None:
+    case = case_in(site.svc, site.org, "reviewed")
+    page = site.sign_in("zhen")
+    page.goto(f"/cases/{case.case_no}")
+    summary = page.locator("details:has(form[data-action=approve]) summary")
+    summary.focus()
+    page.keyboard.press("Enter")  # a summary opens its disclosure from the keyboard
+    amount = page.locator("form[data-action=approve] input[name=monthly_amount]")
+    expect(amount).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(amount).to_be_focused()
+    outline = amount.evaluate("e => getComputedStyle(e).outlineStyle")
+    assert outline != "none", "the focused field shows no focus ring"
+    page.keyboard.type("800")
+    page.keyboard.press("Enter")  # submits the form
+    expect(page.locator("#case-state")).to_have_text("先行批准")
+    assert site.svc.get_case(site.org.county, case.id).monthly_amount_fen == 80000

@@ -28,6 +28,11 @@ def test_search_by_name_shows_number_name_unit_and_state(site: Site) -> None:
     expect(rows.first).to_contain_text("团结社区")
     expect(rows.first).to_contain_text("已申请")
     screenshot(page, "search-results")
+    narrow = site.sign_in("cun", site.page(width=390, height=844))
+    narrow.goto(page.url)
+    expect(narrow.locator("table.results tbody tr")).to_have_count(1)
+    assert narrow.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(narrow, "search-results-390")
     rows.first.get_by_role("link").click()
     page.wait_for_url(f"**/cases/{case.case_no}")
     expect(page.locator("#case-no")).to_have_text(case.case_no)
