@@ -156,6 +156,13 @@ ROUTES: tuple[Route, ...] = (
         hidden=("now",),
     ),  # fmt: skip
     Route("missed_visits", "GET", "/findings/missed-visits", tag="audit"),
+    # finding cases
+    Route("find_case", "GET", "/case-refs/{ref}", tag="finding cases"),
+    Route("search", "GET", "/search", tag="finding cases"),
+    Route("queue", "GET", "/queues/{which}", tag="finding cases"),
+    Route("members", "GET", "/households/{household_id}/members", tag="households"),
+    Route("unit_names", "GET", "/unit-names", tag="set-up"),
+    Route("personal_data_reads", "GET", "/personal-data-reads", tag="audit"),
 )
 
 # Public CaseService methods deliberately not served over HTTP, and why.
