@@ -171,4 +171,11 @@ NOT_SERVED: dict[str, str] = {
     "fire_deadline": "the deadline worker's (jiuzhu serve --with-worker / jiuzhu worker)",
     "fire_chunk": "the deadline worker's (jiuzhu serve --with-worker / jiuzhu worker)",
     "policy_in_force": "takes no actor: the service's own policy look-up",
+    "create_user": "people's accounts are the operator's (jiuzhu user create)",
+    "list_users": "people's accounts are the operator's (jiuzhu user list)",
+    "disable_user": "people's accounts are the operator's (jiuzhu user disable)",
+    "set_password": "people's accounts are the operator's (jiuzhu user password)",
+    "sign_in": "the web front's sign-in page (a session cookie, not a bearer token)",
+    "session": "the web front's session cookie",
+    "sign_out": "the web front's sign-out",
 }

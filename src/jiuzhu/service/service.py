@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from ..clock import Clock
 from ..models.port import Statements
+from .accounts import Accounts
 from .base import PolicySource
 from .calendar import CalendarStore
 from .casenumbers import CaseNumbers
@@ -42,6 +43,7 @@ class CaseService(
     StandardCommands,
     TemporaryCommands,
     Reads,
+    Accounts,
     CaseNumbers,
     Search,
     Queues,

@@ -25,7 +25,7 @@ from jiuzhu.models.digests import DIGEST_KEY_SETTING, case_no, id_number_digest,
 from jiuzhu.models.types import UTCDateTime
 
 revision = "0009"
-down_revision = "0007"  # 0008 (accounts) is not on main yet
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
