@@ -100,12 +100,21 @@ ENTITLED: dict[str, set[Role]] = {
     "assist_first": {Role.TOWNSHIP, Role.COUNTY},
     "pay_temporary": {Role.TOWNSHIP, Role.COUNTY},
     "close_temporary": {Role.TOWNSHIP, Role.COUNTY},
+    # finding cases: everyone who reads cases finds them in the jurisdiction; the read log is
+    # for the county and auditors
+    "find_case": READERS,
+    "search": READERS,
+    "queue": READERS,
+    "members": READERS,
+    "unit_names": READERS,
+    "personal_data_reads": {Role.COUNTY, Role.AUDITOR},
 }
 # "own": the actor acts in its own unit; "list": the answer is filtered to the jurisdiction;
 # otherwise the target (case, household, parent unit) must lie in the actor's subtree.
 SCOPE = {"register_household": "own", "list_cases": "list", "count_by_state": "list",
          "overdue_verifications": "list", "missed_visits": "list", "limit_alarms": "list",
-         "credit_records": "list"}  # fmt: skip
+         "credit_records": "list", "queue": "own", "unit_names": "own",
+         "personal_data_reads": "own"}  # fmt: skip
 PLAN = {"kind": "cleaning", "provider": {"name": "暖心洁家"},
         "recurrence": {"type": "interval", "days": 2}}  # fmt: skip
 _units = itertools.count(101)  # past the villages of helpers.make_county
@@ -305,6 +314,17 @@ REQUESTS: dict[str, Callable[[Api], Request]] = {
     "pay_temporary": path_command("temporary", "approved", "pay-temporary"),
     "close_temporary": path_command("temporary", "paid", "close-temporary",
                                     lambda case: {"note": "已回访"}),
+    # finding cases: a case by its number, a search by it, a household's members (targets in
+    # the village); a queue, the unit names and the read log (the caller's own)
+    "find_case": lambda api: ("GET", f"/case-refs/{case_in(api.svc, api.org, 'applied').case_no}",
+                              None),
+    "search": lambda api: (
+        "GET", f"/search?case_no={case_in(api.svc, api.org, 'applied').case_no}", None),
+    "queue": lambda api: ("GET", "/queues/waiting", None),
+    "members": lambda api: (
+        "GET", f"/households/{make_household(api.svc, api.org.village).id}/members", None),
+    "unit_names": lambda api: ("GET", "/unit-names", None),
+    "personal_data_reads": lambda api: ("GET", "/personal-data-reads", None),
 }  # fmt: skip
 
 
@@ -349,7 +369,8 @@ def test_read_only_and_unauthenticated_callers_never_write(api: Api) -> None:
     changes; reads refuse anonymous callers and administrators."""
     doc = api.get(None, "/openapi.json").json()
     case = case_in(api.svc, api.org, "provisionally_approved")
-    ids = {"case_id": case.id, "household_id": case.household_id}
+    ids = {"case_id": case.id, "household_id": case.household_id, "ref": case.case_no,
+           "which": "waiting"}  # fmt: skip
     failures = []
     for route in ROUTES:
         path = route.path.format(**ids)

@@ -159,6 +159,13 @@ ROUTES: tuple[Route, ...] = (
     Route("findings", "GET", "/findings", tag="audit"),
     Route("findings_summary", "GET", "/findings/summary", tag="audit"),
     Route("checkpoints", "GET", "/audit/checkpoints", tag="audit"),
+    # finding cases
+    Route("find_case", "GET", "/case-refs/{ref}", tag="finding cases"),
+    Route("search", "GET", "/search", tag="finding cases"),
+    Route("queue", "GET", "/queues/{which}", tag="finding cases"),
+    Route("members", "GET", "/households/{household_id}/members", tag="households"),
+    Route("unit_names", "GET", "/unit-names", tag="set-up"),
+    Route("personal_data_reads", "GET", "/personal-data-reads", tag="audit"),
 )
 
 # Public CaseService methods deliberately not served over HTTP, and why.

@@ -19,6 +19,7 @@ from .cases import case_app
 from .common import service
 from .options import Limit, shared
 from .output import emit_json, local_time, out, say
+from .registry import household_app
 
 if TYPE_CHECKING:
     from ..service.actors import Actor
@@ -29,6 +30,7 @@ QUEUE_HELP = ("due_this_week 本周到期, overdue_checks 核对逾期, limit_al
 
 def register(app: typer.Typer) -> None:
     case_app.command("search")(case_search)
+    household_app.command("members")(household_members)
     app.command("queue")(queue)
     audit_app.command("reads")(audit_reads)
 
@@ -73,6 +75,30 @@ def case_search(
     out().print(table)
     if not hits:
         say("未找到 nothing found in this jurisdiction")
+
+
+@shared(actor=True)
+def household_members(
+    household: Annotated[str, typer.Argument(help="Household id 家庭编号.")],
+    purpose: Annotated[str, typer.Option("--purpose", help="Why 用途: household 家庭信息, case "
+                                         "page 案件页面, search 查询 (recorded in the read "
+                                         "log).")] = "household",  # fmt: skip
+    *, actor: Actor, db: str | None, json_out: bool,
+) -> None:  # fmt: skip
+    """A household's members 家庭成员 with masked ID numbers and, for case workers, names
+    (recorded in the personal-data read log)."""
+    members = service(db).members(actor, household, purpose=purpose)
+    if json_out:
+        emit_json([m.to_dict() for m in members])
+        return
+    table = Table(title=f"家庭成员 members of household {household}", box=box.SIMPLE_HEAD)
+    table.add_column("成员编号 member id", no_wrap=True, min_width=36)
+    table.add_column("姓名 name\n关系 relation", overflow="fold")
+    table.add_column("身份证号 ID number (masked)", no_wrap=True)
+    for m in members:
+        table.add_row(m.person_id, f"{m.name or '（不显示 not shown）'}\n{m.relation_zh} "
+                      f"{m.relation}", m.id_number_masked)  # fmt: skip
+    out().print(table)
 
 
 @shared(actor=True)

@@ -142,9 +142,10 @@ class Search(CommandBase):
 
     def unit_names(self, actor: Actor) -> dict[str, str]:
         """Unit id -> name for the actor's jurisdiction and the units above it."""
+        require_role(actor, "read")
         path = self._actor_path(actor)
         with self.uow.read() as conn:
-            found = conn.execute(find_sql.units_named(path or None)).all()
+            found = conn.execute(find_sql.units_named(path)).all()
         names = {unit_id: name for unit_id, name in found}
         self._unit_names.update(names)
         return names
