@@ -6,10 +6,11 @@ import re
 
 import httpx
 import pytest
-from helpers import count_rows, new_id_number
+from helpers import case_in, count_rows, new_id_number
 from playwright.sync_api import expect
 from web_support import PASSWORD, Site
 
+from jiuzhu.api import tokens
 from jiuzhu.errors import AccountLocked, SignInRefused
 
 
@@ -120,12 +121,21 @@ def test_the_language_switch_keeps_the_page_and_every_label(site: Site) -> None:
 
 
 def test_the_api_keeps_its_bearer_tokens_and_json_bodies(site: Site) -> None:
+    case = case_in(site.svc, site.org, "applied")
+    _, token = tokens.create_token(
+        site.svc.engine, site.clock, role="county", org=site.org.county.org
+    )
     with httpx.Client(base_url=site.base_url) as http:
         form = http.post("/households", data={"members": "x"})
         anonymous = http.get("/cases", headers={"accept": "application/json"})
+        bearer = http.get(f"/cases/{case.id}", headers={  # a browser-like Accept, with a token
+            "accept": "text/html,*/*", "authorization": f"Bearer {token}"})  # fmt: skip
+        page = http.get(f"/cases/{case.id}", headers={"accept": "text/html"})
     assert form.status_code == 415  # the API's guard still refuses a form body on its paths
     assert anonymous.status_code == 401
     assert anonymous.headers["content-type"].startswith("application/problem+json")
+    assert bearer.status_code == 200 and bearer.json()["id"] == case.id
+    assert page.status_code == 303 and page.headers["location"].startswith("/sign-in")
 
 
 def test_the_skip_link_is_the_first_stop_of_the_keyboard(site: Site) -> None:
