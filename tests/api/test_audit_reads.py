@@ -112,3 +112,26 @@ def test_checkpoints_and_the_export_archive(svc: CaseService, org: Org, clock: F
         people = conn.execute(select(store.persons.c.name, store.persons.c.id_number)).all()
     everything = b"".join(archive.read(n) for n in archive.namelist()).decode()
     assert people and all(n not in everything and i not in everything for n, i in people)
+
+
+def test_case_pages_follow_the_cursor_to_the_end_with_a_database_total(
+    svc: CaseService, org: Org, clock: FakeClock
+) -> None:
+    opened = []
+    for _ in range(7):
+        opened.append(open_case(svc, org).id)
+        clock.advance(timedelta(seconds=1))
+    page = svc.cases_page(org.county, limit=3)
+    seen = [c.id for c in page.items]
+    while page.next is not None:
+        assert page.total == 7
+        page = svc.cases_page(org.county, limit=3, after=page.next)
+        seen += [c.id for c in page.items]
+    assert seen == opened  # oldest first, each once
+    assert svc.cases_page(org.county, state="promised").total == 0
+    with pytest.raises(InvalidInput, match="expected one of") as refused:
+        svc.cases_page(org.county, state="nonsense")
+    assert "applied" in refused.value.details["valid"]
+    for bad in (0, 1001, -1):
+        with pytest.raises(InvalidInput, match="from 1 to 1000"):
+            svc.cases_page(org.county, limit=bad)

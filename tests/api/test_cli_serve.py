@@ -58,3 +58,39 @@ def test_token_create_refuses_an_unknown_unit_in_both_languages(sqlite_url: str)
     assert result.returncode == 4 and "Error [not_found]" in result.stderr
     assert "not found" in result.stderr and "未找到单位" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_served_responses_carry_no_server_banner_and_the_log_no_token(
+    db_url: str, org: Org
+) -> None:
+    """A token sent in the query string is refused, and uvicorn's access log shows it redacted."""
+    made = jiuzhu_cli("token", "create", "--role", "county", "--org", org.county.org, "--json",
+                      db=db_url)  # fmt: skip
+    secret = json.loads(made.stdout)["token"]
+    with running_serve(["--db", db_url, "--log-level", "info"], clean_env()) as (base, process):
+        answers = [httpx.get(f"{base}/cases", params={name: secret})
+                   for name in ("token", "access_token", "Access-Token")]  # fmt: skip
+        good = httpx.get(f"{base}/cases", headers={"Authorization": f"Bearer {secret}"})
+        process.send_signal(signal.SIGTERM)
+        log, _ = process.communicate(timeout=60)
+    for answer in answers:
+        assert answer.status_code == 401
+        assert (
+            "Authorization" in answer.json()["detail"] and "请求头" in answer.json()["message_zh"]
+        )
+    assert good.status_code == 200
+    for response in (*answers, good):
+        assert "server" not in response.headers
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["x-content-type-options"] == "nosniff"
+    assert "GET /cases?token=[redacted]" in log and "access_token=[redacted]" in log
+    assert secret not in log and secret.split("_")[2] not in log
+
+
+def test_token_lifetime_is_capped_and_the_cap_stated_in_help(sqlite_url: str) -> None:
+    helped = jiuzhu_cli("token", "create", "--help", db=sqlite_url)
+    assert "365" in helped.stdout and "90d" in helped.stdout
+    result = jiuzhu_cli("token", "create", "--role", "county", "--org", "320922", "--expires",
+                        "99999w", db=sqlite_url)  # fmt: skip
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "at most 365 days" in result.stderr and "最长 365 天" in result.stderr

@@ -109,13 +109,18 @@ def test_token_create_refuses_an_actor_that_cannot_exist(
     assert tokens.list_tokens(api.svc.engine) == before
 
 
-def test_expiry_text_is_a_duration_a_date_time_or_never() -> None:
+def test_expiry_text_is_a_duration_or_a_date_time_within_a_year() -> None:
     clock = FakeClock(datetime(2024, 3, 15, 2, 0, tzinfo=UTC))
     now = clock.now()
     assert tokens.parse_expiry("90d", now) == now + timedelta(days=90)
+    assert tokens.parse_expiry(None, now) == now + timedelta(days=90)  # the default
     assert tokens.parse_expiry("12h", now) == now + timedelta(hours=12)
-    assert tokens.parse_expiry("never", now) is None
-    assert tokens.parse_expiry("2099-01-01T00:00+08:00", now) is not None
-    for bad in ("0d", "-1d", "soon", "2000-01-01T00:00Z", "2099-01-01T00:00"):
+    assert tokens.parse_expiry("365d", now) == now + timedelta(days=365)
+    assert tokens.parse_expiry("2025-03-14T00:00+08:00", now) is not None
+    for bad in ("0d", "-1d", "soon", "2000-01-01T00:00Z", "2025-03-14T00:00"):
         with pytest.raises(InvalidInput):
             tokens.parse_expiry(bad, now)
+    for too_long in ("366d", "53w", "8761h", "99999w", "never", "2099-01-01T00:00+08:00"):
+        with pytest.raises(InvalidInput, match="at most 365 days") as refused:
+            tokens.parse_expiry(too_long, now)
+        assert "最长 365 天" in refused.value.zh

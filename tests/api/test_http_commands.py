@@ -52,7 +52,7 @@ def test_fast_track_runs_end_to_end_over_http(api: Api) -> None:
     assert done.headers["etag"] == '"5"'
     # the library sees what HTTP did, and the events name the token's actors
     assert api.svc.get_case(org.county, cid).state == "verified"
-    history = api.get(org.auditor, f"/cases/{cid}/history").json()
+    history = api.get(org.auditor, f"/cases/{cid}/history").json()["items"]
     assert [e["type"] for e in history] == ["apply", "promise", "review", "approve", "verify"]
     assert history[2]["actor"] == {"role": "village", "org": org.village.org}
     assert history[4]["actor"] == {"role": "verification_centre", "org": org.centre.org}
@@ -162,7 +162,7 @@ def test_apply_retried_with_its_key_opens_one_case(api: Api) -> None:
     assert first.status_code == 201 and second.status_code == 201
     assert second.json()["id"] == first.json()["id"]
     assert second.headers["idempotent-replayed"] == "true"
-    assert len(api.get(org.village, "/cases").json()) == 1
+    assert api.get(org.village, "/cases").json()["total"] == 1
 
 
 def test_headers_a_command_does_not_take_are_refused(api: Api) -> None:
@@ -180,23 +180,28 @@ def test_case_list_filters_and_pages_within_the_jurisdiction(api: Api) -> None:
     approved = case_in(api.svc, org, "provisionally_approved")
     far = case_in(api.svc, org, "applied", village=org.far_village)
     tekun = case_in(api.svc, org, "applied", village=org.neighbour_village, programme="tekun")
-    county_ids = [c["id"] for c in api.get(org.county, "/cases").json()]
+    county_ids = [c["id"] for c in api.get(org.county, "/cases").json()["items"]]
     assert set(county_ids) == {c.id for c in [*mine, approved, far, tekun]}
-    township = {c["id"] for c in api.get(org.township, "/cases").json()}
+    township = {c["id"] for c in api.get(org.township, "/cases").json()["items"]}
     assert township == {c.id for c in [*mine, approved, tekun]}
     assert [c["id"] for c in api.get(org.county, "/cases",
-                                     params={"state": "provisionally_approved"}).json()] == [
+                                     params={"state": "provisionally_approved"}).json()["items"]] == [
         approved.id]  # fmt: skip
     assert [c["id"] for c in api.get(org.county, "/cases",
-                                     params={"programme": "tekun"}).json()] == [tekun.id]  # fmt: skip
+                                     params={"programme": "tekun"}).json()["items"]] == [tekun.id]  # fmt: skip
     page1 = api.get(org.county, "/cases", params={"limit": 2}).json()
-    page2 = api.get(org.county, "/cases", params={"limit": 2, "offset": 2}).json()
-    assert [c["id"] for c in page1 + page2] == county_ids[:4]
+    assert page1["total"] == 6 and page1["next"].startswith("/cases?")
+    page2 = api.get(org.county, page1["next"]).json()
+    assert [c["id"] for c in page1["items"] + page2["items"]] == county_ids[:4]
     bad = api.get(org.county, "/cases", params={"limit": "many"})
     assert bad.status_code == 422
     assert problem_of(bad)["code"] == "invalid_input"
     counts = api.get(org.far_village, "/reports/counts").json()
-    assert counts == [{"programme": "dibao", "state": "applied", "count": 1}]
+    assert counts == {
+        "items": [{"programme": "dibao", "state": "applied", "count": 1}],
+        "total": 1,
+        "next": None,
+    }
 
 
 def test_case_list_filters_by_unit_and_overdue_check(api: Api) -> None:
@@ -209,7 +214,7 @@ def test_case_list_filters_by_unit_and_overdue_check(api: Api) -> None:
     def ids(actor: object, **params: object) -> set[str]:
         response = api.get(actor, "/cases", params=params)
         assert response.status_code == 200, response.text
-        return {c["id"] for c in response.json()}
+        return {c["id"] for c in response.json()["items"]}
 
     assert ids(org.county, overdue="true") == {late.id}
     assert ids(org.county, overdue="false") == {far.id}
@@ -229,9 +234,13 @@ def test_auditor_reads_history_replay_and_findings_but_cannot_act(api: Api) -> N
     assert replay.json()["events"] == 4
     api.clock.advance(timedelta(days=40))
     sweep(api.svc, worker="test-worker")  # the deadline passed: the worker marks it overdue
-    overdue = api.get(org.auditor, "/findings/overdue-verifications").json()
+    overdue = api.get(org.auditor, "/findings/overdue-verifications").json()["items"]
     assert [o["case_id"] for o in overdue] == [case.id]
-    assert api.get(org.auditor, "/findings/missed-visits").json() == []
+    assert api.get(org.auditor, "/findings/missed-visits").json() == {
+        "items": [],
+        "total": 0,
+        "next": None,
+    }
     before = db_snapshot(api.svc)
     refused = api.post(org.auditor, f"/cases/{case.id}/record-verification",
                        {"result": "meets_standard"})  # fmt: skip

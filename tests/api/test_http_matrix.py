@@ -34,6 +34,7 @@ from sqlalchemy import select
 
 from jiuzhu import Actor, Role
 from jiuzhu.api.routes import ROUTES
+from jiuzhu.audit.findings import database_findings
 from jiuzhu.clock import local_date
 from jiuzhu.models import rows as store
 from jiuzhu.scheduler.sweep import sweep
@@ -56,13 +57,13 @@ ENTITLED: dict[str, set[Role]] = {
     "suspend_service_plan": LOCAL,
     "resume_service_plan": LOCAL,
     "end_service_plan": LOCAL,
-    "list_cases": READERS,
+    "cases_page": READERS,
     "get_case": READERS,
     "history": READERS,
     "replay": READERS,
     "count_by_state": READERS,
-    "overdue_verifications": READERS,
-    "missed_visits": READERS,
+    "overdue_verifications_page": READERS,
+    "missed_visits_page": READERS,
     # money (docs/domain.md §7, README): the township settles bills and repayments with the county;
     # fines and write-offs are the county's decisions; the ledger and the credit record are
     # read like a case
@@ -71,7 +72,7 @@ ENTITLED: dict[str, set[Role]] = {
     "impose_fine": {Role.COUNTY},
     "write_off": {Role.COUNTY},
     "ledger": READERS,
-    "credit_records": READERS,
+    "credit_records_page": READERS,
     "report": READERS,
     # the standard path (docs/domain.md §4): the village takes the application, hosts the notice and
     # the appraisal; the township accepts, investigates (the village committee assisting,
@@ -90,7 +91,11 @@ ENTITLED: dict[str, set[Role]] = {
     "appraise_standard": {Role.VILLAGE},
     "decide_standard": {Role.COUNTY},
     "deliver_rejection_notice": {Role.VILLAGE, Role.TOWNSHIP},
-    "limit_alarms": READERS,
+    "limit_alarms_page": READERS,
+    # the audit reads (docs/domain.md §8): auditors and the county
+    "findings": {Role.AUDITOR, Role.COUNTY},
+    "findings_summary": {Role.AUDITOR, Role.COUNTY},
+    "checkpoints": {Role.AUDITOR, Role.COUNTY},
     # temporary assistance (docs/domain.md §5): applied for and assessed ("1+4") where the family
     # lives, decided and paid (or assisted first) by the township or the county
     "apply_temporary": {Role.VILLAGE, Role.TOWNSHIP},
@@ -111,9 +116,10 @@ ENTITLED: dict[str, set[Role]] = {
 }
 # "own": the actor acts in its own unit; "list": the answer is filtered to the jurisdiction;
 # otherwise the target (case, household, parent unit) must lie in the actor's subtree.
-SCOPE = {"register_household": "own", "list_cases": "list", "count_by_state": "list",
-         "overdue_verifications": "list", "missed_visits": "list", "limit_alarms": "list",
-         "credit_records": "list", "queue": "own", "unit_names": "own",
+SCOPE = {"register_household": "own", "cases_page": "list", "count_by_state": "list",
+         "overdue_verifications_page": "list", "missed_visits_page": "list", "limit_alarms_page": "list",
+         "credit_records_page": "list", "findings": "list", "findings_summary": "list",
+         "checkpoints": "list", "queue": "own", "unit_names": "own",
          "personal_data_reads": "own"}  # fmt: skip
 PLAN = {"kind": "cleaning", "provider": {"name": "暖心洁家"},
         "recurrence": {"type": "interval", "days": 2}}  # fmt: skip
@@ -262,10 +268,10 @@ REQUESTS: dict[str, Callable[[Api], Request]] = {
     "get_case": fresh_case(),
     "history": fresh_case("/history"),
     "replay": fresh_case("/replay"),
-    "list_cases": lambda api: ("GET", "/cases", None),
+    "cases_page": lambda api: ("GET", "/cases", None),
     "count_by_state": lambda api: ("GET", "/reports/counts", None),
-    "overdue_verifications": lambda api: ("GET", "/findings/overdue-verifications", None),
-    "missed_visits": lambda api: ("GET", "/findings/missed-visits", None),
+    "overdue_verifications_page": lambda api: ("GET", "/findings/overdue-verifications", None),
+    "missed_visits_page": lambda api: ("GET", "/findings/missed-visits", None),
     # money
     "record_medical_bill": money_command("record-medical-bill", lambda api: {
         "billed_on": today(api), "total": "12000", "insurance_paid": "7000",
@@ -276,7 +282,7 @@ REQUESTS: dict[str, Callable[[Api], Request]] = {
     "write_off": money_command("write-off",
                                lambda api: {"amount": "100", "reason": "家庭成员死亡"}),
     "ledger": fresh_case("/ledger"),
-    "credit_records": lambda api: ("GET", "/credit-records", None),
+    "credit_records_page": lambda api: ("GET", "/credit-records", None),
     "report": lambda api: ("GET", f"/reports/units?org={api.org.village.org}", None),
     # the standard path
     "apply_standard": household_apply("/cases/standard"),
@@ -300,7 +306,10 @@ REQUESTS: dict[str, Callable[[Api], Request]] = {
     "decide_standard": path_command("standard", "county_review", "decide-standard",
                                     lambda case: {"decision": "confirm"}),
     "deliver_rejection_notice": path_command("standard", "rejected", "deliver-rejection-notice"),
-    "limit_alarms": lambda api: ("GET", "/findings/limit-alarms", None),
+    "limit_alarms_page": lambda api: ("GET", "/findings/limit-alarms", None),
+    "findings": lambda api: ("GET", "/findings", None),
+    "findings_summary": lambda api: ("GET", "/findings/summary", None),
+    "checkpoints": lambda api: ("GET", "/audit/checkpoints", None),
     # temporary assistance
     "apply_temporary": household_apply("/cases/temporary"),
     "assess_temporary": path_command("temporary", "applied", "assess-temporary",
@@ -403,8 +412,8 @@ def seed_findings(api: Api) -> dict[str, set[str]]:
     revoked = owing_case(api)
     api.clock.advance(timedelta(days=40))
     sweep(api.svc, worker="matrix")
-    return {"overdue_verifications": {overdue.id}, "missed_visits": {visited.id},
-            "limit_alarms": {late.id}, "credit_records": {revoked.id}}  # fmt: skip
+    return {"overdue_verifications_page": {overdue.id}, "missed_visits_page": {visited.id},
+            "limit_alarms_page": {late.id}, "credit_records_page": {revoked.id}}  # fmt: skip
 
 
 def all_case_ids(api: Api) -> set[str]:
@@ -414,8 +423,16 @@ def all_case_ids(api: Api) -> set[str]:
 
 def listing(api: Api, name: str, body: Any, findings: dict[str, set[str]]) -> tuple[Any, Any]:
     """(what was listed, what a reader covering the target village must see)."""
+    body = body["items"]
     if name == "count_by_state":
         return sum(row["count"] for row in body), len(all_case_ids(api))
+    if name == "checkpoints":  # the whole database's (every chain is checked whole)
+        return len(body), 0
+    found = list(database_findings(api.svc.engine, now=api.clock.now()))
+    if name == "findings_summary":
+        return sum(row["count"] for row in body), len(found)
+    if name == "findings":
+        return {row["case_id"] for row in body}, {f.case_id for f in found}
     seen = {row.get("case_id", row.get("id")) for row in body}
     return seen, findings[name] if name in findings else all_case_ids(api)
 
@@ -439,7 +456,8 @@ def test_endpoint_answers_exactly_the_entitled_actors(api: Api, name: str) -> No
                             f"{response.text[:200]}")  # fmt: skip
         elif allowed and SCOPE.get(name) == "list":
             seen, everything = listing(api, name, response.json(), findings)
-            expected = everything if covers else (0 if name == "count_by_state" else set())
+            expected = everything if covers or name == "checkpoints" else (
+                0 if name in ("count_by_state", "findings_summary") else set())  # fmt: skip
             if seen != expected:
                 failures.append(f"{who}: listed {seen}, expected {expected}")
         elif not allowed:

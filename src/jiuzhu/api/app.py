@@ -22,10 +22,15 @@ import jiuzhu
 
 from ..errors import JiuzhuError
 from ..service.service import CaseService
+from .audit import router as audit_router
+from .docs import mount_docs
 from .endpoints import build
-from .guard import DEFAULT_MAX_BODY, RequestGuard
+from .guard import DEFAULT_MAX_BODY, RequestGuard, SafeHeaders
+from .markdown import markdown
+from .messages import error_zh, status_text
 from .problems import BY_STATUS, MEDIA_TYPE, STATUS, TITLES, from_error, problem
 from .routes import ROUTES
+from .summaries import summary_of
 
 log = logging.getLogger("jiuzhu.api")
 ENV_MAX_BODY = "JIUZHU_API_MAX_BODY"
@@ -50,18 +55,23 @@ def create_app(service: CaseService, *, max_body: int = DEFAULT_MAX_BODY) -> Fas
         "organisation unit decide, in the service, what it may do and where. Errors are RFC "
         "9457 problem details with a stable `code` and a Chinese `message_zh`.",
         openapi_tags=[{"name": t} for t in dict.fromkeys(r.tag for r in ROUTES)],
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.backend = Backend(service)
     for route in ROUTES:
         endpoint, response = build(route, CaseService)
         app.add_api_route(route.path, endpoint, methods=[route.method], tags=[route.tag],
                           status_code=route.status, response_model=response,
-                          name=route.name, summary=route.name.replace("_", " "),
+                          name=route.name, summary=summary_of(route.name),
                           response_class=JSONResponse)  # fmt: skip
+    app.include_router(audit_router)
     app.add_api_route("/health", health, methods=["GET"], tags=["service"],
-                      summary="liveness (no token needed)")  # fmt: skip
+                      summary="服务状态 · liveness (no token needed)")  # fmt: skip
+    mount_docs(app)
     _install_handlers(app)
     app.add_middleware(RequestGuard, max_body=max_body)
+    app.add_middleware(SafeHeaders)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -97,15 +107,19 @@ def _install_handlers(app: FastAPI) -> None:
             return problem("bad_request", "the body is not valid JSON", "请求内容不是有效的 JSON",
                            instance=request.url.path, errors=errors)  # fmt: skip
         where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors[:5])
+        zh = "；".join(error_zh(e) for e in exc.errors()[:5])
         return problem("invalid_input", f"the request does not match the API: {where}",
-                       f"请求内容不符合接口定义：{where}", instance=request.url.path,
+                       f"请求内容不符合接口定义：{zh}", instance=request.url.path,
                        errors=errors)  # fmt: skip
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = BY_STATUS.get(exc.status_code, "bad_request")
+        en, zh = status_text(exc.status_code)
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(code, "error")
-        response = problem(code, detail, "", instance=request.url.path, status=exc.status_code)
+        if exc.status_code in (404, 405):  # the framework's "Not Found" says less than this
+            detail = f"{en} ({request.method} {request.url.path})"
+        response = problem(code, detail, zh, instance=request.url.path, status=exc.status_code)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
@@ -151,6 +165,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     ref = {"$ref": "#/components/schemas/Problem"}
     for path, operations in doc.get("paths", {}).items():
         for operation in operations.values():
+            if operation.get("description"):
+                operation["description"] = markdown(operation["description"])
             responses = operation.setdefault("responses", {})
             for status in ERROR_STATUSES:
                 if status in (401, 403) and path == "/health":

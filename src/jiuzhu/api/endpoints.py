@@ -34,7 +34,11 @@ from pydantic import ConfigDict, Field, TypeAdapter, create_model
 from ..clock import iso_utc
 from ..errors import JiuzhuError
 from ..service.actors import Actor
+from ..service.paging import Page
+from . import envelope
+from . import schema_hints as hints
 from .auth import current_actor
+from .markdown import markdown
 from .problems import ApiError, from_error
 
 PASSED_BY_HEADER = ("expected_version", "idempotency_key")
@@ -123,15 +127,6 @@ def api_type(kind: Any) -> Any:
     return kind
 
 
-def _format(kind: Any) -> str | None:
-    args = set(typing.get_args(kind)) | {kind}
-    if datetime in args:
-        return "date-time"
-    if date in args:
-        return "date"
-    return None
-
-
 def documented(kind: Any) -> Any:
     """``kind`` if it has a JSON schema (for the OpenAPI document), else None."""
     if kind is Any or kind is None or kind is inspect.Parameter.empty:
@@ -164,10 +159,12 @@ def build(route: Route, service_class: type) -> tuple[Callable[..., Any], Any]:
                                         annotation=Annotated[str, Path()]))  # fmt: skip
     if route.method == "GET":
         for name, (kind, default) in shape.fields.items():
+            extra = hints.query_extra(name, raw.get(name))
             params.append(inspect.Parameter(
                 name, inspect.Parameter.KEYWORD_ONLY,
                 default=inspect.Parameter.empty if default is ... else default,
-                annotation=Annotated[kind, Query(json_schema_extra=_extra(raw.get(name)))]))  # fmt: skip
+                annotation=Annotated[hints.enum_type(name, kind),
+                                     Query(json_schema_extra=extra)]))  # fmt: skip
     else:  # a command without arguments still refuses a body it cannot read
         body_model = _body_model(route.name, shape, raw)
         required = any(default is ... for _, default in shape.fields.values())
@@ -194,21 +191,15 @@ def build(route: Route, service_class: type) -> tuple[Callable[..., Any], Any]:
 
     endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     endpoint.__name__ = route.name
-    endpoint.__doc__ = inspect.getdoc(fn)
-    return endpoint, documented(shape.returns)
-
-
-def _extra(kind: Any) -> dict[str, Any] | None:
-    fmt = _format(kind) if kind is not None else None
-    return {"format": fmt} if fmt else None
+    endpoint.__doc__ = markdown(inspect.getdoc(fn))
+    return endpoint, envelope.documented_response(route.name, shape.returns, documented)
 
 
 def _body_model(name: str, shape: Shape, raw: dict[str, Any]) -> Any:
     """The JSON body: strict, so that ``true`` is no amount and ``"20"`` no head count."""
     fields: dict[str, Any] = {}
     for field, (kind, default) in shape.fields.items():
-        fmt = _format(raw.get(field))
-        extra = {"format": fmt} if fmt else None
+        extra = hints.body_extra(field, kind, raw.get(field))
         fields[field] = (kind, Field(default, json_schema_extra=extra))
     title = "".join(part.title() for part in name.split("_")) + "Body"
     config = ConfigDict(extra="forbid", strict=True)
@@ -243,7 +234,7 @@ def _serve(route: Route, shape: Shape, kw: dict[str, Any]) -> Response:
             result = call(kw["actor"], *args, **options)
     except JiuzhuError as exc:
         return from_error(exc, instance=instance, if_match=if_match not in (None, "*"))
-    return _respond(route, result)
+    return _respond(route, result, request)
 
 
 def _refuse_unused_headers(request: Request, shape: Shape) -> None:
@@ -283,7 +274,7 @@ def check_text(value: Any) -> None:
             check_text(item)
 
 
-def _respond(route: Route, result: Any) -> Response:
+def _respond(route: Route, result: Any, request: Request) -> Response:
     headers: dict[str, str] = {}
     version = getattr(result, "row_version", None)
     if isinstance(version, int):
@@ -292,7 +283,12 @@ def _respond(route: Route, result: Any) -> Response:
         headers["Idempotent-Replayed"] = "true"
     if route.location and getattr(result, "id", None):
         headers["Location"] = route.location.format(id=result.id)
-    content = route.render(result) if route.render else jsonable(result)
+    if isinstance(result, Page):
+        content: Any = envelope.of_page(result, jsonable, request)
+    else:
+        content = route.render(result) if route.render else jsonable(result)
+        if isinstance(content, list):
+            content = envelope.of_list(content)
     return JSONResponse(content, status_code=route.status, headers=headers)
 
 

@@ -5,19 +5,37 @@ An ASGI middleware in front of the application:
 * a body larger than ``max_body`` bytes is refused with 413, from ``Content-Length`` alone
   when given, else as soon as the streamed body passes the limit (nothing is parsed);
 * a request body must be ``application/json`` (or ``+json``), else 415, and UTF-8 (RFC 8259),
-  else 400 -- so no other encoding is guessed at.
+  else 400 -- so no other encoding is guessed at; a JSON object that names a key twice is
+  refused (400), since parsers disagree on which value counts;
+* a token in the query string (``?token=``, ``?access_token=`` ...) is refused (401): query
+  strings end up in access logs, proxies and browser histories; tokens go in the
+  ``Authorization`` header.
+
+:class:`SafeHeaders` marks every response ``Cache-Control: no-store`` (they carry personal
+data) and ``X-Content-Type-Options: nosniff``.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import parse_qsl
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problems import problem
 
 DEFAULT_MAX_BODY = 64 * 1024
+# query parameters that carry a credential (compared in lower case, - and _ alike)
+TOKEN_PARAMETERS = frozenset({"token", "access_token", "accesstoken", "auth_token", "bearer",
+                              "authorization", "api_key", "apikey", "jwt", "id_token"})  # fmt: skip
+
+
+def token_parameters(query: str) -> list[str]:
+    """The names in a query string that carry a credential."""
+    names = (name for name, _ in parse_qsl(query, keep_blank_values=True))
+    return [n for n in names if n.strip().lower().replace("-", "_") in TOKEN_PARAMETERS]
 
 
 class RequestGuard:
@@ -31,6 +49,16 @@ class RequestGuard:
             return
         headers = Headers(scope=scope)
         path = scope.get("path", "")
+        query = scope.get("query_string", b"").decode("latin-1")
+        if query and token_parameters(query):
+            response = problem(
+                "unauthenticated", "a token may not travel in the query string (it would be "
+                "logged); send it in the Authorization header: Bearer jz_...",
+                "令牌不能放在网址查询参数中（会被记录在日志里），请在 Authorization 请求头中提供（Bearer jz_...）",
+                instance=path, headers={"WWW-Authenticate": 'Bearer realm="jiuzhu", '
+                                        'error="invalid_request"'})  # fmt: skip
+            await response(scope, receive, send)
+            return
         length = headers.get("content-length")
         if length is not None and (not length.strip().isdigit()):
             await _refuse(scope, receive, send, "bad_request", "Content-Length is not a number",
@@ -70,11 +98,54 @@ def _check_body(headers: Headers, body: bytes) -> tuple[str, str, str] | None:
         return ("unsupported_media_type", f"the body must be application/json, not "
                 f"{media or 'untyped'}", "请求内容类型应为 application/json")  # fmt: skip
     try:
-        body.decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         return ("bad_request", f"the body is not UTF-8 text (byte {exc.start})",
                 "请求内容不是 UTF-8 编码")  # fmt: skip
+    try:
+        json.loads(text, object_pairs_hook=_no_duplicates)
+    except DuplicateKey as exc:
+        return ("bad_request", f"the JSON body names the key '{exc.key}' more than once",
+                f"请求内容中字段“{exc.key}”出现了不止一次")  # fmt: skip
+    except (ValueError, RecursionError):
+        return None  # not JSON: the application says so
     return None
+
+
+class DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key[:64]
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
+class SafeHeaders:
+    """``Cache-Control: no-store`` and ``X-Content-Type-Options: nosniff`` on every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def marked(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Cache-Control"] = "no-store"
+                headers["X-Content-Type-Options"] = "nosniff"
+            await send(message)
+
+        await self.app(scope, receive, marked)
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, code: str, detail: str, zh: str,

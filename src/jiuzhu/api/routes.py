@@ -11,11 +11,13 @@ routed here nor listed in :data:`NOT_SERVED`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ..audit.verify import replay_case
 from ..service.actors import Actor
 from ..service.service import CaseService
+from ..service.views import CaseView
 from .endpoints import Route
 
 
@@ -27,11 +29,16 @@ def case_command(name: str, tag: str = "case commands") -> Route:
     return Route(name, "POST", f"/cases/{{case_id}}/{kebab(name)}", tag=tag)
 
 
-def replay(service: CaseService, actor: Actor, case_id: str) -> dict[str, Any]:
+def replay(service: CaseService, actor: Actor, case_id: str, *,
+           as_of: datetime | None = None) -> dict[str, Any]:  # fmt: skip
     """Rebuild the case from its events alone and compare with the stored case row.
 
-    For auditors (any reader of the case): ``ok`` is true when every field agrees.
+    For auditors (any reader of the case): ``ok`` is true when every field agrees.  With
+    ``as_of`` (an ISO date-time with its offset): the case as it stood at that instant
+    (``then``), as it stands now (``now``) and the fields that differ (``differences``).
     """
+    if as_of is not None:
+        return service.replay_as_of(actor, case_id, as_of)
     service.get_case(actor, case_id)  # the service decides who may read this case
     result = replay_case(service.engine, case_id.strip().lower())
     return {
@@ -99,7 +106,7 @@ ROUTES: tuple[Route, ...] = (
             "deliver_rejection_notice",
         )
     ),  # fmt: skip
-    Route("limit_alarms", "GET", "/findings/limit-alarms", tag="audit", hidden=("now",)),
+    Route("limit_alarms_page", "GET", "/findings/limit-alarms", tag="audit"),
     # temporary assistance (临时救助)
     Route(
         "apply_temporary",
@@ -126,9 +133,9 @@ ROUTES: tuple[Route, ...] = (
         for name in ("record_medical_bill", "record_repayment", "impose_fine", "write_off")
     ),  # fmt: skip
     Route("ledger", "GET", "/cases/{case_id}/ledger", tag="money"),
-    Route("credit_records", "GET", "/credit-records", tag="money"),
+    Route("credit_records_page", "GET", "/credit-records", tag="money"),
     # reads
-    Route("list_cases", "GET", "/cases", tag="case reads"),
+    Route("cases_page", "GET", "/cases", tag="case reads", response=list[CaseView]),
     Route("get_case", "GET", "/cases/{case_id}", tag="case reads"),
     Route("history", "GET", "/cases/{case_id}/history", tag="audit"),
     Route(
@@ -148,14 +155,8 @@ ROUTES: tuple[Route, ...] = (
         render=counts,
         response=list[dict[str, Any]],
     ),  # fmt: skip
-    Route(
-        "overdue_verifications",
-        "GET",
-        "/findings/overdue-verifications",
-        tag="audit",
-        hidden=("now",),
-    ),  # fmt: skip
-    Route("missed_visits", "GET", "/findings/missed-visits", tag="audit"),
+    Route("overdue_verifications_page", "GET", "/findings/overdue-verifications", tag="audit"),
+    Route("missed_visits_page", "GET", "/findings/missed-visits", tag="audit"),
     Route("findings", "GET", "/findings", tag="audit"),
     Route("findings_summary", "GET", "/findings/summary", tag="audit"),
     Route("checkpoints", "GET", "/audit/checkpoints", tag="audit"),
@@ -183,5 +184,10 @@ NOT_SERVED: dict[str, str] = {
     "sign_out": "the web front's sign-out",
     "verify": "served by GET /audit/verify (api/audit.py: NDJSON progress lines)",
     "export_archive": "served by GET /audit/export (api/audit.py: a zip download)",
-    "replay_as_of": "served by GET /cases/{case_id}/replay?as_of= (api/audit.py)",
+    "replay_as_of": "served by GET /cases/{case_id}/replay?as_of=",
+    "list_cases": "the library's and the command line's offset pages; HTTP serves cases_page",
+    "credit_records": "the whole list; HTTP serves credit_records_page",
+    "missed_visits": "the whole list; HTTP serves missed_visits_page",
+    "overdue_verifications": "the whole list; HTTP serves overdue_verifications_page",
+    "limit_alarms": "the whole list; HTTP serves limit_alarms_page",
 }

@@ -30,6 +30,8 @@ tokens: Table = ApiTokenRecord.__table__  # type: ignore[attr-defined]
 _TOKEN = re.compile(r"^jz_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 _DURATION = re.compile(r"^([1-9][0-9]{0,4})([dhw])$")
 MAX_NOTE = 200
+DEFAULT_LIFETIME = "90d"
+MAX_LIFETIME_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -67,18 +69,30 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def parse_expiry(text: str | None, now: datetime) -> datetime | None:
-    """``90d``, ``12h``, ``2w``, ``never``, or an ISO date-time with an offset."""
-    if text is None or text.strip().lower() == "never":
-        return None
-    text = text.strip()
+def parse_expiry(text: str | None, now: datetime) -> datetime:
+    """``90d``, ``12h``, ``2w``, or an ISO date-time with an offset: at most
+    :data:`MAX_LIFETIME_DAYS` from ``now`` (a token that never expires is not issued)."""
+    text = DEFAULT_LIFETIME if text is None else text.strip()
+    too_long = InvalidInput(
+        f"a token lives at most {MAX_LIFETIME_DAYS} days; {text!r} is longer (make a new token "
+        "when it expires)",
+        f"令牌有效期最长 {MAX_LIFETIME_DAYS} 天，“{text}”超出上限（到期后请重新签发）",
+        maximum_days=MAX_LIFETIME_DAYS,
+    )  # fmt: skip
+    if text.lower() == "never":
+        raise too_long
     match = _DURATION.match(text)
     if match:
         unit = {"d": "days", "h": "hours", "w": "weeks"}[match.group(2)]
-        return now + timedelta(**{unit: int(match.group(1))})
+        lifetime = timedelta(**{unit: int(match.group(1))})
+        if lifetime > timedelta(days=MAX_LIFETIME_DAYS):
+            raise too_long
+        return now + lifetime
     when = inputs.instant(text, "expiry", default=now)
     if when <= now:
         raise InvalidInput(f"expiry {text} is not in the future", f"有效期 {text} 早于当前时间")
+    if when - now > timedelta(days=MAX_LIFETIME_DAYS):
+        raise too_long
     return when
 
 

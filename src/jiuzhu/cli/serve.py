@@ -79,6 +79,7 @@ def serve_command(
 
     from .. import migrations
     from ..api.app import ENV_MAX_BODY
+    from ..api.logs import log_config
     from ..models.db import ENV_URL, make_engine
     from ..simulation import ENV_SIMULATED_TIME, simulated_start
 
@@ -108,7 +109,8 @@ def serve_command(
         signal.signal(sig, lambda signum, frame: None)
     try:
         uvicorn.run("jiuzhu.api.app:app_from_env", factory=True, fd=listener.fileno(),
-                    workers=workers, log_level=log_level.value, proxy_headers=False)  # fmt: skip
+                    workers=workers, log_level=log_level.value, proxy_headers=False,
+                    server_header=False, log_config=log_config())  # fmt: skip
     finally:
         if deadline_worker is not None:
             stop, thread = deadline_worker
@@ -171,7 +173,8 @@ def token_create(
     user: Annotated[str | None, typer.Option("--user", help="Staff id 工作人员编号 recorded "
                                              "with events (optional).")] = None,  # fmt: skip
     expires: Annotated[str, typer.Option("--expires", help="Lifetime 有效期: e.g. 90d, 12h, "
-                                         "2w, an ISO date-time, or never.")] = "90d",
+                                         "2w or an ISO date-time; default 90d, at most 365d "
+                                         "(最长 365 天).")] = "90d",
     note: Annotated[str | None, typer.Option("--note", help="What the token is for 用途.")] = None,
     *, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip

@@ -259,3 +259,63 @@ __all__ = [
     "limit_alarms", "list_cases", "missed_visits", "model_of", "org_units",
     "overdue_verifications", "persons", "ReportStatements", "report_statements",
 ]  # fmt: skip
+
+
+# -- keyset pages of the long lists (service/reads.py): a page and its total, one statement each
+def after_key(columns: tuple[Any, ...], key: tuple[Any, ...] | None) -> Any:
+    """Rows strictly after ``key`` in the order of ``columns`` (None: from the first row)."""
+    if key is None:
+        return None
+    (first, rest), (value, rest_values) = (columns[0], columns[1:]), (key[0], key[1:])
+    if not rest:
+        return first > value
+    return or_(first > value, and_(first == value, after_key(rest, rest_values)))
+
+
+def paged(query: Select[Any], columns: tuple[Any, ...], key: tuple[Any, ...] | None,
+          limit: int) -> tuple[Select[Any], Select[Any]]:  # fmt: skip
+    """(the page: ``limit`` + 1 rows after ``key``, to know whether more follow; the total)."""
+    total = select(func.count()).select_from(query.order_by(None).subquery())
+    after = after_key(columns, key)
+    page = query if after is None else query.where(after)
+    return page.order_by(*columns).limit(limit + 1), total
+
+
+def case_page(path: str, *, state: str | None, programme: str | None, workflow: str | None,
+              overdue: bool | None, overdue_kinds: tuple[str, ...], key: tuple[Any, ...] | None,
+              limit: int) -> tuple[Select[Any], Select[Any]]:  # fmt: skip
+    """A page of the cases under ``path``, filtered as :func:`list_cases`, by (opened, id)."""
+    d = deadlines
+    query = select(cases).where(in_subtree(cases.c.org_path, path))
+    for column, value in ((cases.c.state, state), (cases.c.programme, programme),
+                          (cases.c.workflow, workflow)):  # fmt: skip
+        if value is not None:
+            query = query.where(column == value)
+    if overdue is not None:
+        late = (select(d.c.id).where(d.c.case_id == cases.c.id, OPEN_DEADLINE,
+                                     d.c.kind.in_(overdue_kinds)).exists())  # fmt: skip
+        query = query.where(late if overdue else ~late)
+    return paged(query, (cases.c.opened_at, cases.c.id), key, limit)
+
+
+def missed_visit_page(path: str, key: tuple[Any, ...] | None,
+                      limit: int) -> tuple[Select[Any], Select[Any]]:  # fmt: skip
+    """A page of :func:`missed_visits` (with the deadline id), by (due, id)."""
+    query = missed_visits(path).order_by(None).add_columns(deadlines.c.id.label("deadline_id"))
+    return paged(query, (deadlines.c.due_at, deadlines.c.id), key, limit)
+
+
+def overdue_verification_page(path: str, key: tuple[Any, ...] | None,
+                              limit: int) -> tuple[Select[Any], Select[Any]]:  # fmt: skip
+    """A page of :func:`overdue_verifications`, by the next reminder's (due, id)."""
+    query = overdue_verifications(path).add_columns(deadlines.c.due_at.label("reminder_at"),
+                                                    deadlines.c.id.label("deadline_id"))  # fmt: skip
+    return paged(query, (deadlines.c.due_at, deadlines.c.id), key, limit)
+
+
+def credit_record_page(path: str, case_id: str | None, key: tuple[Any, ...] | None,
+                       limit: int) -> tuple[Select[Any], Select[Any]]:  # fmt: skip
+    """A page of :func:`credit_records_of`, by (date recorded, id)."""
+    query = credit_records_of(path, case_id).order_by(None).add_columns(
+        credit_records.c.id.label("record_id"))  # fmt: skip
+    return paged(query, (credit_records.c.recorded_on, credit_records.c.id), key, limit)

@@ -17,6 +17,10 @@ from ..errors import InvalidInput
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
+BAD_CURSOR = (
+    "the page cursor 'after' is not one this service gave; start again from the first page",
+    "翻页参数（after）无效，请从第一页重新开始",
+)
 
 
 @dataclass(frozen=True)
@@ -66,11 +70,8 @@ def decode_cursor(cursor: str | None, width: int) -> list[Any] | None:
         if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in key):
             raise ValueError
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput(
-            "the page cursor 'after' is not one this service gave; start again from the first "
-            "page", "翻页参数（after）无效，请从第一页重新开始",
-        ) from None  # fmt: skip
+        raise InvalidInput(*BAD_CURSOR) from None
     return key
 
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Page", "decode_cursor", "encode_cursor", "page_limit"]
+__all__ = ["BAD_CURSOR", "DEFAULT_LIMIT", "MAX_LIMIT", "Page", "decode_cursor", "encode_cursor", "page_limit"]
