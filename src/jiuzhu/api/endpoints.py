@@ -38,6 +38,7 @@ from ..service.paging import Page
 from . import envelope
 from . import schema_hints as hints
 from .auth import current_actor
+from .examples import BODY_ENUMS, EXAMPLES
 from .markdown import markdown
 from .problems import ApiError, from_error
 
@@ -199,10 +200,15 @@ def _body_model(name: str, shape: Shape, raw: dict[str, Any]) -> Any:
     """The JSON body: strict, so that ``true`` is no amount and ``"20"`` no head count."""
     fields: dict[str, Any] = {}
     for field, (kind, default) in shape.fields.items():
-        extra = hints.body_extra(field, kind, raw.get(field))
-        fields[field] = (kind, Field(default, json_schema_extra=extra))
+        extra = hints.body_extra(field, kind, raw.get(field)) or {}
+        if (name, field) in BODY_ENUMS:
+            extra = {k: v for k, v in extra.items() if k != "maxLength"}
+            extra["enum"] = BODY_ENUMS[(name, field)]
+        fields[field] = (kind, Field(default, json_schema_extra=extra or None))
     title = "".join(part.title() for part in name.split("_")) + "Body"
-    config = ConfigDict(extra="forbid", strict=True)
+    example = EXAMPLES.get(name)
+    config = ConfigDict(extra="forbid", strict=True,
+                        json_schema_extra={"examples": [example]} if example else None)  # fmt: skip
     return create_model(title, __config__=config, **fields)
 
 
