@@ -156,8 +156,8 @@ def build(route: Route, service_class: type) -> tuple[Callable[..., Any], Any]:
         ),  # fmt: skip
     ]
     for name in shape.path:
-        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
-                                        annotation=Annotated[str, Path()]))  # fmt: skip
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[
+            str, Path(json_schema_extra=hints.QUERY.get(name))]))  # fmt: skip
     if route.method == "GET":
         for name, (kind, default) in shape.fields.items():
             extra = hints.query_extra(name, raw.get(name))
@@ -179,13 +179,15 @@ def build(route: Route, service_class: type) -> tuple[Callable[..., Any], Any]:
             "idempotency_key", inspect.Parameter.KEYWORD_ONLY, default=None,
             annotation=Annotated[str | None, Header(
                 alias="Idempotency-Key", description="Retrying with the same key returns the "
-                "first result and changes nothing (1-128 printable ASCII characters).")]))  # fmt: skip
+                "first result and changes nothing (1-128 printable ASCII characters).",
+                json_schema_extra={"pattern": "^[!-~]{1,128}$", "examples": ["apply-0042"]})]))  # fmt: skip
     if shape.versioned:
         params.append(inspect.Parameter(
             "if_match", inspect.Parameter.KEYWORD_ONLY, default=None,
             annotation=Annotated[str | None, Header(
                 alias="If-Match", description='The case\'s ETag as read, e.g. "4": refused '
-                "with 412 if the case changed since.")]))  # fmt: skip
+                "with 412 if the case changed since.",
+                json_schema_extra={"pattern": '^"[0-9]{1,9}"$|^\\*$', "examples": ['"4"']})]))  # fmt: skip
 
     def endpoint(**kw: Any) -> Response:
         return _serve(route, shape, kw)
