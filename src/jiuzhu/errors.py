@@ -74,6 +74,21 @@ class PermissionDenied(JiuzhuError):
     code = "permission_denied"
 
 
+class SignInRefused(JiuzhuError):
+    """A wrong user name or password, or a session that is unknown, expired or signed out.
+
+    One message for an unknown user and a wrong password, so that sign-in tells no one which
+    user names exist."""
+
+    code = "sign_in_refused"
+
+
+class AccountLocked(JiuzhuError):
+    """The account is locked after repeated failed sign-ins, or disabled."""
+
+    code = "account_locked"
+
+
 class ConcurrencyConflict(JiuzhuError):
     """Someone else changed the case after the caller read it: reload and decide again."""
 

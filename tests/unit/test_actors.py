@@ -20,6 +20,7 @@ V, T, C, VC, AU, AD = (
 )
 EXPECTED: dict[str, set[Role]] = {
     "add_org_unit": {AD, C},
+    "manage_users": {AD, C},  # who may add, list and disable people who sign in
     "import_calendar": {AD},  # the State Council's holiday notice holds for every county
     "register_household": {V},
     "apply": {V},

@@ -12,6 +12,10 @@ code                       status  why
 bad_request                400     the request itself is unreadable: malformed JSON, not UTF-8,
                                    a malformed ``If-Match``, a header the command does not take
 unauthenticated            401     no token, or an unknown, expired or revoked one
+sign_in_refused            401     a wrong user name or password, or a session that is unknown,
+                                   expired or signed out
+account_locked             403     the account is locked after repeated failed sign-ins, or
+                                   disabled
 permission_denied          403     the token's role or jurisdiction does not allow it
 not_found                  404     no such case, household, unit or route
 method_not_allowed         405     the route exists with another method
@@ -56,6 +60,8 @@ MEDIA_TYPE = "application/problem+json"
 STATUS: dict[str, int] = {
     "bad_request": 400,
     "unauthenticated": 401,
+    "sign_in_refused": 401,
+    "account_locked": 403,
     "permission_denied": 403,
     "not_found": 404,
     "method_not_allowed": 405,
@@ -77,6 +83,8 @@ TITLES: dict[str, str] = {
     "bad_request": "Bad request",
     "unauthenticated": "Authentication required",
     "permission_denied": "Permission denied",
+    "sign_in_refused": "Sign-in refused",
+    "account_locked": "Account locked",
     "not_found": "Not found",
     "method_not_allowed": "Method not allowed",
     "transition_not_allowed": "Transition not allowed",

@@ -176,4 +176,11 @@ NOT_SERVED: dict[str, str] = {
     "missed_visits": "the whole list; HTTP serves missed_visits_page",
     "overdue_verifications": "the whole list; HTTP serves overdue_verifications_page",
     "limit_alarms": "the whole list; HTTP serves limit_alarms_page",
+    "create_user": "people's accounts are the operator's (jiuzhu user create)",
+    "list_users": "people's accounts are the operator's (jiuzhu user list)",
+    "disable_user": "people's accounts are the operator's (jiuzhu user disable)",
+    "set_password": "people's accounts are the operator's (jiuzhu user password)",
+    "sign_in": "the web front's sign-in page (a session cookie, not a bearer token)",
+    "session": "the web front's session cookie",
+    "sign_out": "the web front's sign-out",
 }

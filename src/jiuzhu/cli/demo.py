@@ -8,6 +8,8 @@ from datetime import timedelta
 from typing import Annotated
 
 import typer
+from rich import box
+from rich.table import Table
 from rich.text import Text
 
 from ..clock import SHANGHAI, parse_iso_utc
@@ -52,12 +54,14 @@ def demo_command(
         "checkpoint; the worker takes one daily)")  # fmt: skip
     report = verify_with_progress(result.engine)
     render_report(report)
+    users = demo.create_users(svc)
     result.engine.dispose()
     morning = (clock.now().astimezone(SHANGHAI) + timedelta(days=1)).replace(hour=9, minute=0)
     where = sqlite_path(url) or make_url(url).render_as_string(hide_password=True)
     say(f"模拟数据库 a simulation database: carry on from the next morning with "
         f"JIUZHU_SIMULATED_TIME={morning.replace(second=0, microsecond=0).isoformat()} "
         f"jiuzhu worker --once --db {where}")  # fmt: skip
+    say_users(users, where)
     if not report.ok:
         raise typer.Exit(EXIT_AUDIT)
 
@@ -76,3 +80,15 @@ def demo_progress() -> Iterator[Callable[[int, int, str], None]]:
                             description=f"模拟 simulating {today}")  # fmt: skip
 
         yield on_day
+
+
+def say_users(users: list[tuple[str, str, str, str]], where: str) -> None:
+    """The demo's people and their passwords (made up for this database; shown only here)."""
+    table = Table(title="演示用户 the demo's users (web front: jiuzhu serve; passwords shown "
+                  "only now)", box=box.SIMPLE_HEAD)  # fmt: skip
+    for header in ("用户名 user", "密码 password", "角色 role", "姓名 name"):
+        table.add_column(header)
+    for row in users:
+        table.add_row(*row)
+    out().print(table)
+    say(f"登录 sign in at http://127.0.0.1:8000/ after: jiuzhu serve --db {where}")

@@ -43,6 +43,8 @@ EXIT_CODES: dict[str, int] = {
     "rule_refused": EXIT_REFUSED,
     "transition_not_allowed": EXIT_REFUSED,
     "permission_denied": EXIT_REFUSED,
+    "sign_in_refused": EXIT_REFUSED,
+    "account_locked": EXIT_REFUSED,
     "calendar_not_covered": EXIT_UNAVAILABLE,
     "storage": EXIT_UNAVAILABLE,
     "workflow_definition": EXIT_INTERNAL,  # a workflow is defined wrongly: jiuzhu's own defect

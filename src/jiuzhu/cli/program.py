@@ -27,6 +27,7 @@ from . import (
     serve,
     standard,
     temporary,
+    users,
     worker,
 )
 from .exits import EXIT_INTERNAL, exit_codes_help, fail, wants_json
@@ -71,7 +72,7 @@ def root(
 
 # In the order of `jiuzhu --help`: set-up, the paths of a case, money and audit, operations.
 for group in (db, registry, cases, standard, temporary, policy, plans, money, audit, calendar,
-              worker, serve, demo):  # fmt: skip
+              worker, serve, users, demo):  # fmt: skip
     group.register(app)
 
 

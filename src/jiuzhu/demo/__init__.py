@@ -16,13 +16,14 @@ summary in :mod:`.year`; the report in :mod:`.render`.
 from __future__ import annotations
 
 from ..cli.output import grouped_yuan
-from .county import COUNTY, DEFAULT_DB, TOWNSHIPS, People, Units, prepare_database
+from .county import COUNTY, DEFAULT_DB, TOWNSHIPS, People, Units, create_users, prepare_database
 from .render import render
 from .simulation import END, START, Simulation
 from .stories import STORIES, Story
 from .year import DemoResult, open_county, run
 
 __all__ = [
+    "create_users",
     "COUNTY", "DEFAULT_DB", "END", "START", "STORIES", "TOWNSHIPS", "DemoResult", "People",
     "Simulation", "Story", "Units", "grouped_yuan", "open_county", "prepare_database", "render",
     "run",

@@ -6,6 +6,7 @@ registry and never reach events.  The seed's own names appear only in its storie
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -158,3 +159,26 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
+
+
+# -- people who sign in to the web front -------------------------------------------------------
+# (user name, role, unit, shown name): one of each role, around Chen Bihua's community
+DEMO_USERS = (
+    ("tuanjie", Role.VILLAGE, TUANJIE, "团结社区 王芳"),
+    ("dongkan", Role.TOWNSHIP, "320922100", "东坎街道 李明"),
+    ("binhai", Role.COUNTY, COUNTY[0], "滨海县民政局 赵强"),
+    ("hedui", Role.VERIFICATION_CENTRE, COUNTY[0], "滨海县核对中心 孙丽"),
+    ("shenji", Role.AUDITOR, COUNTY[0], "滨海县审计 周敏"),
+)
+
+
+def create_users(svc: CaseService) -> list[tuple[str, str, str, str]]:
+    """One user per role with a made-up password: (user name, password, role, shown name)."""
+    admin = Actor(Role.ADMIN, "", "demo")
+    made = []
+    for username, role, unit, name in DEMO_USERS:
+        password = secrets.token_urlsafe(9)
+        svc.create_user(admin, username=username, password=password, role=role.value,
+                        org=unit, display_name=name)  # fmt: skip
+        made.append((username, password, role.value, name))
+    return made

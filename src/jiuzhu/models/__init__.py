@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .account_tables import ACCOUNT_TABLES  # noqa: F401  (people's accounts join the metadata)
 from .api_tables import ApiTokenRecord  # noqa: F401  (HTTP tokens join the metadata)
 from .audit_tables import AUDIT_TABLES  # noqa: F401  (audit checkpoints join the metadata)
 from .calendar_tables import CALENDAR_TABLES  # noqa: F401  (calendar and settings join it)

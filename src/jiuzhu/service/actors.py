@@ -48,6 +48,7 @@ READ = frozenset(Role) - {Role.ADMIN, Role.SYSTEM}
 LOCAL = frozenset({Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY})  # 区—镇—村 three levels together
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "add_org_unit": frozenset({Role.ADMIN, Role.COUNTY}),
+    "manage_users": frozenset({Role.ADMIN, Role.COUNTY}),  # people who sign in to the web front
     "import_calendar": frozenset({Role.ADMIN}),  # the State Council's notice holds nationwide
     "register_household": frozenset({Role.VILLAGE}),
     "apply": frozenset({Role.VILLAGE}),

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from ..clock import Clock
 from ..models.port import Statements
 from .audit_reads import AuditReads
+from .accounts import Accounts
 from .base import PolicySource
 from .calendar import CalendarStore
 from .fast_track import FastTrackCommands
@@ -41,6 +42,7 @@ class CaseService(
     TemporaryCommands,
     Reads,
     AuditReads,
+    Accounts,
 ):
     """Use :func:`jiuzhu.connect` to make one."""
 
