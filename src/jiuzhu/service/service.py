@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 
 from ..clock import Clock
 from ..models.port import Statements
-from .audit_reads import AuditReads
 from .accounts import Accounts
+from .audit_reads import AuditReads
 from .base import PolicySource
 from .calendar import CalendarStore
 from .fast_track import FastTrackCommands
