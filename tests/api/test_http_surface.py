@@ -202,3 +202,32 @@ def test_replay_as_of_an_instant_over_http(api: Api) -> None:
     assert plain["ok"] is True  # without as_of: the replay against the stored row
     bad = api.get(api.org.auditor, f"/cases/{case.id}/replay", params={"as_of": "yesterday"})
     assert bad.status_code == 422 and CJK.search(problem_of(bad)["message_zh"])
+
+
+def test_every_command_body_has_an_example_that_its_model_accepts() -> None:
+    import typing
+
+    from fastapi.routing import APIRoute
+    from pydantic import BaseModel
+
+    from jiuzhu.api import create_app
+
+    checked = 0
+    for route in create_app(None).routes:  # type: ignore[arg-type]
+        if not isinstance(route, APIRoute) or route.body_field is None:
+            continue
+        annotation = route.body_field.field_info.annotation
+        model = next(a for a in (annotation, *typing.get_args(annotation))
+                     if isinstance(a, type) and issubclass(a, BaseModel))  # fmt: skip
+        if not model.model_fields:
+            continue
+        examples = (model.model_config.get("json_schema_extra") or {}).get("examples")
+        assert examples, f"{route.path} has no example body"
+        for example in examples:
+            model.model_validate(example)  # strict, no extra fields
+            for name, field in model.model_fields.items():
+                allowed = (field.json_schema_extra or {}).get("enum")
+                if allowed and name in example:
+                    assert example[name] in allowed, (route.path, name)
+        checked += 1
+    assert checked >= 30

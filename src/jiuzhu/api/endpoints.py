@@ -38,6 +38,7 @@ from ..service.paging import Page
 from . import envelope
 from . import schema_hints as hints
 from .auth import current_actor
+from .examples import BODY_ENUMS, EXAMPLES
 from .markdown import markdown
 from .problems import ApiError, from_error
 
@@ -155,8 +156,8 @@ def build(route: Route, service_class: type) -> tuple[Callable[..., Any], Any]:
         ),  # fmt: skip
     ]
     for name in shape.path:
-        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
-                                        annotation=Annotated[str, Path()]))  # fmt: skip
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[
+            str, Path(json_schema_extra=hints.QUERY.get(name))]))  # fmt: skip
     if route.method == "GET":
         for name, (kind, default) in shape.fields.items():
             extra = hints.query_extra(name, raw.get(name))
@@ -178,13 +179,15 @@ def build(route: Route, service_class: type) -> tuple[Callable[..., Any], Any]:
             "idempotency_key", inspect.Parameter.KEYWORD_ONLY, default=None,
             annotation=Annotated[str | None, Header(
                 alias="Idempotency-Key", description="Retrying with the same key returns the "
-                "first result and changes nothing (1-128 printable ASCII characters).")]))  # fmt: skip
+                "first result and changes nothing (1-128 printable ASCII characters).",
+                json_schema_extra={"pattern": "^[!-~]{1,128}$", "examples": ["apply-0042"]})]))  # fmt: skip
     if shape.versioned:
         params.append(inspect.Parameter(
             "if_match", inspect.Parameter.KEYWORD_ONLY, default=None,
             annotation=Annotated[str | None, Header(
                 alias="If-Match", description='The case\'s ETag as read, e.g. "4": refused '
-                "with 412 if the case changed since.")]))  # fmt: skip
+                "with 412 if the case changed since.",
+                json_schema_extra={"pattern": '^"[0-9]{1,9}"$|^\\*$', "examples": ['"4"']})]))  # fmt: skip
 
     def endpoint(**kw: Any) -> Response:
         return _serve(route, shape, kw)
@@ -199,10 +202,15 @@ def _body_model(name: str, shape: Shape, raw: dict[str, Any]) -> Any:
     """The JSON body: strict, so that ``true`` is no amount and ``"20"`` no head count."""
     fields: dict[str, Any] = {}
     for field, (kind, default) in shape.fields.items():
-        extra = hints.body_extra(field, kind, raw.get(field))
-        fields[field] = (kind, Field(default, json_schema_extra=extra))
+        extra = hints.body_extra(field, kind, raw.get(field)) or {}
+        if (name, field) in BODY_ENUMS:
+            extra = {k: v for k, v in extra.items() if k != "maxLength"}
+            extra["enum"] = BODY_ENUMS[(name, field)]
+        fields[field] = (kind, Field(default, json_schema_extra=extra or None))
     title = "".join(part.title() for part in name.split("_")) + "Body"
-    config = ConfigDict(extra="forbid", strict=True)
+    example = EXAMPLES.get(name)
+    config = ConfigDict(extra="forbid", strict=True,
+                        json_schema_extra={"examples": [example]} if example else None)  # fmt: skip
     return create_model(title, __config__=config, **fields)
 
 

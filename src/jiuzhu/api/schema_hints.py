@@ -43,6 +43,7 @@ QUERY: dict[str, dict[str, Any]] = {
     },
     "month": {"pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$", "examples": ["2024-03"]},
     "case_id": {"pattern": UUID_PATTERN, "format": "uuid"},
+    "household_id": {"pattern": UUID_PATTERN, "format": "uuid"},
 }
 
 # body fields, by name: what the service accepts (docs/domain.md)

@@ -74,4 +74,12 @@ def decode_cursor(cursor: str | None, width: int) -> list[Any] | None:
     return key
 
 
-__all__ = ["BAD_CURSOR", "DEFAULT_LIMIT", "MAX_LIMIT", "Page", "decode_cursor", "encode_cursor", "page_limit"]
+__all__ = [
+    "BAD_CURSOR",
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "Page",
+    "decode_cursor",
+    "encode_cursor",
+    "page_limit",
+]
