@@ -100,7 +100,9 @@ def test_search_refuses_bad_input_in_both_languages(cli: Cli, binhai: Binhai) ->
     both = cli("case", "search", "--name", "陈", "--case-no", "320922-2024-000001", *VILLAGE)
     assert both.returncode == 4 and "exactly one" in both.stderr
     wrong = cli("queue", "urgent", *VILLAGE)
-    assert wrong.returncode == 4 and "due_this_week" in wrong.stderr and "未知待办队列" in wrong.stderr
+    assert (
+        wrong.returncode == 4 and "due_this_week" in wrong.stderr and "未知待办队列" in wrong.stderr
+    )
 
 
 def test_audit_reads_lists_who_read_whom_without_names(cli: Cli, binhai: Binhai) -> None:

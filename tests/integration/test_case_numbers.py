@@ -172,7 +172,7 @@ def test_find_case_takes_a_number_or_an_id_inside_the_jurisdiction(
     assert "未找到案件" in missing.value.zh
     with pytest.raises(InvalidInput) as malformed:
         svc.find_case(org.county, "2024-000001")
-    assert "既不是案件 ID" in malformed.value.zh and "neither a case id" in str(malformed.value)
+    assert "格式不正确" in malformed.value.zh and "is malformed" in str(malformed.value)
 
 
 def test_the_export_carries_case_numbers_and_no_personal_data(

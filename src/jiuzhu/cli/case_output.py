@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from ..workflows.base import Label
 
 SUMMARY_SKIP = {"policy", "member_ids", "workflow", "workflow_version", "org_path",
-                "household_id", "applicant_id", "village_id"}  # fmt: skip
+                "household_id", "applicant_id", "village_id", "case_no"}  # fmt: skip
 
 
 def print_case_result(view: CaseView, json_out: bool) -> None:

@@ -179,6 +179,7 @@ def case_history(case_ref: CaseRef, *, actor: Actor, db: str | None, json_out: b
     if json_out:
         emit_json([e.to_dict() for e in events])
         return
+    names = svc.unit_names(actor)
     table = Table(title=f"案件历史 history of case {case.case_no} ({case.id})")
     for header in ("#", "时间 time (UTC+8)", "事件 → 状态 event → state", "操作 actor", "hash"):
         table.add_column(header, no_wrap=header != "事件 → 状态 event → state")
@@ -186,7 +187,8 @@ def case_history(case_ref: CaseRef, *, actor: Actor, db: str | None, json_out: b
     for event, state in zip(events, states_after(events), strict=True):
         table.add_row(str(event.seq), local_time(event.occurred_at),
                       Text(f"{event.type_zh} → {state.zh}\n{event.type_en} → {state.en}"),
-                      Text(f"{event.actor['role']}@{event.actor['org']}"), event.hash[:12],
+                      Text(f"{event.actor['role']}@{event.actor['org']}\n"
+                           f"{names.get(event.actor['org'], '')}"), event.hash[:12],
                       Text(summarise(event.payload)))  # fmt: skip
     out().print(table)
 

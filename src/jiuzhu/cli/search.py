@@ -125,7 +125,7 @@ def queue(
 @shared(actor=True)
 def audit_reads(
     limit: Limit = 50,
-    before: Annotated[int | None, typer.Option("--before", min=1, max=2**62, help="Only "
+    before: Annotated[int | None, typer.Option("--before", min=1, max=99_999_999_999, help="Only "
                                                "entries older than this entry id (paging).")] = None,
     *, actor: Actor, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip

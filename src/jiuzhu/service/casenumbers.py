@@ -52,9 +52,9 @@ class CaseNumbers(CommandBase):
                 case_id = inputs.record_id(text)
             except InvalidInput:
                 raise InvalidInput(
-                    f"'{ref}' is neither a case id (a UUID) nor a case number such as "
-                    "320922-2024-000123",
-                    f"“{ref}”既不是案件 ID（UUID），也不是案件编号（如 320922-2024-000123）",
+                    f"case '{ref}' is malformed; expected a case number such as "
+                    "320922-2024-000123 or a case id (a UUID)",
+                    f"案件“{ref}”格式不正确，应为案件编号（如 320922-2024-000123）或案件 ID（UUID）",
                 ) from None
             with self.uow.read() as conn:
                 row = self._load(conn, case_id, actor, for_update=False)
