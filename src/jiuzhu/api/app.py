@@ -1,7 +1,7 @@
 """The FastAPI application: a thin HTTP shell over one :class:`CaseService`.
 
-``create_app(service)`` builds it; ``jiuzhu serve`` runs it with uvicorn (``app_from_env`` is
-the factory each uvicorn worker process calls).  Nothing here decides who may do what: the
+``create_app(service)`` builds it; ``jiuzhu serve`` runs it with the web front mounted on it
+(:mod:`jiuzhu.web.site`), with uvicorn.  Nothing here decides who may do what: the
 token gives the actor, the service decides.
 """
 
@@ -81,7 +81,8 @@ def health() -> dict[str, str]:
 
 
 def app_from_env() -> FastAPI:
-    """The uvicorn factory of ``jiuzhu serve`` (one per worker process; schema already at head).
+    """A uvicorn factory of the API alone (one per worker process; schema already at head);
+    ``jiuzhu serve`` runs :func:`jiuzhu.web.site.site_from_env`, the API with the web front.
 
     The service decides by the policy file named by ``$JIUZHU_POLICY_FILE`` (``jiuzhu serve
     --policy FILE`` sets it, after checking the file), as the command line does."""

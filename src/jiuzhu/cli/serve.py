@@ -95,20 +95,21 @@ def serve_command(
         migrations.upgrade(engine)  # once, before any worker process starts
     finally:
         engine.dispose()
-    os.environ[ENV_URL] = url  # read by each worker process (jiuzhu.api.app:app_from_env)
+    os.environ[ENV_URL] = url  # read by each worker process (jiuzhu.web.site:site_from_env)
     os.environ[ENV_MAX_BODY] = str(max_body)
     shown = make_url(url).render_as_string(hide_password=True)
     listener = listening_socket(host, port)
     port = listener.getsockname()[1]
-    say(f"jiuzhu HTTP 服务 serving {shown} on http://{host}:{port} "
-        f"(workers {workers}; OpenAPI http://{host}:{port}/docs)", console=None)  # fmt: skip
+    say(f"jiuzhu HTTP 服务 serving {shown} on http://{host}:{port} (workers {workers}); "
+        f"web front 网页 http://{host}:{port}/ ; OpenAPI http://{host}:{port}/docs",
+        console=None)  # fmt: skip
     deadline_worker = _start_deadline_worker(url) if with_worker else None
     # uvicorn re-raises the SIGTERM/SIGINT that stopped it once it has shut down; with these
     # handlers in place that ends in the ``finally`` below, which stops the deadline worker.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda signum, frame: None)
     try:
-        uvicorn.run("jiuzhu.api.app:app_from_env", factory=True, fd=listener.fileno(),
+        uvicorn.run("jiuzhu.web.site:site_from_env", factory=True, fd=listener.fileno(),
                     workers=workers, log_level=log_level.value, proxy_headers=False,
                     server_header=False, log_config=log_config())  # fmt: skip
     finally:
