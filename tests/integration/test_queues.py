@@ -23,9 +23,7 @@ def queued(svc: CaseService, actor: object, which: str) -> list[str]:
     return [item.case.id for item in svc.queue(actor, which)]  # type: ignore[arg-type]
 
 
-def test_waiting_lists_the_cases_whose_next_step_is_the_actors(
-    svc: CaseService, org: Org
-) -> None:
+def test_waiting_lists_the_cases_whose_next_step_is_the_actors(svc: CaseService, org: Org) -> None:
     applied = case_in(svc, org, "applied")  # the village signs the commitment next
     reviewed = case_in(svc, org, "reviewed")  # the township decides
     approved = case_in(svc, org, "provisionally_approved")  # the county checks the data

@@ -77,14 +77,13 @@ def test_name_search_matches_a_part_of_a_member_name_literally(
         assert svc.search(org.county, name=wildcard) == []
 
 
-def test_id_number_search_is_exact_and_inside_the_jurisdiction(
-    svc: CaseService, org: Org
-) -> None:
+def test_id_number_search_is_exact_and_inside_the_jurisdiction(svc: CaseService, org: Org) -> None:
     home, numbers = household(svc, org.village, "王秀英", "王小红")
     [hit] = svc.search(org.township, id_number=numbers[1])
     assert (hit.person_id, hit.person_name) == (home.member_ids[1], "王小红")
-    assert svc.search(org.village, id_number=f" {numbers[1].lower()} ")[0].person_id == (
-        home.member_ids[1]
+    assert (
+        svc.search(org.village, id_number=f" {numbers[1].lower()} ")[0].person_id
+        == (home.member_ids[1])
     )
     assert svc.search(org.neighbour_village, id_number=numbers[1]) == []
     assert svc.search(org.county, id_number=new_id_number()) == []  # valid, never registered
@@ -160,8 +159,10 @@ def test_every_name_shown_is_logged_by_person_id_with_who_when_and_why(
     svc.get_household(org.township, homes["neighbour"].id)
     svc.members(org.county, homes["far"].id, purpose="case page")
     rows = log_rows(svc)
-    assert [(r["person_id"], r["purpose"], r["actor_role"], r["actor_org"], r["actor_user"])
-            for r in rows] == [  # fmt: skip
+    assert [
+        (r["person_id"], r["purpose"], r["actor_role"], r["actor_org"], r["actor_user"])
+        for r in rows
+    ] == [  # fmt: skip
         *[(h.person_id, "search", "village", org.village.org, "bh-07") for h in hits],
         (homes["neighbour"].member_ids[0], "household", "township", org.township.org, None),
         (homes["far"].member_ids[0], "case page", "county", org.county.org, None),
@@ -213,9 +214,7 @@ def test_the_read_log_is_for_the_county_and_auditors_of_the_jurisdiction(
     assert svc.personal_data_reads(other.auditor) == []  # not its people
 
 
-def test_unit_names_cover_the_jurisdiction_and_the_units_above(
-    svc: CaseService, org: Org
-) -> None:
+def test_unit_names_cover_the_jurisdiction_and_the_units_above(svc: CaseService, org: Org) -> None:
     assert svc.unit_names(org.village) == {"320922": "滨海县", "320922100": "东坎街道",
                                            "320922100001": "团结社区"}  # fmt: skip
     assert set(svc.unit_names(org.township)) == {"320922", "320922100", "320922100001",
