@@ -11,7 +11,7 @@ def test_case_views_carry_the_number_and_the_village_name(api: Api) -> None:
     case = case_in(api.svc, api.org, "reviewed")
     body = api.get(api.org.township, f"/cases/{case.id}").json()
     assert (body["case_no"], body["village_name"]) == (case.case_no, "团结社区")
-    listed = api.get(api.org.county, "/cases").json()
+    listed = api.get(api.org.county, "/cases").json()["items"]
     assert [(c["id"], c["case_no"]) for c in listed] == [(case.id, case.case_no)]
     found = api.get(api.org.village, f"/case-refs/{case.case_no}")
     assert found.status_code == 200 and found.json()["id"] == case.id
@@ -26,14 +26,14 @@ def test_search_members_and_the_read_log(api: Api) -> None:
     case = api.svc.apply(api.org.village, household_id=home.id, applicant_id=home.member_ids[0],
                          programme="dibao", cause="accident", expenditure="50000")  # fmt: skip
     [member, _] = api.svc.members(api.org.county, home.id)
-    hits = api.get(api.org.township, "/search", params={"name": member.name[1:]}).json()
+    hits = api.get(api.org.township, "/search", params={"name": member.name[1:]}).json()["items"]
     assert {h["person_id"] for h in hits} >= {member.person_id}
     assert all(h["case"]["case_no"] == case.case_no for h in hits)
     members = api.get(api.org.village, f"/households/{home.id}/members",
-                      params={"purpose": "case page"}).json()  # fmt: skip
+                      params={"purpose": "case page"}).json()["items"]  # fmt: skip
     assert sorted(m["person_id"] for m in members) == sorted(home.member_ids)
     assert all("*" in m["id_number_masked"] for m in members)
-    log = api.get(api.org.auditor, "/personal-data-reads", params={"limit": 100}).json()
+    log = api.get(api.org.auditor, "/personal-data-reads", params={"limit": 100}).json()["items"]
     assert {e["purpose"] for e in log} == {"household", "search", "case page"}
     assert all(e["read_at"].endswith("Z") for e in log)
     assert member.name not in str(log)
@@ -45,7 +45,7 @@ def test_search_members_and_the_read_log(api: Api) -> None:
 
 def test_queues_and_unit_names(api: Api) -> None:
     reviewed = case_in(api.svc, api.org, "reviewed")
-    [item] = api.get(api.org.township, "/queues/waiting").json()
+    [item] = api.get(api.org.township, "/queues/waiting").json()["items"]
     assert item["case"]["case_no"] == reviewed.case_no and item["reason_zh"]
     unknown = api.get(api.org.township, "/queues/urgent")
     assert unknown.status_code == 422 and "due_this_week" in problem_of(unknown)["detail"]

@@ -85,6 +85,8 @@ def test_a_fast_track_case_from_application_to_verification_by_three_units(site:
     assert (case.state, case.monthly_amount_fen) == ("verified", 120000)
     actors = [e.actor["user"] for e in site.svc.history(site.org.county, case.id)]
     assert actors == ["cun", "cun", "cun", "zhen", "xian"]
+    expect(county.get_by_text("已发放合计")).to_be_visible()  # the ledger's totals, labelled
+    expect(county.get_by_text("paid_fen")).to_have_count(0)
     screenshot(county, "case-page")
     county.get_by_role("link", name="切换语言").click()
     expect(county.locator("#case-state")).to_have_text("verified")

@@ -110,3 +110,15 @@ def test_every_label_the_templates_use_is_in_the_table_in_both_languages() -> No
 def test_roles_are_labelled_for_every_role_a_page_can_name() -> None:
     for role in Role:
         assert forms.role_label(role.value).zh
+
+
+def test_a_missed_visit_finding_reads_as_a_sentence_in_either_language() -> None:
+    from jiuzhu.web.pages_audit import _finding
+
+    item = {"kind_zh": "服务漏访", "kind_en": "visit missed", "org_path": "320922/320922100",
+            "detail": "plan d3c471ea-573f-4cb9-8949-b2ceece11e32 occurrence 12 was not made"}  # fmt: skip
+    zh = _finding(None, None, item, {"320922100": "东坎街道"}, "zh")
+    en = _finding(None, None, item, {}, "en")
+    assert zh["detail"] == "服务计划第 12 次到访未完成" and zh["unit"] == "东坎街道"
+    assert en["detail"] == "visit 12 of the service plan was not made"
+    assert "d3c471ea" not in zh["detail"] + en["detail"]

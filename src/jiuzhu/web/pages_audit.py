@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import asdict, is_dataclass
@@ -66,6 +67,9 @@ def _names(svc: Any, actor: Any) -> dict[str, str]:
         return {}
 
 
+_MISSED = re.compile(r"^plan \S+ occurrence (\d+) was not made$")
+
+
 def _finding(svc: Any, actor: Any, item: dict[str, Any], names: dict[str, str],
              language: str) -> dict[str, Any]:  # fmt: skip
     """A finding as the table shows it: its case by number, its village by name, its detail."""
@@ -81,7 +85,12 @@ def _finding(svc: Any, actor: Any, item: dict[str, Any], names: dict[str, str],
         parts.append(f"{item['days']:g} 天" if language == "zh" else f"{item['days']:g} days")
     if isinstance(item.get("amount_fen"), int):
         parts.append(f"{yuan_text(item['amount_fen'])} {'元' if language == 'zh' else 'yuan'}")
-    if language == "en" or not parts:
+    missed = _MISSED.search(str(item.get("detail") or ""))
+    if missed and language == "zh":  # the audit's detail names the plan by id, in English
+        parts.append(f"服务计划第 {missed.group(1)} 次到访未完成")
+    elif missed:
+        parts.append(f"visit {missed.group(1)} of the service plan was not made")
+    elif language == "en" or not parts:
         parts.append(str(item.get("detail") or ""))
     return {
         "kind": item.get("kind_en") if language == "en" else item.get("kind_zh"),
