@@ -9,10 +9,9 @@ from datetime import timedelta
 
 from helpers import case_in, fire, make_household, new_id_number, open_case
 from playwright.sync_api import expect
-from web_support import Site, needs, screenshot
+from web_support import Site, screenshot
 
 
-@needs("findings", "findings_summary")
 def test_findings_summary_counts_by_kind_and_unit(site: Site) -> None:
     svc, org = site.svc, site.org
     case = case_in(svc, org, "provisionally_approved")
@@ -42,7 +41,6 @@ def test_findings_summary_counts_by_kind_and_unit(site: Site) -> None:
     expect(page.get_by_role("heading", name=f"检查发现 ({total})")).to_be_visible()
 
 
-@needs("verify")
 def test_verify_streams_its_progress_then_the_result(site: Site) -> None:
     for state in ("applied", "reviewed", "provisionally_approved"):
         case_in(site.svc, site.org, state)
@@ -54,7 +52,6 @@ def test_verify_streams_its_progress_then_the_result(site: Site) -> None:
     expect(last).to_have_attribute("data-done", last.get_attribute("data-total") or "?")
 
 
-@needs("replay_as_of")
 def test_an_auditor_replays_a_case_as_of_a_date(site: Site) -> None:
     svc, org = site.svc, site.org
     case = case_in(svc, org, "provisionally_approved")  # 2024-03-15 10:00 Shanghai
@@ -73,7 +70,6 @@ def test_an_auditor_replays_a_case_as_of_a_date(site: Site) -> None:
     screenshot(page, "replay")
 
 
-@needs("checkpoints", "export_archive")
 def test_checkpoints_and_an_export_without_personal_data(site: Site) -> None:
     svc, org = site.svc, site.org
     home = make_household(svc, org.village, members=[

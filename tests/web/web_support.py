@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 from helpers import Org
 
 from jiuzhu import CaseService, FakeClock
@@ -60,9 +59,3 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
-
-
-def needs(*methods: str) -> pytest.MarkDecorator:
-    """Mark a test that uses contract methods still being built on another branch."""
-    missing = [m for m in methods if not hasattr(CaseService, m)]
-    return pytest.mark.skipif(bool(missing), reason=f"waiting for CaseService.{', '.join(missing)}")
