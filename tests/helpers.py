@@ -17,6 +17,8 @@ the test process; names are fictional.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -377,3 +379,29 @@ def deadline_rows(svc: CaseService, case_id: str) -> list[dict[str, Any]]:
     with svc.engine.connect() as conn:
         rows = conn.execute(select(d).where(d.c.case_id == case_id).order_by(d.c.id)).all()
     return [dict(r._mapping) for r in rows]
+
+
+@contextmanager
+def served(app: Any, name: str) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port, in a thread; yield its base URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
+                            access_log=False)  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    while not server.started:  # start-up, not a deadline of the domain
+        assert thread.is_alive(), "the test server did not start"
+        assert time.monotonic() - started < 30, "the test server did not start within 30 s"
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -9,16 +9,13 @@ one bearer token per actor (made as ``jiuzhu token create`` makes them).
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from helpers import Org, make_county
+from helpers import Org, make_county, served
 from http_support import Api
 
 import jiuzhu
@@ -38,22 +35,10 @@ class LiveServer:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     placeholder = jiuzhu.connect(f"sqlite:///{tmp_path_factory.mktemp('api') / 'idle.db'}")
     app = create_app(placeholder)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
-                            access_log=False)  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="api-test-server", daemon=True)
-    thread.start()
-    started = time.monotonic()
-    while not server.started:  # start-up, not a deadline of the domain
-        assert thread.is_alive(), "the test server did not start"
-        assert time.monotonic() - started < 30, "the test server did not start within 30 s"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield LiveServer(app, f"http://127.0.0.1:{port}")
+        with served(app, "api-test-server") as base_url:
+            yield LiveServer(app, base_url)
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
         placeholder.close()
 
 

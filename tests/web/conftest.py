@@ -13,15 +13,12 @@ Nothing here sleeps for the application: tests wait on conditions of the page (`
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import uvicorn
-from helpers import make_county
+from helpers import make_county, served
 from web_support import CHROMIUM, CHROMIUM_ARGS, PASSWORD, PEOPLE, Site
 
 import jiuzhu
@@ -54,22 +51,10 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
     placeholder = jiuzhu.connect(f"sqlite:///{tmp_path_factory.mktemp('web') / 'idle.db'}")
     app = create_app(placeholder)
     mount(app, placeholder)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
-                            access_log=False)  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="web-test-server", daemon=True)
-    thread.start()
-    started = time.monotonic()
-    while not server.started:  # start-up, not a deadline of the domain
-        assert thread.is_alive(), "the test server did not start"
-        assert time.monotonic() - started < 30, "the test server did not start within 30 s"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield LiveServer(app, f"http://127.0.0.1:{port}")
+        with served(app, "web-test-server") as base_url:
+            yield LiveServer(app, base_url)
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
         placeholder.close()
 
 

@@ -73,6 +73,18 @@ def _password(from_stdin: bool, generate: bool) -> tuple[str, bool]:
     return text, False
 
 
+def _tell(view: Any, made_up: str | None, json_out: bool, line: str) -> None:
+    """Print what was done, and a made-up password (the only time anyone sees it)."""
+    if json_out:
+        extra = {"password": made_up} if made_up is not None else {}
+        typer.echo(json.dumps({**view.to_dict(), **extra}, ensure_ascii=False))
+        return
+    say(line)
+    if made_up is not None:
+        say("密码只显示这一次 The password is shown only this once:", "bold")
+        typer.echo(made_up)
+
+
 @user_app.command("create")
 @shared()
 def user_create(
@@ -95,15 +107,9 @@ def user_create(
                                org=org, display_name=name)  # fmt: skip
     finally:
         svc.close()
-    if json_out:
-        typer.echo(json.dumps({**view.to_dict(), **({"password": password} if made_up else {})},
-                              ensure_ascii=False))  # fmt: skip
-        return
-    say(f"用户已创建 user {view.username} ({view.display_name}): {view.role} "
-        f"{view.org_name or ''} {view.org or ''}".rstrip())  # fmt: skip
-    if made_up:
-        say("密码只显示这一次 The password is shown only this once:", "bold")
-        typer.echo(password)
+    _tell(view, password if made_up else None, json_out,
+          f"用户已创建 user {view.username} ({view.display_name}): {view.role} "
+          f"{view.org_name or ''} {view.org or ''}".rstrip())  # fmt: skip
 
 
 @user_app.command("list")
@@ -156,11 +162,9 @@ def user_password(username: UsernameArg, password_stdin: PasswordStdin = False,
         view = svc.set_password(_admin(), username, password)
     finally:
         svc.close()
-    if json_out:
-        typer.echo(json.dumps({**view.to_dict(), **({"password": password} if made_up else {})},
-                              ensure_ascii=False))  # fmt: skip
-        return
-    say(f"密码已重设 password of {view.username} set; the account is {view.status}")
-    if made_up:
-        say("密码只显示这一次 The password is shown only this once:", "bold")
-        typer.echo(password)
+    _tell(
+        view,
+        password if made_up else None,
+        json_out,
+        f"密码已重设 password of {view.username} set; the account is {view.status}",
+    )
