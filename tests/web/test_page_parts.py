@@ -122,3 +122,21 @@ def test_a_missed_visit_finding_reads_as_a_sentence_in_either_language() -> None
     assert zh["detail"] == "服务计划第 12 次到访未完成" and zh["unit"] == "东坎街道"
     assert en["detail"] == "visit 12 of the service plan was not made"
     assert "d3c471ea" not in zh["detail"] + en["detail"]
+
+
+def test_replayed_differences_show_instants_in_shanghai_time_and_fen_as_yuan() -> None:
+    from jiuzhu.web.pages_audit import flatten
+
+    rows = flatten([
+        {"field": "deadlines", "then": {"verification_due": "2024-03-20T08:00:00.000000Z"},
+         "now": {}},
+        {"field": "facts", "then": {"money": {"paid_fen": 3727500}},
+         "now": {"money": {"paid_fen": 6127500}}},
+        {"field": "state", "then": "provisionally_approved", "now": "verified"},
+    ])  # fmt: skip
+    shown = {r["field"]: (r["then"], r["now"]) for r in rows}
+    assert shown["deadlines.verification_due"] == ("2024-03-20 16:00", "—")
+    assert shown["facts.money.paid_fen"] == ("37,275.00 元", "61,275.00 元")
+    assert shown["state"] == ("provisionally_approved", "verified")
+    [paid] = [r for r in flatten([{"field": "paid_fen", "then": 1, "now": 2}], "en")]
+    assert (paid["then"], paid["now"]) == ("0.01 yuan", "0.02 yuan")

@@ -18,7 +18,7 @@ from ..clock import SHANGHAI
 from ..errors import InvalidInput, JiuzhuError
 from ..service.personal_data import PURPOSES
 from . import frame
-from .sentences import yuan_text
+from .sentences import shanghai, yuan_text
 
 STREAM_MARK = "<!--progress-->"
 DOWNLOAD = "/audit/export.zip"  # the API serves GET /audit/export to bearer tokens
@@ -168,14 +168,17 @@ async def replay(request: Request) -> Response:
         try:
             case = svc.find_case(signed.actor, ref)
             result = svc.replay_as_of(signed.actor, case.id, _instant(as_of))
-            result = {**result, "differences": flatten(result.get("differences", []))}
+            result = {
+                **result,
+                "differences": flatten(result.get("differences", []), frame.lang(request)),
+            }
         except JiuzhuError as exc:
             error, status = frame.error_text(request, exc), frame.status_of(exc)
     return frame.render(request, "replay.html", status, signed=signed, ref=ref, as_of=as_of,
                         result=result, error=error)  # fmt: skip
 
 
-def flatten(differences: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def flatten(differences: list[dict[str, Any]], language: str = "zh") -> list[dict[str, Any]]:
     """Differences of nested records (facts, deadlines) as one row per changed key."""
     out: list[dict[str, Any]] = []
     todo = [(d["field"], d.get("then"), d.get("now")) for d in differences]
@@ -185,13 +188,22 @@ def flatten(differences: list[dict[str, Any]]) -> list[dict[str, Any]]:
             todo[0:0] = [(f"{field}.{key}", then.get(key), now.get(key))
                          for key in sorted(set(then) | set(now)) if then.get(key) != now.get(key)]  # fmt: skip
             continue
-        out.append({"field": field, "then": _shown(then), "now": _shown(now)})
+        out.append({"field": field, "then": _shown(field, then, language),
+                    "now": _shown(field, now, language)})  # fmt: skip
     return out
 
 
-def _shown(value: Any) -> str:
+_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def _shown(field: str, value: Any, language: str) -> str:
+    """A replayed value as people read it: instants in Shanghai time, fen as yuan."""
     if value is None:
         return "—"
+    if field.endswith("_fen") and isinstance(value, int) and not isinstance(value, bool):
+        return f"{yuan_text(value)} {'元' if language == 'zh' else 'yuan'}"
+    if isinstance(value, str) and _INSTANT.match(value):
+        return shanghai(datetime.fromisoformat(value.replace("Z", "+00:00")))
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
