@@ -41,6 +41,8 @@ def test_findings_page_through_with_a_total_and_a_cursor(svc: CaseService, org: 
         cursor = page.next
     assert sorted(seen) == sorted(ids) and len(seen) == 5
     assert first.items[0]["kind_zh"] == "核对逾期未返回"
+    numbers = {c: svc.get_case(org.county, c).case_no for c in ids}
+    assert all(f["case_no"] == numbers[f["case_id"]] for f in first.items)
 
 
 def test_findings_refuse_unknown_kinds_other_roles_and_bad_cursors(svc: CaseService,
@@ -135,3 +137,32 @@ def test_case_pages_follow_the_cursor_to_the_end_with_a_database_total(
     for bad in (0, 1001, -1):
         with pytest.raises(InvalidInput, match="from 1 to 1000"):
             svc.cases_page(org.county, limit=bad)
+
+
+def test_verify_lists_breaks_inside_the_jurisdiction_and_counts_those_outside(
+    sqlite_url: str, clock: FakeClock
+) -> None:
+    """An owner of the SQLite file rewrites one event of each county's case (triggers dropped,
+    as in tests/audit/test_tampering.py): each county's auditor sees its own break listed."""
+    from helpers import make_county
+
+    import jiuzhu
+
+    svc = jiuzhu.connect(sqlite_url, clock=clock)
+    try:
+        org, other = make_county(svc), make_county(svc, "320923")
+        mine, theirs = open_case(svc, org), open_case(svc, other)
+        with svc.engine.begin() as conn:
+            for name in conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars().all():  # fmt: skip
+                conn.exec_driver_sql(f"DROP TRIGGER {name}")
+            for case in (mine, theirs):
+                conn.execute(store.events.update()
+                             .where(store.events.c.case_id == case.id, store.events.c.seq == 1)
+                             .values(type="withdraw"))  # fmt: skip
+        result = svc.verify(org.auditor)
+        assert result["ok"] is False
+        assert {b["case_id"] for b in result["breaks"]} == {mine.id}
+        assert result["breaks_elsewhere"] >= 1
+    finally:
+        svc.close()

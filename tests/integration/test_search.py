@@ -222,3 +222,14 @@ def test_unit_names_cover_the_jurisdiction_and_the_units_above(svc: CaseService,
     assert len(svc.unit_names(org.county)) == 7
     with pytest.raises(PermissionDenied):
         svc.unit_names(org.admin)
+
+
+@pytest.mark.parametrize("limit", [0, 1001, -1])
+def test_a_limit_outside_1_to_1000_is_refused_not_cut(svc: CaseService, org: Org,
+                                                      limit: int) -> None:  # fmt: skip
+    with pytest.raises(InvalidInput, match="1 to 1000"):
+        svc.search(org.village, name="陈", limit=limit)
+    with pytest.raises(InvalidInput, match="1 to 1000"):
+        svc.queue(org.village, "waiting", limit=limit)
+    with pytest.raises(InvalidInput, match="1 to 1000"):
+        svc.personal_data_reads(org.auditor, limit=limit)

@@ -117,8 +117,8 @@ def test_a_missed_visit_finding_reads_as_a_sentence_in_either_language() -> None
 
     item = {"kind_zh": "服务漏访", "kind_en": "visit missed", "org_path": "320922/320922100",
             "detail": "plan d3c471ea-573f-4cb9-8949-b2ceece11e32 occurrence 12 was not made"}  # fmt: skip
-    zh = _finding(None, None, item, {"320922100": "东坎街道"}, "zh")
-    en = _finding(None, None, item, {}, "en")
+    zh = _finding(item, {"320922100": "东坎街道"}, "zh")
+    en = _finding(item, {}, "en")
     assert zh["detail"] == "服务计划第 12 次到访未完成" and zh["unit"] == "东坎街道"
     assert en["detail"] == "visit 12 of the service plan was not made"
     assert "d3c471ea" not in zh["detail"] + en["detail"]

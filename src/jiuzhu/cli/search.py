@@ -61,7 +61,7 @@ def case_search(
     """Find cases 查找案件 by a member's name, ID number or case number (give one), in the
     actor's jurisdiction; names shown are recorded in the personal-data read log."""
     hits = service(db).search(actor, name=name, id_number=id_number, case_no=case_no,
-                              limit=min(limit, 200))  # fmt: skip
+                              limit=min(limit, 1000))  # fmt: skip
     if json_out:
         emit_json([h.to_dict() for h in hits])
         return

@@ -98,6 +98,12 @@ class AuditReads(CommandBase):
                 last_key = key
             else:
                 more = True
+        if items:  # the page's case numbers, in one read
+            ids = {item["case_id"] for item in items}
+            with self.uow.read() as conn:
+                numbers = dict(conn.execute(select(rows.cases.c.id, rows.cases.c.case_no)
+                                            .where(rows.cases.c.id.in_(ids))).tuples().all())  # fmt: skip
+            items = [{**item, "case_no": numbers.get(item["case_id"], "")} for item in items]
         return Page(items, total, encode_cursor(last_key) if more and last_key else None)
 
     def findings_summary(self, actor: Actor, *, org: str | None = None) -> list[dict[str, Any]]:
@@ -110,18 +116,9 @@ class AuditReads(CommandBase):
             if within(path, f.org_path):
                 parts = f.org_path.split("/")
                 counts[(f.code, parts[min(depth, len(parts) - 1)])] += 1
-        names = self._names_of_units({unit for _, unit in counts})
         return [{"kind": kind, "kind_zh": kind_labels(kind)[0], "unit_id": unit,
-                 "unit_name": names.get(unit, unit), "count": n}
+                 "unit_name": self._unit_name(unit), "count": n}
                 for (kind, unit), n in sorted(counts.items())]  # fmt: skip
-
-    def _names_of_units(self, ids: set[str]) -> dict[str, str]:
-        if not ids:
-            return {}
-        query = select(rows.org_units.c.id, rows.org_units.c.name).where(
-            rows.org_units.c.id.in_(sorted(ids)))  # fmt: skip
-        with self.uow.read() as conn:
-            return {unit_id: name for unit_id, name in conn.execute(query)}
 
     # -- verification --------------------------------------------------------------------------
     def verify(self, actor: Actor, *,
@@ -146,7 +143,7 @@ class AuditReads(CommandBase):
             report = verify_connection(conn, progress=step)
             ids = sorted({b.case_id for b in report.breaks if b.case_id})
             paths = dict(conn.execute(select(rows.cases.c.id, rows.cases.c.org_path)
-                                      .where(rows.cases.c.id.in_(ids)))) if ids else {}  # fmt: skip
+                                      .where(rows.cases.c.id.in_(ids))).tuples().all()) if ids else {}  # fmt: skip
         mine = [b for b in report.breaks
                 if not b.case_id or within(path, paths.get(b.case_id, path))]  # fmt: skip
         result = report.to_dict()

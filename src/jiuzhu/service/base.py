@@ -326,10 +326,15 @@ class CommandBase:
         self._require_jurisdiction(actor, row.org_path, f"case {case_id}")
         return row
 
-    def _org(self, unit_id: str) -> tuple[str, str]:
+    def _org(self, unit_id: str, conn: Connection | None = None) -> tuple[str, str]:
+        """(level, path) of a unit, read once (on ``conn`` when given, else on a connection of
+        its own) and cached with its name: units never move."""
         cached = self._orgs.get(unit_id)
         if cached is None:
-            with self.uow.read() as conn:
+            if conn is None:
+                with self.uow.read() as own:
+                    row = self.sql.org_unit(own, unit_id)
+            else:
                 row = self.sql.org_unit(conn, unit_id)
             if row is None:
                 raise NotFound(f"organisation unit {unit_id} not found", f"未找到单位 {unit_id}")
@@ -339,20 +344,9 @@ class CommandBase:
 
     def _unit_name(self, unit_id: str, conn: Connection | None = None) -> str:
         """The name of a unit (read on ``conn`` when given, else on a connection of its own)."""
-        name = self._unit_names.get(unit_id)
-        if name is None:
-            if conn is None:
-                self._org(unit_id)
-            else:
-                row = self.sql.org_unit(conn, unit_id)
-                if row is None:
-                    raise NotFound(
-                        f"organisation unit {unit_id} not found", f"未找到单位 {unit_id}"
-                    )
-                self._orgs[unit_id] = (row.level, row.path)
-                self._unit_names[unit_id] = row.name
-            name = self._unit_names[unit_id]
-        return name
+        if unit_id not in self._unit_names:
+            self._org(unit_id, conn)
+        return self._unit_names[unit_id]
 
     def _case_view(self, row: Any, conn: Connection | None = None,
                    replayed: bool = False) -> CaseView:  # fmt: skip

@@ -60,11 +60,15 @@ class CaseNumbers(CommandBase):
                 row = self._load(conn, case_id, actor, for_update=False)
                 return self._case_view(row, conn)
         with self.uow.read() as conn:
-            row = conn.execute(find_sql.SELECT_CASE_BY_NO, {"case_no": text}).first()
-            if row is None:
-                raise NotFound(f"case {text} not found", f"未找到案件 {text}", case_no=text)
-            self._require_jurisdiction(actor, row.org_path, f"case {text}")
-            return self._case_view(row, conn)
+            return self._case_view(self._numbered_case(conn, actor, text), conn)
+
+    def _numbered_case(self, conn: Any, actor: Actor, number: str) -> Any:
+        """The case row of ``number`` (NotFound, or PermissionDenied outside the jurisdiction)."""
+        row = conn.execute(find_sql.SELECT_CASE_BY_NO, {"case_no": number}).first()
+        if row is None:
+            raise NotFound(f"case {number} not found", f"未找到案件 {number}", case_no=number)
+        self._require_jurisdiction(actor, row.org_path, f"case {number}")
+        return row
 
 
 __all__ = ["CaseNumbers", "assign_case_no", "parse_case_no"]

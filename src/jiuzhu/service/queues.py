@@ -22,9 +22,9 @@ from ..errors import InvalidInput
 from ..models import find_sql
 from ..workflows import REGISTRY, fast_track, standard, temporary
 from ..workflows.base import Label
-from . import inputs
 from .actors import PERMISSIONS, Actor, require_role
 from .base import CommandBase, same_command
+from .paging import page_limit
 from .views import CaseView
 
 QUEUES = ("due_this_week", "overdue_checks", "limit_alarms", "missed_visits", "waiting")
@@ -90,7 +90,7 @@ class Queues(CommandBase):
             raise InvalidInput(f"unknown queue '{which}'; expected one of: {', '.join(QUEUES)}",
                                f"未知待办队列“{which}”；可用：{'、'.join(QUEUES)}")  # fmt: skip
         path = self._actor_path(actor)
-        limit = min(max(inputs.count(limit, "limit"), 1), 1000)
+        limit = page_limit(limit)
         now = self.clock.now()
         found: list[tuple[str, str, str, datetime | None]]  # case id, zh, en, due
         if which == "due_this_week":

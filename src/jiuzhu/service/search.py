@@ -20,13 +20,12 @@ from ..models import find_sql
 from ..models.digests import id_number_digest
 from . import inputs
 from .actors import Actor, Role, require_role
-from .base import CommandBase
-from .casenumbers import parse_case_no
+from .casenumbers import CaseNumbers, parse_case_no
+from .paging import page_limit
 from .personal_data import PURPOSES, digest_secret, read_rows
 from .registry import RELATIONS
 from .views import CaseView, MemberView, ReadLogEntry
 
-MAX_LIMIT = 200
 READ_LOG_ROLES = frozenset({Role.AUDITOR, Role.COUNTY})
 
 
@@ -46,12 +45,9 @@ class SearchHit:
                 "household_id": self.household_id}  # fmt: skip
 
 
-def _limit(value: object, most: int = MAX_LIMIT) -> int:
-    return min(max(inputs.count(value, "limit"), 1), most)
-
-
-class Search(CommandBase):
-    """Search, members, the read log and unit names; each checks role and jurisdiction."""
+class Search(CaseNumbers):
+    """Search, members, the read log and unit names (and, from :class:`CaseNumbers`, a case by
+    its number); each checks role and jurisdiction."""
 
     def search(self, actor: Actor, *, name: str | None = None, id_number: str | None = None,
                case_no: str | None = None, limit: int = 50) -> list[SearchHit]:  # fmt: skip
@@ -64,7 +60,7 @@ class Search(CommandBase):
         if len(given) != 1:
             raise InvalidInput("search by exactly one of: name, id_number, case_no",
                                "请仅按姓名、身份证号或案件编号之一查询")  # fmt: skip
-        limit = _limit(limit)
+        limit = page_limit(limit)
         now = self.clock.now()
         with self.uow.read() as conn:
             if name is not None:
@@ -90,10 +86,7 @@ class Search(CommandBase):
 
     def _by_case_no(self, conn: Any, actor: Actor, number: str) -> list[Any]:
         """The applicant of the numbered case (NotFound, or PermissionDenied outside)."""
-        row = conn.execute(find_sql.SELECT_CASE_BY_NO, {"case_no": number}).first()
-        if row is None:
-            raise NotFound(f"case {number} not found", f"未找到案件 {number}", case_no=number)
-        self._require_jurisdiction(actor, row.org_path, f"case {number}")
+        row = self._numbered_case(conn, actor, number)
         applicant = row.facts.get("applicant_id")
         return [h for h in conn.execute(find_sql.hits_of_case(row.id)) if h.person_id == applicant]
 
@@ -132,7 +125,7 @@ class Search(CommandBase):
                 command="personal_data_reads", role=actor.role.value,
             )  # fmt: skip
         path = self._actor_path(actor)
-        limit = _limit(limit, 1000)
+        limit = page_limit(limit)
         if before is not None:
             before = inputs.count(before, "before")
         with self.uow.read() as conn:

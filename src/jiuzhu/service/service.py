@@ -19,7 +19,6 @@ from .accounts import Accounts
 from .audit_reads import AuditReads
 from .base import PolicySource
 from .calendar import CalendarStore
-from .casenumbers import CaseNumbers
 from .fast_track import FastTrackCommands
 from .firing import DeadlineFiring
 from .money import MoneyCommands
@@ -45,7 +44,6 @@ class CaseService(
     TemporaryCommands,
     Reads,
     Accounts,
-    CaseNumbers,
     Search,
     Queues,
     AuditReads,

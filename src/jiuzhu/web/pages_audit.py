@@ -53,7 +53,7 @@ async def findings(request: Request) -> Response:
     kinds = sorted({(row["kind"], row["kind_zh"]) for row in summary})
     unit_names = {row["unit_id"]: row["unit_name"] for row in summary}
     names = _names(svc, signed.actor)
-    items = [_finding(svc, signed.actor, as_dict(i), names, frame.lang(request))
+    items = [_finding(as_dict(i), names, frame.lang(request))
              for i in page.items]  # fmt: skip
     return frame.render(request, "findings.html", signed=signed, summary=summary, page=page,
                         items=items, kinds=kinds, units=unit_names, kind=kind or "",
@@ -70,15 +70,8 @@ def _names(svc: Any, actor: Any) -> dict[str, str]:
 _MISSED = re.compile(r"^plan \S+ occurrence (\d+) was not made$")
 
 
-def _finding(svc: Any, actor: Any, item: dict[str, Any], names: dict[str, str],
-             language: str) -> dict[str, Any]:  # fmt: skip
+def _finding(item: dict[str, Any], names: dict[str, str], language: str) -> dict[str, Any]:
     """A finding as the table shows it: its case by number, its village by name, its detail."""
-    case_no = ""
-    if item.get("case_id"):
-        try:
-            case_no = svc.get_case(actor, item["case_id"]).case_no
-        except JiuzhuError:
-            case_no = ""
     village = str(item.get("org_path") or "").rsplit("/", 1)[-1]
     parts = []
     if item.get("days"):
@@ -95,7 +88,7 @@ def _finding(svc: Any, actor: Any, item: dict[str, Any], names: dict[str, str],
     return {
         "kind": item.get("kind_en") if language == "en" else item.get("kind_zh"),
         "case_id": item.get("case_id"),
-        "case_no": case_no,
+        "case_no": item.get("case_no", ""),
         "unit": names.get(village, village),
         "detail": "；".join(p for p in parts if p),
     }
