@@ -140,3 +140,15 @@ def test_replayed_differences_show_instants_in_shanghai_time_and_fen_as_yuan() -
     assert shown["state"] == ("provisionally_approved", "verified")
     [paid] = [r for r in flatten([{"field": "paid_fen", "then": 1, "now": 2}], "en")]
     assert (paid["then"], paid["now"]) == ("0.01 yuan", "0.02 yuan")
+
+
+def test_every_page_runs_in_the_thread_pool_not_on_the_event_loop() -> None:
+    """The service blocks (database reads, argon2 at sign-in: ~0.1-0.2 s): a page written as a
+    coroutine would hold up every other person's request while it ran."""
+    import inspect
+
+    from jiuzhu.web import pages_account, pages_apply, pages_audit, pages_case, pages_find
+
+    for module in (pages_account, pages_apply, pages_audit, pages_case, pages_find):
+        for path, endpoint, _ in module.routes():
+            assert not inspect.iscoroutinefunction(endpoint), path

@@ -9,7 +9,6 @@ tokens are untouched.  Every label is Chinese first, with a switch to English (a
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -58,8 +57,10 @@ def _safe(endpoint: Callable[[Request], Any]) -> Callable[[Request], Awaitable[R
 
     async def page(request: Request) -> Response:
         try:
-            if inspect.iscoroutinefunction(endpoint):
-                return await endpoint(request)  # type: ignore[no-any-return]
+            if request.method == "POST":  # the body is read here, on the event loop
+                request.state.form = await request.form()
+            # the page itself (the service's database reads, argon2 at sign-in) runs in the
+            # thread pool, so that one person's page never holds up another's
             return await run_in_threadpool(endpoint, request)  # type: ignore[no-any-return]
         except (frame.SignInNeeded, frame.CsrfRefused):
             raise

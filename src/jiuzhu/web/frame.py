@@ -100,10 +100,15 @@ def _here(request: Request) -> str:
     return request.url.path + query if request.method == "GET" else "/"
 
 
-async def form_of(request: Request, csrf: str) -> dict[str, str]:
+def posted(request: Request) -> dict[str, str]:
+    """The fields of the submitted form (read before the page ran: see :func:`jiuzhu.web._safe`)."""
+    form = getattr(request.state, "form", None) or {}
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def form_of(request: Request, csrf: str) -> dict[str, str]:
     """The submitted form, after its CSRF token was checked against ``csrf``."""
-    form = await request.form()
-    data = {k: v for k, v in form.items() if isinstance(v, str)}
+    data = posted(request)
     sent = data.pop("csrf", "")
     if not csrf or not hmac.compare_digest(sent.encode(), csrf.encode()):
         raise CsrfRefused()

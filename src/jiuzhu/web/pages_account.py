@@ -12,7 +12,7 @@ from ..errors import JiuzhuError
 from . import frame, i18n
 
 
-async def sign_in_page(request: Request) -> Response:
+def sign_in_page(request: Request) -> Response:
     back = frame.local_path(request.query_params.get("next"))
     return _sign_in_form(request, back)
 
@@ -27,9 +27,8 @@ def _sign_in_form(request: Request, back: str, error: str = "", status: int = 20
     return response
 
 
-async def sign_in(request: Request) -> Response:
-    form = await request.form()
-    data = {k: v for k, v in form.items() if isinstance(v, str)}
+def sign_in(request: Request) -> Response:
+    data = frame.posted(request)
     expected = request.cookies.get(frame.LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(data.get("csrf", "").encode(), expected.encode()):
         raise frame.CsrfRefused()
@@ -45,16 +44,16 @@ async def sign_in(request: Request) -> Response:
     return response
 
 
-async def sign_out(request: Request) -> Response:
+def sign_out(request: Request) -> Response:
     signed = frame.signed_in(request)
-    await frame.form_of(request, signed.csrf)
+    frame.form_of(request, signed.csrf)
     frame.service(request).sign_out(signed.token)
     response = frame.redirect("/sign-in")
     frame.clear_session(response)
     return response
 
 
-async def switch_language(request: Request) -> Response:
+def switch_language(request: Request) -> Response:
     to = i18n.lang_of(request.query_params.get("to"))
     response = frame.redirect(frame.local_path(request.query_params.get("back")))
     response.set_cookie(i18n.LANG_COOKIE, to, max_age=365 * 24 * 3600, samesite="lax", path="/")

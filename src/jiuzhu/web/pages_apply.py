@@ -26,7 +26,7 @@ def relation_choices() -> list[tuple[str, tuple[str, str]]]:
     return [(key, (zh, key)) for key, zh in RELATIONS.items()]
 
 
-async def household_page(request: Request) -> Response:
+def household_page(request: Request) -> Response:
     signed = frame.signed_in(request)
     return _household_form(request, signed)
 
@@ -39,9 +39,9 @@ def _household_form(request: Request, signed: Any, error: str = "", status: int 
                         relations=relation_choices(), error=error)  # fmt: skip
 
 
-async def register(request: Request) -> Response:
+def register(request: Request) -> Response:
     signed = frame.signed_in(request)
-    form = await frame.form_of(request, signed.csrf)
+    form = frame.form_of(request, signed.csrf)
     rows = []
     for i in range(MEMBER_ROWS):
         row = {k: form.get(f"{k}_{i}", "").strip() for k in ("name", "id_number", "relation")}
@@ -55,7 +55,7 @@ async def register(request: Request) -> Response:
     return frame.redirect(f"/households/{household.id}/apply")
 
 
-async def apply_page(request: Request) -> Response:
+def apply_page(request: Request) -> Response:
     signed = frame.signed_in(request)
     return _apply_form(request, signed, request.path_params["household_id"])
 
@@ -74,9 +74,9 @@ def _apply_form(request: Request, signed: Any, household_id: str, error: str = "
                         key=secrets.token_urlsafe(16), error=error)  # fmt: skip
 
 
-async def apply(request: Request) -> Response:
+def apply(request: Request) -> Response:
     signed = frame.signed_in(request)
-    form = await frame.form_of(request, signed.csrf)
+    form = frame.form_of(request, signed.csrf)
     household_id = request.path_params["household_id"]
     svc = frame.service(request)
     try:

@@ -38,7 +38,7 @@ def _refused(request: Request, signed: Any, exc: JiuzhuError) -> Response:
                         message=frame.error_text(request, exc))  # fmt: skip
 
 
-async def findings(request: Request) -> Response:
+def findings(request: Request) -> Response:
     signed = frame.signed_in(request)
     svc = frame.service(request)
     params = request.query_params
@@ -151,7 +151,7 @@ def _instant(text: str) -> datetime:
     return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value
 
 
-async def replay(request: Request) -> Response:
+def replay(request: Request) -> Response:
     signed = frame.signed_in(request)
     ref = request.query_params.get("ref", "").strip()
     as_of = request.query_params.get("as_of", "").strip()
@@ -202,7 +202,7 @@ def _shown(field: str, value: Any, language: str) -> str:
     return str(value)
 
 
-async def checkpoints(request: Request) -> Response:
+def checkpoints(request: Request) -> Response:
     signed = frame.signed_in(request)
     try:
         rows = [as_dict(c) for c in frame.service(request).checkpoints(signed.actor)]
@@ -211,7 +211,7 @@ async def checkpoints(request: Request) -> Response:
     return frame.render(request, "checkpoints.html", signed=signed, rows=rows)
 
 
-async def export(request: Request) -> Response:
+def export(request: Request) -> Response:
     signed = frame.signed_in(request)
     try:
         data = frame.service(request).export_archive(
@@ -225,7 +225,7 @@ async def export(request: Request) -> Response:
         "Cache-Control": "no-store"})  # fmt: skip
 
 
-async def reads(request: Request) -> Response:
+def reads(request: Request) -> Response:
     signed = frame.signed_in(request)
     before_text = request.query_params.get("before", "")
     before = int(before_text) if before_text.isdigit() else None

@@ -15,7 +15,7 @@ from ..workflows import get as get_workflow
 from . import diagram, forms, frame, i18n, sentences
 
 
-async def case_page(request: Request) -> Response:
+def case_page(request: Request) -> Response:
     signed = frame.signed_in(request)
     try:
         case = frame.service(request).find_case(signed.actor, request.path_params["ref"])
@@ -121,10 +121,10 @@ def _kind_label(kind: str, language: str) -> str:
     return i18n.pick(language, KIND_LABELS.get(kind, kind))
 
 
-async def act(request: Request) -> Response:
+def act(request: Request) -> Response:
     """Send one action form: the service decides; success redirects back to the case page."""
     signed = frame.signed_in(request)
-    form = await frame.form_of(request, signed.csrf)
+    form = frame.form_of(request, signed.csrf)
     svc = frame.service(request)
     command = request.path_params["command"]
     try:

@@ -23,7 +23,7 @@ def _names(request: Request, actor: Any) -> dict[str, str]:
         return {}
 
 
-async def home(request: Request) -> Response:
+def home(request: Request) -> Response:
     signed = frame.signed_in(request)
     svc = frame.service(request)
     counts: list[tuple[str, int | None]] = []
@@ -37,7 +37,7 @@ async def home(request: Request) -> Response:
     )
 
 
-async def search(request: Request) -> Response:
+def search(request: Request) -> Response:
     signed = frame.signed_in(request)
     q = {k: request.query_params.get(k, "").strip() for k in ("name", "id_number", "case_no")}
     hits: list[Any] | None = None
@@ -52,7 +52,7 @@ async def search(request: Request) -> Response:
                         error=error, units=_names(request, signed.actor))  # fmt: skip
 
 
-async def queue(request: Request) -> Response:
+def queue(request: Request) -> Response:
     signed = frame.signed_in(request)
     which = request.path_params["which"]
     items: list[Any] = []
