@@ -76,7 +76,8 @@ def generated_case(events: list[dict[str, Any]], i: int) -> dict[str, Any]:
 
     old = events[0]["payload"]
     ids = {old["household_id"]: str(uuid.UUID(int=2 * i + 1)),
-           old["applicant_id"]: str(uuid.UUID(int=2 * i + 2))}  # fmt: skip
+           old["applicant_id"]: str(uuid.UUID(int=2 * i + 2)),
+           old["case_no"]: f"{old['case_no'].rsplit('-', 1)[0]}-{i + 1:06d}"}  # fmt: skip
     case_id = str(uuid.UUID(int=(1 << 100) + i))
     out, prev = [], GENESIS
     for ev in events:
@@ -85,7 +86,7 @@ def generated_case(events: list[dict[str, Any]], i: int) -> dict[str, Any]:
                   "actor": ev["actor"], "occurred_at": ev["occurred_at"], "prev_hash": prev}  # fmt: skip
         prev = event_hash(**fields)
         out.append({**fields, "hash": prev})
-    row = expected_row(out)
+    row = {**expected_row(out), "case_no": out[0]["payload"]["case_no"]}
     return {"events": out, "row": row, "deadlines": fold(out).deadlines,
             "ledger": ledger_entries(out)}  # fmt: skip
 

@@ -207,7 +207,7 @@ class BaselineSide:
         self.centre = {"role": "verification_centre", "org": COUNTY, "user": "bench-centre"}
         self.cases: list[RawCase] = []
         orgs, hhs, rows = OrgUnitRecord.__table__, HouseholdRecord.__table__, []
-        for _ in range(total):
+        for serial in range(1, total + 1):
             hh = Household(str(uuid.uuid4()), sorted(str(uuid.uuid4()) for _ in range(3)))
             case = RawCase(str(uuid.uuid4()), hh)
             self.cases.append(case)
@@ -217,6 +217,7 @@ class BaselineSide:
                 "village_id": VILLAGE, "org_path": ORG_PATH, "expenditure_fen": 5_200_000,
                 "monthly_amount_fen": None, "facts": self._apply_payload(case), "deadlines": {},
                 "last_seq": 0, "head_hash": GENESIS, "opened_at": START, "updated_at": START,
+                "case_no": f"{COUNTY}-{START.year}-{serial:06d}",  # unique, as the service's
             })  # fmt: skip
         with self.engine.begin() as conn:
             conn.execute(orgs.insert(), [
