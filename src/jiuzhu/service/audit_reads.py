@@ -102,7 +102,7 @@ class AuditReads(CommandBase):
             ids = {item["case_id"] for item in items}
             with self.uow.read() as conn:
                 numbers = dict(conn.execute(select(rows.cases.c.id, rows.cases.c.case_no)
-                                            .where(rows.cases.c.id.in_(ids))).tuples().all())  # fmt: skip
+                                            .where(rows.cases.c.id.in_(ids))).all())  # fmt: skip
             items = [{**item, "case_no": numbers.get(item["case_id"], "")} for item in items]
         return Page(items, total, encode_cursor(last_key) if more and last_key else None)
 
@@ -143,7 +143,7 @@ class AuditReads(CommandBase):
             report = verify_connection(conn, progress=step)
             ids = sorted({b.case_id for b in report.breaks if b.case_id})
             paths = dict(conn.execute(select(rows.cases.c.id, rows.cases.c.org_path)
-                                      .where(rows.cases.c.id.in_(ids))).tuples().all()) if ids else {}  # fmt: skip
+                                      .where(rows.cases.c.id.in_(ids))).all()) if ids else {}  # fmt: skip
         mine = [b for b in report.breaks
                 if not b.case_id or within(path, paths.get(b.case_id, path))]  # fmt: skip
         result = report.to_dict()
