@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 
 from .options import LIMIT_MAX
@@ -68,8 +67,9 @@ class View:
         return rows if self.limit is None else rows[: self.limit]
 
 
-def usage_error(en: str, zh: str) -> click.UsageError:
-    return click.UsageError(f"{en}\n{zh}")
+def usage_error(en: str, zh: str, option: str = "--output") -> typer.BadParameter:
+    """A usage error (exit 2) in both languages, naming the option."""
+    return typer.BadParameter(f"{en}\n{zh}", param_hint=f"'{option}'")
 
 
 def view_of(fmt: str | None, output: Path | None, limit: int | None,
@@ -79,10 +79,8 @@ def view_of(fmt: str | None, output: Path | None, limit: int | None,
     if fmt is not None:
         fmt = fmt.strip().lower()
         if fmt not in FORMATS:
-            raise usage_error(
-                f"--format '{fmt}' is unknown; expected one of: {', '.join(FORMATS)}",
-                f"--format“{fmt}”无效，应为以下之一：{'、'.join(FORMATS)}",
-            )
+            raise usage_error(f"'{fmt}' is unknown; expected one of: {', '.join(FORMATS)}",
+                              f"格式“{fmt}”无效，应为以下之一：{'、'.join(FORMATS)}", "--format")  # fmt: skip
     if fmt is None and output is not None:
         fmt = {".csv": "csv", ".xlsx": "xlsx", ".json": "json"}.get(output.suffix.lower())
         if fmt is None:
@@ -94,7 +92,7 @@ def view_of(fmt: str | None, output: Path | None, limit: int | None,
             )
     if json_out and fmt not in (None, "json"):
         raise usage_error(f"--json and --format {fmt} contradict each other; give one",
-                          f"--json 与 --format {fmt} 相互矛盾，请只用其一")  # fmt: skip
+                          f"--json 与 --format {fmt} 相互矛盾，请只用其一", "--format")  # fmt: skip
     fmt = fmt or ("json" if json_out else "table")
     if output is not None:
         if fmt == "table":
@@ -104,7 +102,8 @@ def view_of(fmt: str | None, output: Path | None, limit: int | None,
     elif fmt == "xlsx" and sys.stdout.isatty():
         raise usage_error("an xlsx workbook is not for a terminal: give -o FILE.xlsx "
                           "(or redirect stdout)",
-                          "xlsx 工作簿不能输出到终端：请用 -o 文件名.xlsx（或重定向标准输出）")  # fmt: skip
+                          "xlsx 工作簿不能输出到终端：请用 -o 文件名.xlsx（或重定向标准输出）",
+                          "--format")  # fmt: skip
     if limit is None and fmt not in FILE_FORMATS:
         limit = DEFAULT_LIMIT
     return View(fmt, output, limit)
@@ -114,14 +113,14 @@ def writable(path: Path) -> None:
     """Refuse a path that cannot take a new file: a directory, a missing or read-only folder."""
     parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
-        raise usage_error(f"--output {path} is a directory; give a file name",
-                          f"--output {path} 是目录，请给出文件名")  # fmt: skip
+        raise usage_error(f"{path} is a directory; give a file name",
+                          f"{path} 是目录，请给出文件名")  # fmt: skip
     if not parent.is_dir():
-        raise usage_error(f"--output {path}: the folder {parent} does not exist",
-                          f"--output {path}：目录 {parent} 不存在")  # fmt: skip
+        raise usage_error(f"{path}: the folder {parent} does not exist",
+                          f"{path}：目录 {parent} 不存在")  # fmt: skip
     if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise usage_error(f"--output {path} cannot be written (permission denied)",
-                          f"--output {path} 无法写入（没有权限）")  # fmt: skip
+        raise usage_error(f"{path} cannot be written (permission denied)",
+                          f"{path} 无法写入（没有权限）")  # fmt: skip
 
 
 def write_file(view: View, sheet: Sheet, rows: Iterable[Mapping[str, Any]],
@@ -158,5 +157,5 @@ def put(view: View, data: bytes) -> None:
     try:
         view.output.write_bytes(data)
     except OSError as exc:  # checked before, but the disk may still refuse (full, removed)
-        raise usage_error(f"--output {view.output} cannot be written ({exc.strerror})",
-                          f"--output {view.output} 无法写入（{exc.strerror}）") from None  # fmt: skip
+        raise usage_error(f"{view.output} cannot be written ({exc.strerror})",
+                          f"{view.output} 无法写入（{exc.strerror}）") from None  # fmt: skip

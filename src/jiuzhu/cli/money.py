@@ -9,9 +9,6 @@ fen (分, integers) in ``--json``.
 
 from __future__ import annotations
 
-import csv
-import io
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -20,12 +17,12 @@ from rich.table import Table
 
 from .case_output import print_case_result
 from .common import service
-from .options import CaseArg, Limit, Write, shared
+from .files import FileLimit, FormatOpt, OutputOpt, view_of, write_file, write_json
+from .options import CaseArg, Write, shared
 from .output import emit_json, out, say, say_cut, yuan_text
 
 if TYPE_CHECKING:
     from ..service.actors import Actor
-    from ..service.service import CaseService
 
 money_app = typer.Typer(
     help="Money 资金: medical bills 医疗救助, repayments 退还, fines 罚款, write-offs 核销, a "
@@ -36,6 +33,8 @@ money_app = typer.Typer(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(money_app, name="money")
+    from .report import report_command
+
     app.command("report")(report_command)
 
 
@@ -148,14 +147,20 @@ def money_ledger(case_id: CaseArg, *, actor: Actor, db: str | None, json_out: bo
 @shared(actor=True)
 def money_credit(
     case_id: Annotated[str | None, typer.Option("--case", help="Only this case.")] = None,
-    limit: Limit = 50,
+    limit: FileLimit = None, fmt: FormatOpt = None, output: OutputOpt = None,
     *, actor: Actor, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     """The credit record 信用记录: person id, case, reason and date of each entry."""
+    from ..sheets import CREDIT
+
+    view = view_of(fmt, output, limit, json_out)
     records = service(db).credit_records(actor, case_id=case_id)
-    shown = records[:limit]  # the service lists them all: cut here
-    if json_out:
-        emit_json(shown)
+    shown = view.cut(records)  # the service lists them all: cut here
+    if view.file:
+        write_file(view, CREDIT, shown, len(records))
+        return
+    if view.json:
+        write_json(view, shown)
         say_cut(len(shown), len(records), json_out=True)
         return
     table = Table(box=box.SIMPLE_HEAVY, title="信用记录 credit record")
@@ -166,86 +171,3 @@ def money_credit(
     out().print(table)
     say(f"{len(records)} 条 entries")
     say_cut(len(shown), len(records), json_out=False)
-
-
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-
-
-@shared(json=False)
-def report_command(
-    unit: Annotated[str | None, typer.Option("--org", help="The unit to report on 单位 (a county "
-                                             "or township id; default: every county).")] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.table,
-    month: Annotated[str | None, typer.Option("--month", help="The month of 'paid this month' "
-                                              "(YYYY-MM; default: this month).")] = None,
-    *, db: str | None,
-) -> None:  # fmt: skip
-    """Per county and township 分县、乡镇统计: cases, beneficiaries, money paid and owed back.
-
-    Cases by state, fast-track cases, beneficiaries (persons), paid this month and in total, open recoveries, overdue verifications, missed visits.  Read with the rights of an auditor of the unit (or of each county).  Amounts are yuan in the table and csv, fen in json.
-    """
-    from ..service.actors import Actor, Role
-    from ..service.reports import COLUMN_LABELS, COLUMNS
-
-    svc = service(db)
-    if unit is not None:
-        rows = svc.report(Actor(Role.AUDITOR, unit), org=unit, month=month)
-    else:
-        rows = []
-        for county in county_ids(svc):
-            rows += svc.report(Actor(Role.AUDITOR, county), month=month)
-    if fmt is Format.json:
-        emit_json(rows)
-        return
-    states = sorted({s for r in rows for s in r["states"]})
-    if fmt is Format.csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["unit", "name", "level", *COLUMNS, *(f"state:{s}" for s in states)])
-        for r in rows:
-            writer.writerow([r["unit"], r["name"], r["level"],
-                             *(money_cell(k, r[k]) for k in COLUMNS),
-                             *(r["states"].get(s, 0) for s in states)])  # fmt: skip
-        typer.echo(buffer.getvalue(), nl=False)
-        return
-    table = Table(box=box.SIMPLE, title="救助统计 assistance report", padding=(0, 1))
-    table.add_column("单位\nunit")
-    for key in COLUMNS:
-        zh, en = COLUMN_LABELS[key]
-        table.add_column(f"{zh}\n{en}", justify="right", no_wrap=True)
-    for r in rows:
-        indent = "  " if r["level"] == "township" else ""
-        table.add_row(f"{indent}{r['name']}\n{indent}{r['unit']}",
-                      *(yuan_text(r[k]) if k.endswith("_fen") else str(r[k]) for k in COLUMNS))  # fmt: skip
-    out().print(table)
-    say("按状态 cases by state:")
-    for r in rows:
-        by_state = ", ".join(f"{state_label(s)} {n}" for s, n in sorted(r["states"].items()))
-        say(f"  {r['name']} ({r['unit']}): {by_state or '—'}")
-
-
-def state_label(state: str) -> str:
-    from ..workflows import REGISTRY
-
-    for wf in REGISTRY.values():
-        if state in wf.states:
-            return f"{wf.states[state].zh} {state}"
-    return state
-
-
-def money_cell(key: str, value: int) -> str:
-    return f"{value // 100}.{value % 100:02d}" if key.endswith("_fen") else str(value)
-
-
-def county_ids(svc: CaseService) -> list[str]:
-    from sqlalchemy import select
-
-    from ..models import rows as store
-
-    units = store.org_units
-    with svc.engine.connect() as conn:
-        return list(conn.execute(select(units.c.id).where(units.c.level == "county")
-                                 .order_by(units.c.id)).scalars())  # fmt: skip
