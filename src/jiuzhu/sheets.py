@@ -324,3 +324,26 @@ def case_row(view: Any) -> dict[str, Any]:
 def named(rows: Iterable[Mapping[str, Any]], names: Mapping[str, str]) -> list[dict[str, Any]]:
     """Rows with ``village_name`` from ``village_id`` (the names of the units)."""
     return [{**r, "village_name": names.get(r.get("village_id") or "", "")} for r in rows]
+
+
+def finding_rows(findings: Iterable[Any], labels: Mapping[str, str],
+                 names: Mapping[str, str]) -> list[dict[str, Any]]:  # fmt: skip
+    """Compliance findings as rows of :data:`FINDINGS` (the village: the last unit of the
+    case's ``org_path``)."""
+    rows = []
+    for f in findings:
+        village = f.org_path.rsplit("/", 1)[-1]
+        rows.append({**f.to_dict(), "label": labels.get(f.code, f.code),
+                     "village_id": village, "village_name": names.get(village, "")})  # fmt: skip
+    return rows
+
+
+def unit_names(engine: Any) -> dict[str, str]:
+    """Every unit's name by its id (for files read without an actor: the audit's findings)."""
+    from sqlalchemy import select
+
+    from .models import rows as store
+
+    units = store.org_units
+    with engine.connect() as conn:
+        return {unit: name for unit, name in conn.execute(select(units.c.id, units.c.name))}

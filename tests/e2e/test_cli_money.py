@@ -64,8 +64,9 @@ def test_report_shows_the_county_and_its_townships_as_table_csv_and_json(
     assert rows[0]["beneficiaries"] == 2 and rows[0]["fast_track_cases"] == 1
 
     table = list(csv.DictReader(io.StringIO(cli.ok("report", "--format", "csv").stdout)))
-    assert table[0]["paid_total_fen"] == "2000.00"
-    assert table[0]["state:provisionally_approved"] == "1"
+    assert table[0]["累计发放（元） Paid in total (yuan)"] == "2000.00"  # yuan, and it says so
+    assert table[0]["状态：先行批准 State: provisionally_approved"] == "1"
+    assert table[0]["状态：已撤销 State: revoked"] == "0"  # every state's column, always
 
     shown = cli.ok("report", "--org", "320922100").stdout
     assert "东坎街道" in shown and "2,000.00" in shown and "本月发放" in shown

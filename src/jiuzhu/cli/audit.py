@@ -7,7 +7,6 @@ instants.  Exit codes as every command's: 1 when an audit finds a break.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -22,7 +21,8 @@ from ..clock import parse_iso_utc
 from ..errors import InvalidInput, NotFound
 from .common import existing_engine, local_instant, require_head
 from .exits import EXIT_AUDIT
-from .options import CaseArg, Limit, shared
+from .files import FileLimit, FormatOpt, OutputOpt, view_of, write_file, write_json
+from .options import CaseArg, shared
 from .output import compact, emit_json, err, local_time, out, say, say_cut
 
 if TYPE_CHECKING:
@@ -339,7 +339,7 @@ def audit_export(
 def audit_findings(
     as_of: Annotated[str | None, typer.Option(
         "--now", help="Judge overdue checks at this moment 判定时点 (default: now).")] = None,
-    limit: Limit = 50,
+    limit: FileLimit = None, fmt: FormatOpt = None, output: OutputOpt = None,
     *, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     """List compliance findings 合规检查: approvals without commitment or appraisal, payments
@@ -347,14 +347,20 @@ def audit_findings(
     missed visits, amounts outside policy."""
     from ..audit.findings import LABELS, database_findings
 
+    view = view_of(fmt, output, limit, json_out)
     engine = existing_engine(db)
     require_head(engine)
     now = instant_option(as_of, "--now") or clock_of(engine)
     with progress_bar("合规检查 checking", count_cases(engine)) as advance:
         found = list(database_findings(engine, now=now, progress=advance))
-    shown = found[:limit]  # every finding is computed (the audit reads every case): cut here
-    if json_out:
-        typer.echo(json.dumps([f.to_dict() for f in shown], ensure_ascii=False, indent=2))
+    shown = view.cut(found)  # every finding is computed (the audit reads every case): cut here
+    if view.file:
+        from ..sheets import FINDINGS, finding_rows, unit_names
+
+        write_file(view, FINDINGS, finding_rows(shown, LABELS, unit_names(engine)), len(found))
+        return
+    if view.json:
+        write_json(view, [f.to_dict() for f in shown])
         say_cut(len(shown), len(found), json_out=True)
         return
     table = Table(title=f"合规发现 findings: {len(found)}")

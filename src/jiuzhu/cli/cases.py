@@ -19,7 +19,8 @@ from .case_output import (
     valid_states,
 )
 from .common import one_of, service
-from .options import Abstentions, Attendance, CaseArg, Limit, VotesAgainst, VotesFor, Write, shared
+from .files import FileLimit, FormatOpt, OutputOpt, view_of, write_file, write_json
+from .options import Abstentions, Attendance, CaseArg, VotesAgainst, VotesFor, Write, shared
 from .output import emit_json, local_time, out, say_cut, yuan_text
 
 if TYPE_CHECKING:
@@ -203,22 +204,25 @@ def case_list(
                                               "e.g. provisionally_approved.")] = None,
     programme: Annotated[str | None, typer.Option("--programme", help="Only this programme "
                                                   "救助项目, e.g. dibao.")] = None,
-    limit: Limit = 50,
+    limit: FileLimit = None,
     offset: Annotated[int, typer.Option("--offset", min=0, max=10**9,
                                         help="Skip this many.")] = 0,  # fmt: skip
+    fmt: FormatOpt = None, output: OutputOpt = None,
     *, actor: Actor, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
-    """List cases in the actor's jurisdiction 案件列表, oldest first."""
+    """List cases in the actor's jurisdiction 案件列表, oldest first (csv/xlsx: every case)."""
+    view = view_of(fmt, output, limit, json_out)
     one_of(state, valid_states(), "--state")
     one_of(programme, valid_programmes(), "--programme")
     svc = service(db)
     views: list[CaseView] = []
-    while len(views) < limit:  # pages of at most PAGE (the service's own bound)
+    wanted = view.limit
+    while wanted is None or len(views) < wanted:  # pages of at most PAGE (the service's bound)
         page = svc.list_cases(
             actor,
             state=state,
             programme=programme,
-            limit=min(PAGE, limit - len(views)),
+            limit=PAGE if wanted is None else min(PAGE, wanted - len(views)),
             offset=offset + len(views),
         )
         views += page
@@ -226,8 +230,13 @@ def case_list(
             break
     total = sum(n for (p, s), n in svc.count_by_state(actor).items()
                 if state in (None, s) and programme in (None, p))  # fmt: skip
-    if json_out:
-        emit_json([v.to_dict() for v in views])
+    if view.file:
+        from ..sheets import CASES, case_row
+
+        write_file(view, CASES, [case_row(v) for v in views], total)
+        return
+    if view.json:
+        write_json(view, [v.to_dict() for v in views])
         say_cut(len(views), total, json_out=True, offset=offset)
         return
     table = Table(title=f"案件 cases ({total:,})", box=box.SIMPLE_HEAD)

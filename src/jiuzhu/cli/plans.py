@@ -21,7 +21,8 @@ from rich.text import Text
 
 from ..errors import InvalidInput
 from .common import local_instant, required, service
-from .options import CaseArg, Limit, Write, shared
+from .files import FileLimit, FormatOpt, OutputOpt, view_of, write_file, write_json
+from .options import CaseArg, Write, shared
 from .output import emit_json, out, say, say_cut, when
 
 if TYPE_CHECKING:
@@ -298,13 +299,20 @@ def plan_list(case_id: CaseArg, *, actor: Actor, db: str | None, json_out: bool)
 # -- jiuzhu deadlines (and plan missed) ----------------------------------------------------
 @deadlines_app.command("overdue")
 @shared(actor=True)
-def deadlines_overdue(limit: Limit = 50, *, actor: Actor, db: str | None,
-                      json_out: bool) -> None:  # fmt: skip
+def deadlines_overdue(limit: FileLimit = None, fmt: FormatOpt = None, output: OutputOpt = None,
+                      *, actor: Actor, db: str | None, json_out: bool) -> None:  # fmt: skip
     """Overdue data checks 核对逾期: provisionally approved cases past their verification month."""
-    rows = service(db).overdue_verifications(actor)
-    shown = rows[:limit]  # the service lists them all: cut here
-    if json_out:
-        emit_json(shown)
+    view = view_of(fmt, output, limit, json_out)
+    svc = service(db)
+    rows = svc.overdue_verifications(actor)
+    shown = view.cut(rows)  # the service lists them all: cut here
+    if view.file:
+        from ..sheets import OVERDUE, named
+
+        write_file(view, OVERDUE, named(shown, svc.unit_names(actor)), len(rows))
+        return
+    if view.json:
+        write_json(view, shown)
         say_cut(len(shown), len(rows), json_out=True)
         return
     table = Table(title=f"核对逾期 overdue verifications ({len(rows)}), most overdue first",
@@ -324,19 +332,28 @@ def deadlines_overdue(limit: Limit = 50, *, actor: Actor, db: str | None,
 @shared(actor=True)
 def missed_command(
     case: Annotated[str | None, typer.Option("--case", help="Only this case 仅此案件.")] = None,
-    limit: Limit = 50,
+    limit: FileLimit = None, fmt: FormatOpt = None, output: OutputOpt = None,
     *, actor: Actor, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     """Missed visits 漏访: service occurrences not done within their grace period, oldest first."""
     from ..service import inputs
 
-    rows = service(db).missed_visits(actor)
+    view = view_of(fmt, output, limit, json_out)
+    svc = service(db)
+    rows = svc.missed_visits(actor)
     if case is not None:
         case_id = inputs.record_id(case)
         rows = [r for r in rows if r["case_id"] == case_id]
-    shown = rows[:limit]  # the service lists them all: cut here
-    if json_out:
-        emit_json(shown)
+    shown = view.cut(rows)  # the service lists them all: cut here
+    if view.file:
+        from ..sheets import MISSED, named
+
+        texts = [{**r, "service": kind_text(r["service"]),
+                  "provider": provider_text(r["provider"])} for r in shown]  # fmt: skip
+        write_file(view, MISSED, named(texts, svc.unit_names(actor)), len(rows))
+        return
+    if view.json:
+        write_json(view, shown)
         say_cut(len(shown), len(rows), json_out=True)
         return
     table = Table(title=f"漏访 missed visits ({len(rows)}), oldest first", box=box.SIMPLE_HEAD,

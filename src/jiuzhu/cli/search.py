@@ -17,6 +17,7 @@ from .audit import audit_app
 from .case_output import unit_text
 from .cases import case_app
 from .common import service
+from .files import FileLimit, FormatOpt, OutputOpt, view_of, write_file, write_json
 from .options import Limit, shared
 from .output import emit_json, local_time, out, say
 from .registry import household_app
@@ -104,13 +105,22 @@ def household_members(
 @shared(actor=True)
 def queue(
     which: Annotated[str, typer.Argument(help=f"The queue 待办队列: {QUEUE_HELP}.")],
-    limit: Limit = 50,
+    limit: FileLimit = None, fmt: FormatOpt = None, output: OutputOpt = None,
     *, actor: Actor, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
-    """A unit's work queue 待办: what is due this week, overdue, alarmed, missed or waiting."""
-    items = service(db).queue(actor, which, limit=min(limit, 1000))
-    if json_out:
-        emit_json([i.to_dict() for i in items])
+    """A unit's work queue 待办: what is due this week, overdue, alarmed, missed or waiting
+    (csv/xlsx: up to 1000, the most a queue lists)."""
+    view = view_of(fmt, output, limit, json_out)
+    items = service(db).queue(actor, which, limit=min(view.limit or 1000, 1000))
+    if view.file:
+        from ..sheets import QUEUE, case_row
+
+        rows = [case_row(i.case) | {"reason_zh": i.reason_zh, "reason_en": i.reason_en,
+                                    "due_at": i.due_at} for i in items]  # fmt: skip
+        write_file(view, QUEUE, rows)
+        return
+    if view.json:
+        write_json(view, [i.to_dict() for i in items])
         return
     table = _case_table(f"待办 queue {which} ({len(items)})", "原因 reason\n期限 due")
     for i in items:

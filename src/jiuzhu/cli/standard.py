@@ -18,18 +18,18 @@ from rich.table import Table
 from ..clock import local_date, parse_iso_utc
 from .case_output import print_case_result
 from .common import path_service, service
+from .files import FileLimit, FormatOpt, OutputOpt, view_of, write_file, write_json
 from .options import (
     Abstentions,
     Attendance,
     CaseArg,
-    Limit,
     PolicyOpt,
     VotesAgainst,
     VotesFor,
     Write,
     shared,
 )
-from .output import emit_json, local_time, out, say, say_cut, yuan_text
+from .output import local_time, out, say, say_cut, yuan_text
 
 if TYPE_CHECKING:
     from ..service.actors import Actor
@@ -256,19 +256,25 @@ def standard_deliver(
 def standard_alarms(
     include_resolved: Annotated[bool, typer.Option("--all", help="Include resolved alarms "
                                                    "含已处理.")] = False,  # fmt: skip
-    limit: Limit = 50,
+    limit: FileLimit = None, fmt: FormatOpt = None, output: OutputOpt = None,
     *, actor: Actor, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     """Passed limits 超时预警 of standard and temporary cases, oldest first."""
     from .calendar import print_warnings
 
+    view = view_of(fmt, output, limit, json_out)
     svc = service(db)
     rows = svc.limit_alarms(actor, include_resolved=include_resolved)
     today = local_date(svc.clock.now())  # from 1 October: is next year's calendar loaded?
     print_warnings(svc.calendar.warnings(today, svc.policy_book.settings_on(today)))
-    shown = rows[:limit]
-    if json_out:
-        emit_json(shown)
+    shown = view.cut(rows)
+    if view.file:
+        from ..sheets import ALARMS, named
+
+        write_file(view, ALARMS, named(shown, svc.unit_names(actor)), len(rows))
+        return
+    if view.json:
+        write_json(view, shown)
         say_cut(len(shown), len(rows), json_out=True)
         return
     table = Table(title=f"超时预警 limit alarms ({len(rows)})", box=box.SIMPLE_HEAD)
