@@ -291,6 +291,8 @@ def _respond(route: Route, result: Any, request: Request) -> Response:
         headers["Idempotent-Replayed"] = "true"
     if route.location and getattr(result, "id", None):
         headers["Location"] = route.location.format(id=result.id)
+    if isinstance(result, Response):  # a file (e.g. the report as xlsx): sent as it is
+        return result
     if isinstance(result, Page):
         content: Any = envelope.of_page(result, jsonable, request)
     else:

@@ -18,6 +18,7 @@ from ..audit.verify import replay_case
 from ..service.actors import Actor
 from ..service.service import CaseService
 from ..service.views import CaseView
+from . import files
 from .endpoints import Route
 
 
@@ -146,7 +147,14 @@ ROUTES: tuple[Route, ...] = (
         call=replay,
         response=dict[str, Any],
     ),  # fmt: skip
-    Route("report", "GET", "/reports/units", tag="reports"),
+    Route(
+        "report",
+        "GET",
+        "/reports/units",
+        tag="reports",
+        call=files.report,
+        response=list[dict[str, Any]],
+    ),  # format=csv|xlsx: a file (api/files.py)
     Route(
         "count_by_state",
         "GET",
@@ -190,4 +198,5 @@ NOT_SERVED: dict[str, str] = {
     "missed_visits": "the whole list; HTTP serves missed_visits_page",
     "overdue_verifications": "the whole list; HTTP serves overdue_verifications_page",
     "limit_alarms": "the whole list; HTTP serves limit_alarms_page",
+    "report": "served by GET /reports/units (api/files.py: JSON, or format=csv|xlsx a file)",
 }
