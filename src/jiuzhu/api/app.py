@@ -64,7 +64,7 @@ def create_app(service: CaseService, *, max_body: int = DEFAULT_MAX_BODY) -> Fas
         app.add_api_route(route.path, endpoint, methods=[route.method], tags=[route.tag],
                           status_code=route.status, response_model=response,
                           name=route.name, summary=summary_of(route.name),
-                          response_class=JSONResponse)  # fmt: skip
+                          response_class=JSONResponse, responses=route.responses)  # fmt: skip
     app.include_router(audit_router)
     app.add_api_route("/health", health, methods=["GET"], tags=["service"],
                       summary="服务状态 · liveness (no token needed)")  # fmt: skip

@@ -60,6 +60,7 @@ class Route:
     hidden: tuple[str, ...] = ()  # parameters not served (test hooks such as ``now``)
     response: Any = None  # documented response type; default: the return annotation
     location: str | None = None  # with status 201: where the new record is read, e.g. /cases/{id}
+    responses: dict[int | str, dict[str, Any]] | None = None  # more, for the OpenAPI document
 
     def function(self, service_class: type) -> Callable[..., Any]:
         return self.call or getattr(service_class, self.name)  # type: ignore[no-any-return]

@@ -12,12 +12,19 @@ from urllib.parse import quote
 
 from fastapi.responses import Response
 
+from .. import sheets
 from ..clock import local_date
 from ..service.actors import Actor
 from ..service.service import CaseService
 from ..workflows.calendar import month_of
 
 ReportFormat = Literal["json", "csv", "xlsx"]
+FILE_TYPES = {name: media.split(";")[0] for name, media in sheets.MEDIA_TYPES.items()}
+RESPONSES: dict[int | str, dict[str, Any]] = {200: {
+    "description": "The rows (JSON, fen), or with format=csv|xlsx a file (yuan) as an attachment",
+    "content": {media: {"schema": {"type": "string", "format": "binary"}}
+                for media in FILE_TYPES.values()},
+}}  # fmt: skip
 
 
 def report(service: CaseService, actor: Actor, *, org: str | None = None,
@@ -33,8 +40,6 @@ def report(service: CaseService, actor: Actor, *, org: str | None = None,
     rows = service.report(actor, org=org, month=month)
     if format == "json":
         return rows
-    from .. import sheets
-
     data = sheets.file_bytes(sheets.report_sheet(), sheets.report_rows(rows), format)
     unit = rows[0]["unit"] if rows else (org or actor.org)
     stem = f"{unit}-{month or month_of(local_date(service.clock.now()))}"

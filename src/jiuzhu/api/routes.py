@@ -154,6 +154,7 @@ ROUTES: tuple[Route, ...] = (
         tag="reports",
         call=files.report,
         response=list[dict[str, Any]],
+        responses=files.RESPONSES,
     ),  # format=csv|xlsx: a file (api/files.py)
     Route(
         "count_by_state",
