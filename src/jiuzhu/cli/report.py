@@ -74,7 +74,7 @@ def print_report(rows: list[dict[str, Any]]) -> None:
         table.add_column("单位\nunit", no_wrap=True)
         for key in keys:
             zh, en = COLUMN_LABELS[key]
-            table.add_column(f"{zh}\n{en}", justify="right", no_wrap=True)
+            table.add_column(f"{zh}\n{en}", justify="right")  # a number is one word: whole
         for r in rows:
             indent = "  " if r["level"] == "township" else ""
             table.add_row(f"{indent}{r['name']}\n{indent}{r['unit']}",
