@@ -20,6 +20,7 @@ from .audit_reads import AuditReads
 from .base import PolicySource
 from .calendar import CalendarStore
 from .fast_track import FastTrackCommands
+from .letters import Letters
 from .firing import DeadlineFiring
 from .money import MoneyCommands
 from .plans import PlanCommands
@@ -47,6 +48,7 @@ class CaseService(
     Search,
     Queues,
     AuditReads,
+    Letters,
 ):
     """Use :func:`jiuzhu.connect` to make one."""
 
