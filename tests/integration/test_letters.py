@@ -9,9 +9,9 @@ import json
 import re
 
 import pytest
+from helpers import Org, case_in, fire
 from pypdf import PdfReader, PdfWriter
 
-from helpers import Org, case_in, fire
 from jiuzhu import CaseService, FakeClock
 from jiuzhu.errors import InvalidInput, NotFound, PermissionDenied, StorageError
 from jiuzhu.letters.code import check_code, grouped

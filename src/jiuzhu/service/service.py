@@ -20,8 +20,8 @@ from .audit_reads import AuditReads
 from .base import PolicySource
 from .calendar import CalendarStore
 from .fast_track import FastTrackCommands
-from .letters import Letters
 from .firing import DeadlineFiring
+from .letters import Letters
 from .money import MoneyCommands
 from .plans import PlanCommands
 from .queues import Queues
