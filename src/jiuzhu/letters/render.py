@@ -13,6 +13,7 @@ import io
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ..audit.canonical import canonical_json
 from ..errors import StorageError
@@ -103,13 +104,14 @@ def pdf_bytes(letter: LetterContent) -> bytes:
              align="R", new_x="LMARGIN", new_y="NEXT")  # fmt: skip
     pdf.ln(4)
     pdf.set_font(FAMILY, "", 12)
-    pdf.multi_cell(width, 8, letter.addressee, new_x="LMARGIN", new_y="NEXT")
+    _paragraph(pdf, width, letter.addressee)
     for paragraph in letter.paragraphs:
-        pdf.multi_cell(width, 8, "　　" + paragraph, new_x="LMARGIN", new_y="NEXT")
+        _paragraph(pdf, width, paragraph)
     if letter.rows:
         pdf.ln(2)
         pdf.set_font(FAMILY, "", 10.5)
-        with pdf.table(line_height=7, first_row_as_headings=True,
+        widths = (10, 38, 32, 20) if len(letter.header) == 4 else (55, 45)
+        with pdf.table(line_height=7, first_row_as_headings=True, col_widths=widths,
                        headings_style=_headings()) as table:  # fmt: skip
             for cells in (letter.header, *letter.rows):
                 row = table.row()
@@ -118,7 +120,7 @@ def pdf_bytes(letter: LetterContent) -> bytes:
         pdf.ln(2)
     pdf.set_font(FAMILY, "", 12)
     for paragraph in letter.after:
-        pdf.multi_cell(width, 8, "　　" + paragraph, new_x="LMARGIN", new_y="NEXT")
+        _paragraph(pdf, width, paragraph)
     pdf.ln(6)
     for line in letter.signature:
         pdf.cell(width, 10, line, align="R", new_x="LMARGIN", new_y="NEXT")
@@ -128,6 +130,11 @@ def pdf_bytes(letter: LetterContent) -> bytes:
         pdf.cell(width, 8, zh_date(letter.day), align="R", new_x="LMARGIN", new_y="NEXT")
     _check_block(pdf, letter, segno.make(letter.qr, error="m"))
     return bytes(pdf.output())
+
+
+def _paragraph(pdf: Any, width: float, text: str) -> None:
+    pdf.multi_cell(width, 8, text, align="L", new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
+    pdf.ln(1)
 
 
 def _headings() -> object:
@@ -143,7 +150,8 @@ def _check_block(pdf: object, letter: LetterContent, qr: object) -> None:
     assert isinstance(pdf, FPDF)
     image = io.BytesIO()
     qr.save(image, kind="png", scale=4, border=2)  # type: ignore[attr-defined]
-    top = pdf.h - 44
+    top = pdf.h - 44  # below the text: its page break leaves the last 48 mm free
+    pdf.set_auto_page_break(False)
     pdf.image(image, x=pdf.w - 22 - 30, y=top, w=30, h=30)
     pdf.set_xy(22, top + 4)
     pdf.set_font(FAMILY, "", 9)
