@@ -127,3 +127,15 @@ def test_commitment_is_addressed_to_the_township_with_lines_to_sign(svc: MemoryS
     assert dict(letter.rows)["申报支出 declared expense"] == "90000.00 元"
     assert letter.signature and "签名" in letter.signature[0]
     assert letter.facts["expenditure_fen"] == 9000000 and letter.facts["cause"] == "major_illness"
+
+
+@pytest.mark.parametrize("name", ["facts", "content", "code"])
+def test_the_letters_content_is_pure(name: str) -> None:
+    """No PDF, database or clock in what a letter says: only rendering touches fpdf2."""
+    from test_layering import FORBIDDEN, SRC, _imports, clock_reads
+
+    path = SRC / "letters" / f"{name}.py"
+    for imported in _imports(path):
+        assert not imported.lstrip(".").startswith((*FORBIDDEN, "fpdf", "segno", "pypdf")), imported
+        assert not imported.startswith(("..models", "..service", "..cli", "..api")), imported
+    assert clock_reads(path.read_text(encoding="utf-8")) == []
