@@ -7,14 +7,18 @@ import datetime as dt
 import io
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from helpers import Org, case_in, fire
 from pypdf import PdfReader, PdfWriter
 
 from jiuzhu import CaseService, FakeClock
+from jiuzhu.clock import iso_utc
 from jiuzhu.errors import InvalidInput, NotFound, PermissionDenied, StorageError
 from jiuzhu.letters.code import check_code, grouped
+from jiuzhu.letters.content import Names, build
+from jiuzhu.letters.render import pdf_bytes
 from jiuzhu.scheduler.sweep import sweep
 
 
@@ -201,3 +205,19 @@ def test_a_missing_font_names_the_package_and_the_variable(svc: CaseService, org
     assert "fonts-noto-cjk" in str(missing.value) and "JIUZHU_FONT_FILE" in str(missing.value)
     assert "fonts-noto-cjk" in missing.value.zh
     assert svc.personal_data_reads(org.county) == []  # nothing was shown
+
+
+def test_check_finds_an_amount_edited_in_the_printed_text(svc: CaseService, org: Org) -> None:
+    """A forger who leaves the embedded facts and the code alone but prints another amount."""
+    case = case_in(svc, org, "provisionally_approved")
+    events = [{"case_id": e.case_id, "seq": e.seq, "type": e.type, "payload": e.payload,
+               "actor": e.actor, "occurred_at": iso_utc(e.occurred_at), "prev_hash": e.prev_hash,
+               "hash": e.hash} for e in svc.history(org.county, case.id)]  # fmt: skip
+    honest = build("approval", events, Names({}, {}))
+    rows = tuple((k, "3000.00 元" if k.startswith("月救助金额") else v) for k, v in honest.rows)
+    forged = pdf_bytes(replace(honest, rows=rows))
+    result = svc.check_letter(org.auditor, pdf=forged)
+    assert not result.valid
+    assert result.differences == [{"fact": "monthly_fen", "letter": "not printed",
+                                   "case": "2000.00 元"}]  # fmt: skip
+    assert svc.check_letter(org.auditor, pdf=pdf_bytes(honest)).valid

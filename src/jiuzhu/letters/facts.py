@@ -138,6 +138,14 @@ def letter_facts(kind: str, events: Sequence[Event], seq: int) -> dict[str, Any]
     return facts
 
 
+def amounts(facts: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """(fact, fen) of every amount a letter shows: its ``*_fen`` facts and its items'."""
+    found = [(k, v) for k, v in sorted(facts.items()) if k.endswith("_fen") and isinstance(v, int)]
+    for i, item in enumerate(facts.get("items", ()), 1):
+        found.append((f"items[{i}].amount_fen", item["amount_fen"]))
+    return found
+
+
 def _approval(workflow: str, event: Event, upto: Sequence[Event], day: date) -> dict[str, Any]:
     payload = event["payload"]
     if workflow == "fast_track":
@@ -171,5 +179,5 @@ def _recovery(upto: Sequence[Event], day: date) -> dict[str, Any]:
             "repay_by": (day + timedelta(days=REPAY_DAYS)).isoformat()}  # fmt: skip
 
 
-__all__ = ["KINDS", "REPAY_DAYS", "TRIGGERS", "check_kind", "event_day", "kind_of",
+__all__ = ["KINDS", "REPAY_DAYS", "TRIGGERS", "amounts", "check_kind", "event_day", "kind_of",
            "kinds_of", "letter_events", "letter_facts", "pick", "workflow_of"]  # fmt: skip

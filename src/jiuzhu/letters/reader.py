@@ -22,13 +22,14 @@ MAX_PDF = 20 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Claimed:
-    """What a letter says of itself: its case number, event seq, code and (from the metadata)
-    its facts."""
+    """What a letter says of itself: its case number, event seq, code, (from the metadata) its
+    facts, and its printed text without blanks."""
 
     case_no: str
     seq: int
     code: str
     facts: dict[str, Any] | None
+    text: str
 
 
 def unreadable(why: str, why_zh: str) -> InvalidInput:
@@ -49,10 +50,9 @@ def read_letter(data: bytes) -> Claimed:
         meta = reader.metadata or {}
         keywords, subject = str(meta.get("/Keywords") or ""), str(meta.get("/Subject") or "")
         found = QR_TEXT.fullmatch(keywords.strip())
-        if found:
-            facts = _facts(subject)
-            return Claimed(found[1], int(found[2]), parse_code(found[3]), facts)
         text = re.sub(r"[\s\x00]", "", "".join(page.extract_text() or "" for page in reader.pages))
+        if found:
+            return Claimed(found[1], int(found[2]), parse_code(found[3]), _facts(subject), text)
     except (PyPdfError, ValueError, KeyError, TypeError) as exc:
         raise unreadable(f"the PDF cannot be read ({type(exc).__name__})", "PDF 无法读取") from None
     printed = {key: pattern.search(text) for key, pattern in _PRINTED.items()}
@@ -60,7 +60,7 @@ def read_letter(data: bytes) -> Claimed:
         raise unreadable("it carries no check code, case number and event seq",
                          "文件中未找到校验码、案件编号和事件序号")  # fmt: skip
     code, case_no, seq = (m[1] for m in printed.values() if m is not None)
-    return Claimed(case_no, int(seq), parse_code(code), None)
+    return Claimed(case_no, int(seq), parse_code(code), None, text)
 
 
 def _facts(subject: str) -> dict[str, Any] | None:

@@ -15,9 +15,10 @@ from ..errors import InvalidInput
 from ..letters import render
 from ..letters.code import check_code, grouped, parse_code
 from ..letters.content import Names, build
-from ..letters.facts import KINDS, check_kind, event_day, letter_events, letter_facts
+from ..letters.facts import KINDS, amounts, check_kind, event_day, letter_events, letter_facts
 from ..letters.reader import read_letter
 from ..models import rows
+from ..money import yuan
 from . import inputs
 from .actors import Actor, require_role
 from .casenumbers import CaseNumbers
@@ -141,6 +142,10 @@ class Letters(CaseNumbers):
             keys = sorted({*facts, *claimed.facts})
             differences = [{"fact": k, "letter": claimed.facts.get(k), "case": facts.get(k)}
                            for k in keys if claimed.facts.get(k) != facts.get(k)]  # fmt: skip
+        # the amounts the case's events give must be printed (an edit of the visible text)
+        differences += [{"fact": k, "letter": "not printed", "case": f"{yuan(fen)} 元"}
+                        for k, fen in amounts(facts) if f"{yuan(fen)}元" not in claimed.text]  # fmt: skip
+        if claimed.facts is not None:
             if check_code(claimed.facts) != claimed.code:
                 differences.append({"fact": "code", "letter": grouped(claimed.code),
                                     "case": grouped(check_code(claimed.facts))})  # fmt: skip
