@@ -149,7 +149,7 @@ def amounts(facts: Mapping[str, Any]) -> list[tuple[str, int]]:
 def _approval(workflow: str, event: Event, upto: Sequence[Event], day: date) -> dict[str, Any]:
     payload = event["payload"]
     if workflow == "fast_track":
-        model = fold(list(upto))
+        model = fold([dict(ev) for ev in upto])
         due = model.deadlines.get("verification_due")
         return {"monthly_fen": payload["monthly_amount_fen"], "from_month": month_of(day),
                 "expenditure_fen": upto[0]["payload"]["expenditure_fen"],

@@ -47,7 +47,7 @@ def read_letter(data: bytes) -> Claimed:
 
     try:
         reader = PdfReader(io.BytesIO(bytes(data)))
-        meta = reader.metadata or {}
+        meta: Any = reader.metadata or {}
         keywords, subject = str(meta.get("/Keywords") or ""), str(meta.get("/Subject") or "")
         found = QR_TEXT.fullmatch(keywords.strip())
         text = re.sub(r"[\s\x00]", "", "".join(page.extract_text() or "" for page in reader.pages))

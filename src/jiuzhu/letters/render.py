@@ -53,7 +53,7 @@ def face_number(path: Path) -> int:
     font)."""
     if path.suffix.lower() not in (".ttc", ".otc"):
         return 0
-    from fontTools.ttLib import TTCollection
+    from fontTools.ttLib import TTCollection  # type: ignore[import-untyped]
 
     try:
         collection = TTCollection(str(path), lazy=True)

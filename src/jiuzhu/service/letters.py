@@ -8,6 +8,7 @@ byte.  Printing shows names, so it is logged in the personal-data read log (purp
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -160,7 +161,7 @@ class Letters(CaseNumbers):
                              f"{listed}", differences, kind, ev)  # fmt: skip
 
     @staticmethod
-    def _valid(case: Any, code: str, kind: str, ev: dict[str, Any]) -> LetterCheck:
+    def _valid(case: Any, code: str, kind: str, ev: Mapping[str, Any]) -> LetterCheck:
         day = event_day(ev).isoformat()
         return LetterCheck(
             True, f"valid: the {kind} letter of case {case.case_no} on event {ev['seq']} "
@@ -171,7 +172,7 @@ class Letters(CaseNumbers):
     @staticmethod
     def _invalid(case: Any, code: str, message: str, zh: str,
                  differences: list[dict[str, Any]] | None = None, kind: str | None = None,
-                 ev: dict[str, Any] | None = None) -> LetterCheck:  # fmt: skip
+                 ev: Mapping[str, Any] | None = None) -> LetterCheck:  # fmt: skip
         return LetterCheck(
             False, f"invalid: {message}", f"无效：{zh}", case.id, case.case_no, grouped(code),
             kind, KINDS[kind].zh if kind else None, ev["seq"] if ev else None,
