@@ -98,6 +98,18 @@ def letter_check(
         say(result.message_zh, "bold green" if result.valid else "bold red")
         say(result.message, "green" if result.valid else "red")
         for d in result.differences:
-            say(f"  {d['fact']}: 文书 letter {d['letter']!r} ≠ 案件 case {d['case']!r}")
+            say(
+                f"  {d['fact']}: 文书 letter {_shown(d['fact'], d['letter'])} ≠ 案件 case "
+                f"{_shown(d['fact'], d['case'])}"
+            )
     if not result.valid:
         raise typer.Exit(EXIT_AUDIT)
+
+
+def _shown(fact: str, value: object) -> str:
+    """A fact's value as a reader wants it: an amount of fen in yuan, with the unit."""
+    from ..money import yuan
+
+    if fact.endswith("_fen") and isinstance(value, int) and not isinstance(value, bool):
+        return f"{yuan(value)} 元 yuan"
+    return repr(value)

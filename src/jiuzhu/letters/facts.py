@@ -32,6 +32,17 @@ KINDS = {
     "recovery": Label("撤销及追回通知书", "notice of revocation and recovery"),
     "commitment": Label("诚信承诺书", "credit commitment"),
 }
+# what a fact is called in Chinese (a check names the facts that differ)
+FACT_LABELS = {
+    "kind": "文书种类", "case_id": "案件 ID", "case_no": "案件编号", "workflow": "办理程序",
+    "programme": "救助项目", "seq": "事件序号", "event": "事件", "event_hash": "事件哈希",
+    "date": "文书日期", "monthly_fen": "月救助金额", "from_month": "起始月份",
+    "expenditure_fen": "申报支出", "verification_due": "核对截止日期", "items": "追回明细",
+    "total_fen": "合计金额", "repaid_fen": "已退还", "written_off_fen": "已核销",
+    "outstanding_fen": "尚欠", "repay_by": "缴回期限", "cause": "支出原因", "votes": "评议票数",
+    "cash_fen": "现金", "in_kind_fen": "实物", "multiplier": "救助倍数",
+    "household_size": "家庭人口", "code": "校验码",
+}  # fmt: skip
 # kind -> workflow -> the triggers whose events make that letter
 TRIGGERS: dict[str, dict[str, tuple[str, ...]]] = {
     "approval": {"fast_track": ("approve",), "standard": ("confirm",),
@@ -179,5 +190,5 @@ def _recovery(upto: Sequence[Event], day: date) -> dict[str, Any]:
             "repay_by": (day + timedelta(days=REPAY_DAYS)).isoformat()}  # fmt: skip
 
 
-__all__ = ["KINDS", "REPAY_DAYS", "TRIGGERS", "amounts", "check_kind", "event_day", "kind_of",
+__all__ = ["FACT_LABELS", "KINDS", "REPAY_DAYS", "TRIGGERS", "amounts", "check_kind", "event_day", "kind_of",
            "kinds_of", "letter_events", "letter_facts", "pick", "workflow_of"]  # fmt: skip

@@ -16,7 +16,15 @@ from ..errors import InvalidInput
 from ..letters import render
 from ..letters.code import check_code, grouped, parse_code
 from ..letters.content import Names, build
-from ..letters.facts import KINDS, amounts, check_kind, event_day, letter_events, letter_facts
+from ..letters.facts import (
+    FACT_LABELS,
+    KINDS,
+    amounts,
+    check_kind,
+    event_day,
+    letter_events,
+    letter_facts,
+)
 from ..letters.reader import read_letter
 from ..models import rows
 from ..money import yuan
@@ -144,7 +152,7 @@ class Letters(CaseNumbers):
             differences = [{"fact": k, "letter": claimed.facts.get(k), "case": facts.get(k)}
                            for k in keys if claimed.facts.get(k) != facts.get(k)]  # fmt: skip
         # the amounts the case's events give must be printed (an edit of the visible text)
-        differences += [{"fact": k, "letter": "not printed", "case": f"{yuan(fen)} 元"}
+        differences += [{"fact": k, "letter": "not printed", "case": fen}
                         for k, fen in amounts(facts) if f"{yuan(fen)}元" not in claimed.text]  # fmt: skip
         if claimed.facts is not None:
             if check_code(claimed.facts) != claimed.code:
@@ -156,9 +164,11 @@ class Letters(CaseNumbers):
             differences = [{"fact": "code", "letter": grouped(claimed.code),
                             "case": grouped(check_code(facts))}]  # fmt: skip
         listed = ", ".join(d["fact"] for d in differences)
+        zh = "、".join(FACT_LABELS.get(d["fact"].split("[")[0].removesuffix(".amount_fen"),
+                                       d["fact"]) for d in differences)  # fmt: skip
         return self._invalid(case, claimed.code, f"the letter differs from case {case.case_no}'s "
                              f"events in: {listed}", f"文书与案件 {case.case_no} 的事件记录不符："
-                             f"{listed}", differences, kind, ev)  # fmt: skip
+                             f"{zh}", differences, kind, ev)  # fmt: skip
 
     @staticmethod
     def _valid(case: Any, code: str, kind: str, ev: Mapping[str, Any]) -> LetterCheck:
