@@ -59,6 +59,9 @@ EXPECTED: dict[str, set[Role]] = {
     "assess_temporary": {V, T},
     "decide_temporary": {T, C},
     "pay_temporary": {T, C},
+    # letters (docs/letters.md): printed where cases are worked, checked by any reader
+    "print_letter": {V, T, C},
+    "check_letter": {V, T, C, VC, AU},
 }
 
 
@@ -90,7 +93,8 @@ def test_require_role_raises_permission_denied_when_role_not_entitled(
 
 
 def test_auditor_may_only_read() -> None:
-    assert [c for c, roles in PERMISSIONS.items() if Role.AUDITOR in roles] == ["read"]
+    reads = ["read", "check_letter"]  # checking a letter recomputes it from the events: a read
+    assert [c for c, roles in PERMISSIONS.items() if Role.AUDITOR in roles] == reads
 
 
 def test_every_role_has_labels_and_a_level() -> None:

@@ -26,6 +26,7 @@ from .audit import router as audit_router
 from .docs import mount_docs
 from .endpoints import build
 from .guard import DEFAULT_MAX_BODY, RequestGuard, SafeHeaders
+from .letters import router as letters_router
 from .markdown import markdown
 from .messages import error_zh, status_text
 from .problems import BY_STATUS, MEDIA_TYPE, STATUS, TITLES, from_error, problem
@@ -66,6 +67,7 @@ def create_app(service: CaseService, *, max_body: int = DEFAULT_MAX_BODY) -> Fas
                           name=route.name, summary=summary_of(route.name),
                           response_class=JSONResponse, responses=route.responses)  # fmt: skip
     app.include_router(audit_router)
+    app.include_router(letters_router)
     app.add_api_route("/health", health, methods=["GET"], tags=["service"],
                       summary="服务状态 · liveness (no token needed)")  # fmt: skip
     mount_docs(app)

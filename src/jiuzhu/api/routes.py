@@ -200,4 +200,7 @@ NOT_SERVED: dict[str, str] = {
     "overdue_verifications": "the whole list; HTTP serves overdue_verifications_page",
     "limit_alarms": "the whole list; HTTP serves limit_alarms_page",
     "report": "served by GET /reports/units (api/files.py: JSON, or format=csv|xlsx a file)",
+    "letter": "served by GET /cases/{case}/letters/{kind} (api/letters.py: a PDF download)",
+    "check_letter": "served by POST /letters/check (api/letters.py; a PDF is checked by jiuzhu "
+    "letter check --pdf)",
 }

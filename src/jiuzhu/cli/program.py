@@ -20,6 +20,7 @@ from . import (
     cases,
     db,
     demo,
+    letters,
     money,
     plans,
     policy,
@@ -76,6 +77,7 @@ for group in (db, registry, cases, standard, temporary, policy, plans, money, au
               worker, serve, users, demo):  # fmt: skip
     group.register(app)
 search.register(app)  # case search, queue, audit reads
+letters.register(app)  # letters on paper: print and check
 
 
 def main() -> None:

@@ -81,6 +81,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "decide_temporary": frozenset({Role.TOWNSHIP, Role.COUNTY}),
     "pay_temporary": frozenset({Role.TOWNSHIP, Role.COUNTY}),
     "read": READ,
+    # letters on paper (docs/letters.md): printed where cases are worked, checked by any reader
+    "print_letter": LOCAL,
+    "check_letter": READ,
 }
 
 

@@ -19,6 +19,7 @@ from .actors import Actor
 
 # why a read was made (the read log's ``purpose``), with its Chinese label
 PURPOSES = {"search": "查询", "household": "家庭信息", "case page": "案件页面"}
+PURPOSES["letter"] = "打印文书"  # a printed letter shows the household's names
 
 
 def digest_secret(sql: Any, conn: Any, *, now: datetime, create: bool) -> str | None:

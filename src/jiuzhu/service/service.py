@@ -21,6 +21,7 @@ from .base import PolicySource
 from .calendar import CalendarStore
 from .fast_track import FastTrackCommands
 from .firing import DeadlineFiring
+from .letters import Letters
 from .money import MoneyCommands
 from .plans import PlanCommands
 from .queues import Queues
@@ -47,6 +48,7 @@ class CaseService(
     Search,
     Queues,
     AuditReads,
+    Letters,
 ):
     """Use :func:`jiuzhu.connect` to make one."""
 
