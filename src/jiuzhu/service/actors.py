@@ -81,6 +81,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "decide_temporary": frozenset({Role.TOWNSHIP, Role.COUNTY}),
     "pay_temporary": frozenset({Role.TOWNSHIP, Role.COUNTY}),
     "read": READ,
+    # bringing an existing caseload in (docs/import.md): a county within its jurisdiction
+    "import": frozenset({Role.ADMIN, Role.COUNTY}),
 }
 
 

@@ -21,6 +21,7 @@ from .base import PolicySource
 from .calendar import CalendarStore
 from .fast_track import FastTrackCommands
 from .firing import DeadlineFiring
+from .imports import ImportCommands
 from .money import MoneyCommands
 from .plans import PlanCommands
 from .queues import Queues
@@ -47,6 +48,7 @@ class CaseService(
     Search,
     Queues,
     AuditReads,
+    ImportCommands,
 ):
     """Use :func:`jiuzhu.connect` to make one."""
 
