@@ -20,6 +20,7 @@ from . import (
     cases,
     db,
     demo,
+    imports,
     money,
     plans,
     policy,
@@ -76,6 +77,7 @@ for group in (db, registry, cases, standard, temporary, policy, plans, money, au
               worker, serve, users, demo):  # fmt: skip
     group.register(app)
 search.register(app)  # case search, queue, audit reads
+imports.register(app)  # jiuzhu import: bringing an existing caseload in
 
 
 def main() -> None:
