@@ -165,6 +165,13 @@ def baseline_child(url: str, hfile: Path, cfile: Path) -> dict[str, Any]:
                 "actor_user": None, "error": None, "created_at": NOW, "started_at": NOW,
                 "finished_at": None})  # fmt: skip
     key = bytes.fromhex(secret)
+    # the same policy snapshots the engine's import events record (hashing costs the same)
+    from jiuzhu.policy import DEFAULT_BOOK
+    from jiuzhu.workflows import fast_track
+
+    today = NOW.date()
+    policies = {"standard": DEFAULT_BOOK.snapshot(COUNTY[:4], today),
+                "fast_track": fast_track.recorded_policy(DEFAULT_BOOK.settings_on(today), today)}  # fmt: skip
     homes: dict[str, tuple[str, str, list[str]]] = {}
     out: dict[str, Any] = {}
 
@@ -198,7 +205,7 @@ def baseline_child(url: str, hfile: Path, cfile: Path) -> dict[str, Any]:
             done.append({"file_sha256": "h" * 64, "kind": "households", "row_no": n,
                          "job_id": job_ids["households"], "outcome": "added", "source_key": hkey,
                          "household_id": homes[hkey][0], "person_id": pid, "case_id": None,
-                         "column": None, "reason_zh": None, "reason_en": None})  # fmt: skip
+                         "refused_column": None, "reason_zh": None, "reason_en": None})  # fmt: skip
         with engine.begin() as conn:
             if new_homes:
                 conn.execute(rows.INSERT_HOUSEHOLD, new_homes)
@@ -220,7 +227,7 @@ def baseline_child(url: str, hfile: Path, cfile: Path) -> dict[str, Any]:
             payload = {"workflow": row[3], "workflow_version": 1, "programme": row[2],
                        "household_id": hid, "applicant_id": members[0], "member_ids": members,
                        "village_id": village, "org_path": f"{COUNTY}/{village[:9]}/{village}",
-                       "state": row[4], "case_no": f"{COUNTY}-2025-{serial:06d}",
+                       "policy": policies[row[3]], "state": row[4], "case_no": f"{COUNTY}-2025-{serial:06d}",
                        "decision": {"monthly_amount": row[5], "decided_on": row[6],
                                     "start_month": row[7], "paid_through": row[8]},
                        "import": {"job_id": job_ids["cases"], "row": n}}  # fmt: skip
@@ -242,7 +249,7 @@ def baseline_child(url: str, hfile: Path, cfile: Path) -> dict[str, Any]:
             done.append({"file_sha256": "c" * 64, "kind": "cases", "row_no": n,
                          "job_id": job_ids["cases"], "outcome": "added", "source_key": row[0],
                          "household_id": hid, "person_id": None, "case_id": case_id,
-                         "column": None, "reason_zh": None, "reason_en": None})  # fmt: skip
+                         "refused_column": None, "reason_zh": None, "reason_en": None})  # fmt: skip
         with engine.begin() as conn:
             conn.execute(rows.cases.insert(), case_rows)
             conn.execute(rows.events.insert(), events)

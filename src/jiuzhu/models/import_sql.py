@@ -13,14 +13,16 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
 
+from .cursor import _DEADLINE_COLUMNS as DEADLINE_COLUMNS
+from .cursor import _EVENT_COLUMNS as EVENT_COLUMNS
+from .cursor import _TableSQL
+from .dialect import dialect_of
 from .find_sql import case_number_counters, person_digests
 from .import_tables import ImportJobRecord, ImportRowRecord
-from .rows import cases, households, org_units, persons
+from .rows import cases, deadlines, events, households, org_units, persons
 
 jobs = ImportJobRecord.__table__  # type: ignore[attr-defined]
 row_outcomes = ImportRowRecord.__table__  # type: ignore[attr-defined]
-INSERT_HOUSEHOLDS = households.insert()
-INSERT_PERSONS = persons.insert()
 INSERT_DIGESTS = person_digests.insert()
 
 INSERT_JOB = jobs.insert()
@@ -131,6 +133,34 @@ def units(conn: Connection) -> dict[str, tuple[str, str]]:
     """Every organisation unit: id -> (level, path)."""
     return {r.id: (r.level, r.path) for r in
             conn.execute(select(org_units.c.id, org_units.c.level, org_units.c.path))}  # fmt: skip
+
+
+@cache
+def bulk_inserts(dialect: str) -> dict[str, tuple[str, tuple[str, ...], Any]]:
+    """Table name -> (INSERT text, its value encoder) for the driver cursor's executemany: the
+    rows a chunk adds go to the driver in one call per table, without SQLAlchemy's per-row
+    parameter processing (what the command path does, :mod:`.cursor`)."""
+    codec = dialect_of(dialect)
+    out = {}
+    for table in (households, persons, person_digests, row_outcomes, cases, events, deadlines):
+        sql = _TableSQL(table, codec)
+        names = {"events": EVENT_COLUMNS, "deadlines": DEADLINE_COLUMNS}.get(table.name)
+        names = names or tuple(sql.columns)
+        out[table.name] = (sql.insert(names), names, sql)
+    return out
+
+
+def insert_many(conn: Connection, dialect: str, table: str,
+                values: Sequence[dict[str, Any]]) -> None:  # fmt: skip
+    """Insert ``values`` (every column, or the event columns) with one executemany."""
+    if not values:
+        return
+    statement, names, sql = bulk_inserts(dialect)[table]
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(statement, [sql.encode({n: v[n] for n in names}) for v in values])
+    finally:
+        cursor.close()
 
 
 @cache

@@ -57,7 +57,7 @@ class ImportRowRecord(SQLModel, table=True):
     household_id: str | None = Field(default=None, max_length=36)
     person_id: str | None = Field(default=None, max_length=36)
     case_id: str | None = Field(default=None, max_length=36)
-    column: str | None = Field(default=None, max_length=64)  # of a refusal
+    refused_column: str | None = Field(default=None, max_length=64)  # the column refused
     reason_zh: str | None = Field(default=None, max_length=500)
     reason_en: str | None = Field(default=None, max_length=500)
 

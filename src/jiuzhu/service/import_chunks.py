@@ -27,6 +27,7 @@ from ..models.digests import case_no
 from ..policy import city_code
 from ..workflows import REGISTRY, fast_track
 from ..workflows.adoption import IMPORT, adopt
+from ..workflows.base import CaseModel
 from .actors import Actor, Role, within
 from .base import CommandBase
 from .import_checks import CaseRow, HouseholdRow, RowRefused, case_row, household_row, refuse
@@ -88,7 +89,7 @@ class ImportChunks(CommandBase):
         chunk.refused.append((row_no, why))
         chunk.counts["refused"] += 1
         chunk.outcomes.append(_outcome(run, row_no, "refused", source_key=key,
-                                       column=why.column, reason_zh=why.zh[:500],
+                                       refused_column=why.column, reason_zh=why.zh[:500],
                                        reason_en=why.en[:500]))  # fmt: skip
 
     def _village(self, run: Run, code: str) -> str:
@@ -184,7 +185,7 @@ class ImportChunks(CommandBase):
         members = q.members_of(conn, [h for h in homes.values() if h])
         running = q.running_cases(conn, [h for h in homes.values() if h], BUSY)
         mine = q.cases_imported_from(conn, run.sha, list(running.values()))
-        ready: list[tuple[CaseRow, dict[str, Any]]] = []
+        ready: list[tuple[CaseRow, dict[str, Any], CaseModel]] = []
         taken: dict[tuple[str, str], int] = {}
         for row_no, row in parsed:
             try:
@@ -198,9 +199,10 @@ class ImportChunks(CommandBase):
                         raise _duplicate("household_key", earlier)
                     raise refuse("household_key", "该家庭已有同一救助项目的在办案件",
                                  f"the household already has a running {row.programme} case")  # fmt: skip
-                adopt(REGISTRY[(row.workflow, 1)], "-", payload | {"case_no": ""}, run.now)
+                case_id = str(uuid.uuid4())  # the rules checked once, numbered after
+                model = adopt(REGISTRY[(row.workflow, 1)], case_id, payload, run.now)
                 taken[where] = row_no
-                ready.append((row, payload))
+                ready.append((row, payload, model))
             except RowRefused as why:
                 self._refuse(run, chunk, row_no, why, getattr(row, "household_key", None))
             except JiuzhuError as why:  # a rule of the workflow refused the decision facts
@@ -254,8 +256,8 @@ class ImportChunks(CommandBase):
         return run.policies[key]
 
     def _open_cases(self, conn: Connection, run: Run, chunk: Chunk,
-                    ready: list[tuple[CaseRow, dict[str, Any]]]) -> None:  # fmt: skip
-        per_county = Counter(p["org_path"].split("/", 1)[0] for _, p in ready)
+                    ready: list[tuple[CaseRow, dict[str, Any], CaseModel]]) -> None:  # fmt: skip
+        per_county = Counter(p["org_path"].split("/", 1)[0] for _, p, _ in ready)
         year = run.today.year
         serial = {}
         for county, n in sorted(per_county.items()):
@@ -264,13 +266,13 @@ class ImportChunks(CommandBase):
             serial[county] = int(last) - n
         actor_doc = run.actor.as_event_actor()
         occurred = iso_utc(run.now)
-        for row, payload in ready:
+        for row, payload, model in ready:
             county = payload["org_path"].split("/", 1)[0]
             serial[county] += 1
-            payload["case_no"] = case_no(county, year, serial[county])
-            case_id = str(uuid.uuid4())
+            # the number joins the payload and the facts alike (replay copies one to the other)
+            payload["case_no"] = model.facts["case_no"] = case_no(county, year, serial[county])
+            case_id = model.case_id
             wf = REGISTRY[(row.workflow, 1)]
-            model = adopt(wf, case_id, payload, run.now)
             digest = event_hash(case_id=case_id, seq=1, type=IMPORT, payload=payload,
                                 actor=actor_doc, occurred_at=occurred, prev_hash=GENESIS)  # fmt: skip
             model.seq, model.head_hash = 1, digest
@@ -294,21 +296,12 @@ class ImportChunks(CommandBase):
 
     # -- writing -------------------------------------------------------------------------------
     def _write_chunk(self, conn: Connection, run: Run, chunk: Chunk) -> None:
-        if chunk.households:
-            conn.execute(q.INSERT_HOUSEHOLDS, chunk.households)
-        if chunk.persons:
-            conn.execute(q.INSERT_PERSONS, chunk.persons)
-            conn.execute(q.INSERT_DIGESTS, digests(run.secret, chunk.persons))
-        sql = self.sql
-        cursor = conn.connection.cursor()
-        for statement, table, batch in ((sql.insert_case, sql.cases, chunk.cases),
-                                        (sql.insert_event, sql.events, chunk.events),
-                                        (sql.insert_deadline, sql.deadlines, chunk.deadlines)):  # fmt: skip
-            if batch:
-                cursor.executemany(statement, [table.encode(v) for v in batch])
-        cursor.close()
-        if chunk.outcomes:
-            conn.execute(q.INSERT_ROWS, chunk.outcomes)
+        dialect = self.sql.codec.name
+        for table, batch in (("households", chunk.households), ("persons", chunk.persons),
+                             ("person_digests", digests(run.secret, chunk.persons)),
+                             ("cases", chunk.cases), ("events", chunk.events),
+                             ("deadlines", chunk.deadlines), ("import_rows", chunk.outcomes)):  # fmt: skip
+            q.insert_many(conn, dialect, table, batch)
 
 
 def _home(row: CaseRow, by_key: dict[str, Any], heads: dict[str, Any]) -> str | None:
@@ -328,7 +321,7 @@ def _duplicate(column: str, earlier: int | None) -> RowRefused:
 def _outcome(run: Run, row_no: int, outcome: str, **values: Any) -> dict[str, Any]:
     row = {"file_sha256": run.sha, "kind": run.kind, "row_no": row_no, "job_id": run.job_id,
            "outcome": outcome, "source_key": None, "household_id": None, "person_id": None,
-           "case_id": None, "column": None, "reason_zh": None, "reason_en": None}  # fmt: skip
+           "case_id": None, "refused_column": None, "reason_zh": None, "reason_en": None}  # fmt: skip
     row.update(values)
     return row
 

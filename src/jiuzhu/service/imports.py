@@ -344,7 +344,9 @@ def _chunks(rows: Iterator[tuple[int, list[str]]], positions: dict[str, int], si
             if before is None:
                 counts["skipped"] += 1
             else:
-                report.add(row_no, before.column, before.reason_zh, before.reason_en, values)
+                report.add(
+                    row_no, before.refused_column, before.reason_zh, before.reason_en, values
+                )
             continue
         cells = {key: values[i] if i < len(values) else "" for key, i in positions.items()}
         batch.append((row_no, cells, values))

@@ -54,7 +54,7 @@ def upgrade() -> None:
         sa.Column("household_id", text(length=36), nullable=True),
         sa.Column("person_id", text(length=36), nullable=True),
         sa.Column("case_id", text(length=36), nullable=True),
-        sa.Column("column", text(length=64), nullable=True),
+        sa.Column("refused_column", text(length=64), nullable=True),
         sa.Column("reason_zh", text(length=500), nullable=True),
         sa.Column("reason_en", text(length=500), nullable=True),
         sa.ForeignKeyConstraint(["job_id"], ["import_jobs.id"]),
