@@ -279,12 +279,26 @@ def run_child(kind: str, url: str, hfile: Path, cfile: Path) -> dict[str, Any]:
     return result
 
 
-def measure(backend: str, urls: dict[str, str], hfile: Path, cfile: Path) -> None:
-    results = {}
-    for label in ("engine", "baseline"):
-        _common.info(f"{backend}: {label}")
-        setup_units(urls[label])
-        results[label] = run_child(label, urls[label], hfile, cfile)
+def measure(backend: str, fresh: Any, hfile: Path, cfile: Path, repeat: int) -> None:
+    """Engine and baseline in ABBA order (``repeat`` = 2; 1: AB), each run into a fresh
+    database, so that a change of the machine's load hits both alike; rates are total rows
+    over total seconds of each label's runs, the peak the highest of its runs."""
+    order = ["engine", "baseline", "baseline", "engine"][: 2 * repeat]
+    results: dict[str, dict[str, Any]] = {}
+    for n, label in enumerate(order):
+        url = fresh(f"{label}{n}")
+        setup_units(url)
+        _common.info(f"{backend}: {label} (run {n + 1} of {len(order)})")
+        got = run_child(label, url, hfile, cfile)
+        _common.info(f"  {got}")
+        total = results.setdefault(label, {"households": {"rows": 0, "seconds": 0.0},
+                                           "cases": {"rows": 0, "seconds": 0.0},
+                                           "peak_mb": 0.0, "refused": 0})  # fmt: skip
+        for kind in ("households", "cases"):
+            total[kind]["rows"] += got[kind]["rows"]
+            total[kind]["seconds"] += got[kind]["seconds"]
+            total["refused"] += got[kind].get("refused", 0)
+        total["peak_mb"] = max(total["peak_mb"], got["peak_mb"])
     rates = {}
     for label, result in results.items():
         rows = result["households"]["rows"] + result["cases"]["rows"]
@@ -298,8 +312,7 @@ def measure(backend: str, urls: dict[str, str], hfile: Path, cfile: Path) -> Non
                                                      / result["households"]["seconds"], 1),
                       "cases_rows_per_s": round(result["cases"]["rows"]
                                                 / result["cases"]["seconds"], 1),
-                      "refused": result["cases"].get("refused", 0)
-                      + result["households"].get("refused", 0),
+                      "refused": result["refused"], "runs": order.count(label),
                       "peak_mb": result["peak_mb"]})  # fmt: skip
     _common.emit({"bench": "import", "label": "ratio:engine/baseline", "backend": backend,
                   "n": None, "rate": round(rates["engine"] / rates["baseline"], 2), "unit": "x",
@@ -315,6 +328,9 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=150_000)
     parser.add_argument("--pg", metavar="ADMIN_URL", help="also run on PostgreSQL")
     parser.add_argument("--sqlite", metavar="DIR", help="directory for the scratch files")
+    parser.add_argument("--repeat", type=int, choices=(1, 2), default=2,
+                        help="2: engine, baseline, baseline, engine (default); 1: engine, "
+                        "baseline")  # fmt: skip
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -332,14 +348,15 @@ def main() -> None:
         hfile, cfile = generate(directory, args.persons, args.households, args.cases)
         _common.info(f"files: {hfile.stat().st_size >> 20} MiB households, "
                      f"{cfile.stat().st_size >> 20} MiB cases")  # fmt: skip
-        urls = {label: _common.sqlite_url(directory, f"{label}.db")
-                for label in ("engine", "baseline")}  # fmt: skip
-        measure("sqlite", urls, hfile, cfile)
+
+        def sqlite(name: str) -> str:
+            return _common.sqlite_url(directory, f"{name}.db")
+
+        measure("sqlite", sqlite, hfile, cfile, args.repeat)
         if args.pg:
             with _common.PostgresScratch(args.pg) as pg:
                 _common.info(pg.server_version())
-                urls = {label: pg.create(label) for label in ("engine", "baseline")}
-                measure("postgresql", urls, hfile, cfile)
+                measure("postgresql", pg.create, hfile, cfile, args.repeat)
     _common.info(f"done; load {os.getloadavg()[0]:.1f}")
 
 

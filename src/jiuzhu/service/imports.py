@@ -276,7 +276,9 @@ class ImportCommands(ImportChunks):
         with self.uow.write() as conn:
             q.update_job(conn, job.id, state="running", error=None,
                          started_at=job.started_at or run.now)  # fmt: skip
-        for batch in chunks:
+        for n, batch in enumerate(chunks, 1):
+            if n & (n - 1) == 0:  # chunks 1, 2, 4, 8, ...: the look-ups' tables have grown
+                self._analyze()
             with self.uow.write() as conn:
                 run.secret = digest_secret(self.sql, conn, now=run.now, create=True) or ""
                 done = self._take(conn, run, batch, counts, report, None, job.rows_total)
@@ -289,6 +291,17 @@ class ImportCommands(ImportChunks):
             if progress is not None:
                 progress(counts["seen"], job.rows_total)
         self._finish(job.id, "done", None)
+
+    def _analyze(self) -> None:
+        """Refresh PostgreSQL's statistics of the tables a chunk looks rows up in.
+
+        A fresh database has none: until autovacuum comes round, the planner takes the growing
+        tables for empty and scans them whole for every chunk's look-ups (measured: 54 ms a
+        look-up at 20,000 rows, growing with the table).  Cheap: ANALYZE samples."""
+        if self.sql.codec.name != "postgresql":
+            return
+        with self.uow.write() as conn:
+            conn.exec_driver_sql("ANALYZE import_rows, persons, households, cases")
 
     def _take(self, conn: Connection, run: Run, batch: list[Any], counts: Counter[str],
               report: ErrorReport, progress: Progress | None, total: int) -> Any:  # fmt: skip
