@@ -41,7 +41,7 @@ HOUSEHOLD_COLUMNS = (
     Column("household_key", "户编号", "the household's key in the source system", True, "HB-0001"),
     Column("name", "姓名", "the person's name", True, "张三"),
     Column("id_number", "身份证号", "18-character resident ID number", True,
-           "110105194912310021"),
+           "11010519491231002X"),
     Column("relation", "与户主关系", "relation to the head: head, spouse, child, parent, "
            "grandchild, grandparent, sibling, other (or 户主, 配偶, …)", True, "户主"),
     Column("village", "村（社区）代码", "the village unit's code in jiuzhu", True, "v01"),
