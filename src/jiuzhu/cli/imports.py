@@ -10,6 +10,7 @@ again adds nothing; a run that was interrupted resumes after its last committed 
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +19,7 @@ from rich import box
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..clock import iso_utc
 from .common import service
 from .options import shared
 from .output import emit_json, err, local_time, out, say
@@ -134,7 +136,12 @@ def import_jobs(
     """List import jobs, newest first 导入任务列表 (admin, county)."""
     jobs = service(db).import_jobs(actor, limit=limit)
     if json_out:
-        emit_json([asdict(j) for j in jobs])
+        emit_json(
+            [
+                {k: iso_utc(v) if isinstance(v, datetime) else v for k, v in asdict(j).items()}
+                for j in jobs
+            ]
+        )
         return
     table = Table(box=box.SIMPLE_HEAD, title="导入任务 import jobs")
     for name in ("任务 job", "类型 kind", "文件 file", "状态 state", "行数 rows",
