@@ -113,3 +113,20 @@ def test_replay_folds_an_import_event_and_the_months_paid_after_it() -> None:
         ("allowance", 50_000, "2026-12")
     ]
     assert standard.WORKFLOW.label_of("import").zh == "迁移导入"
+
+
+def test_findings_hold_an_imported_case_to_the_amount_it_was_decided_at() -> None:
+    from jiuzhu.audit.findings import findings_of
+
+    opening = payload("standard", "confirmed")
+    paid = {"deadline": "allowance_due", "due_at": iso_utc(pay_instant("2026-12", 15)),
+            "late_by_seconds": 0, "month": "2026-12", "amount_fen": 60_000}  # fmt: skip
+    events = [
+        {"case_id": CASE, "seq": seq, "type": kind, "payload": body,
+         "actor": {"role": "county", "org": "320922"}, "occurred_at": iso_utc(at),
+         "prev_hash": "", "hash": ""}
+        for seq, (kind, body, at) in enumerate(
+            [("import", opening, AT), ("pay_allowance", paid, pay_instant("2026-12", 15))], 1)
+    ]  # fmt: skip
+    found = findings_of(events, set(), pay_instant("2026-12", 16))
+    assert [(f.seq, f.code) for f in found] == [(2, "amount_outside_policy")]

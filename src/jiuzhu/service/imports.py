@@ -82,7 +82,7 @@ def _job(row: Any) -> ImportJob:
 def mask(value: str) -> str:
     """An ID number for the error report: ``110105********002X`` (short text: all masked)."""
     value = value.strip()
-    if len(value) < 10:
+    if len(value) < 14:  # too short to keep ten characters of it
         return "*" * len(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:].upper()
 
