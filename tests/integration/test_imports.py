@@ -7,10 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
+from audit.minimal_verifier import verify as minimal_verify
 from helpers import Org, count_rows, db_snapshot, deadline_rows, make_county, new_id_number
 from sqlalchemy import func, select
 
 from jiuzhu import CaseService, FakeClock
+from jiuzhu.audit.export import export
+from jiuzhu.audit.verify import verify_export
 from jiuzhu.errors import InvalidInput, PermissionDenied
 from jiuzhu.models import import_sql
 from jiuzhu.scheduler.sweep import sweep
@@ -145,6 +148,10 @@ def test_running_cases_come_in_at_their_state_with_the_rules_deadlines(
     report_ok = svc.verify(nj.auditor)
     assert report_ok["ok"] and report_ok["cases"] == 3
     assert svc.findings(nj.auditor).items == []
+    export(svc.engine, tmp_path / "export", now=clock.now())
+    exported = verify_export(tmp_path / "export")
+    assert exported.ok and exported.cases == 3, [str(b) for b in exported.breaks]
+    assert minimal_verify(tmp_path / "export") == []  # written from docs/audit-format.md alone
 
     # the payment run pays from the month after paid-through (March), once, at the decided amount
     sweep(svc, worker="test")
