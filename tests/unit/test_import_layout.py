@@ -66,6 +66,7 @@ def test_row_checks_name_the_column_and_say_why() -> None:
     assert case_row(2, case, TODAY).decision["monthly_fen"] == 65_000
     for change, column in (({"decision_date": "2024-04-01"}, "decision_date"),
                            ({"paid_through": "2024-2"}, "paid_through"),
+                           ({"paid_through": "2024-05"}, "paid_through"),
                            ({"monthly_amount": "abc"}, "monthly_amount"),
                            ({"workflow": "other"}, "workflow"),
                            ({"verification_due": "2024-04-01"}, "verification_due"),

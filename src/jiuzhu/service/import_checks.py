@@ -17,6 +17,7 @@ from ..idnumber import validate_id_number
 from ..money import to_fen
 from ..workflows import fast_track, standard
 from ..workflows.adoption import importable_states
+from ..workflows.calendar import month_of, next_month
 from . import inputs
 from .registry import RELATIONS
 
@@ -76,13 +77,19 @@ def id_number(cells: Mapping[str, str], column: str, today: date, *,
     return checked(column, lambda: validate_id_number(value, today=today))
 
 
-def month(cells: Mapping[str, str], column: str, *, required: bool) -> str | None:
+def month(cells: Mapping[str, str], column: str, today: date, *,
+          required: bool) -> str | None:  # fmt: skip
+    """A ``YYYY-MM`` month, at the latest next month (a case is not paid further ahead)."""
     value = cells.get(column, "")
     if not value and not required:
         return None
     if not _MONTH.match(value):
         raise refuse(column, f"月份“{value}”格式不正确，应为 YYYY-MM（如 2026-07）",
                      f"month '{value}' is malformed; expected YYYY-MM, e.g. 2026-07")  # fmt: skip
+    latest = next_month(month_of(today))
+    if value > latest:
+        raise refuse(column, f"月份 {value} 晚于下月（{latest}）",
+                     f"month {value} is after next month ({latest})")  # fmt: skip
     return value
 
 
@@ -191,8 +198,8 @@ def case_row(row_no: int, cells: Mapping[str, str], today: date) -> CaseRow:
                      "case")  # fmt: skip
     decision = {"monthly_fen": monthly,
                 "decided_on": day(cells, "decision_date", today, required=True),
-                "start_month": month(cells, "start_month", required=True),
-                "paid_through": month(cells, "paid_through", required=False),
+                "start_month": month(cells, "start_month", today, required=True),
+                "paid_through": month(cells, "paid_through", today, required=False),
                 "verification_due_on": due}  # fmt: skip
     cause, expenditure = None, 0
     if workflow == fast_track.NAME:
