@@ -84,13 +84,15 @@ def households_by_key(conn: Connection, keys: Sequence[str]) -> dict[str, Any]:
 
 
 def persons_imported_from(conn: Connection, sha: str, person_ids: Sequence[str]) -> set[str]:
-    """Which of ``person_ids`` rows of this same file added or linked (a repeated row)."""
+    """Which of ``person_ids`` rows of this same file added or linked (a repeated row).
+
+    Searched by person (its index), the file and kind checked here: searched by file, the
+    primary key's prefix, a look-up would read every row of the file so far."""
     if not person_ids:
         return set()
-    query = select(row_outcomes.c.person_id).where(
-        row_outcomes.c.file_sha256 == sha, row_outcomes.c.kind == "households",
-        row_outcomes.c.person_id.in_(sorted(set(person_ids))))  # fmt: skip
-    return {r[0] for r in conn.execute(query)}
+    query = select(row_outcomes.c.person_id, row_outcomes.c.file_sha256, row_outcomes.c.kind
+                   ).where(row_outcomes.c.person_id.in_(sorted(set(person_ids))))  # fmt: skip
+    return {r[0] for r in conn.execute(query) if r[1] == sha and r[2] == "households"}
 
 
 def members_of(conn: Connection, household_ids: Sequence[str]) -> dict[str, list[Any]]:
@@ -110,23 +112,27 @@ def members_of(conn: Connection, household_ids: Sequence[str]) -> dict[str, list
 
 def running_cases(conn: Connection, household_ids: Sequence[str],
                   states: Sequence[str]) -> dict[tuple[str, str], str]:  # fmt: skip
-    """(household id, programme) -> case id of a case in one of ``states``."""
+    """(household id, programme) -> case id of a case in one of ``states``.
+
+    The states are filtered here, not in SQL: given both, SQLite searched the state index
+    (every confirmed case, more with each chunk) instead of the household's."""
     if not household_ids:
         return {}
-    query = select(cases.c.household_id, cases.c.programme, cases.c.id).where(
-        cases.c.household_id.in_(sorted(set(household_ids))), cases.c.state.in_(list(states))
+    query = select(cases.c.household_id, cases.c.programme, cases.c.id, cases.c.state).where(
+        cases.c.household_id.in_(sorted(set(household_ids)))
     )
-    return {(r.household_id, r.programme): r.id for r in conn.execute(query)}
+    wanted = set(states)
+    return {(r.household_id, r.programme): r.id for r in conn.execute(query) if r.state in wanted}
 
 
 def cases_imported_from(conn: Connection, sha: str, case_ids: Sequence[str]) -> dict[str, int]:
     """Case id -> the row of this same file that imported it."""
     if not case_ids:
         return {}
-    query = select(row_outcomes.c.case_id, row_outcomes.c.row_no).where(
-        row_outcomes.c.file_sha256 == sha, row_outcomes.c.kind == "cases",
-        row_outcomes.c.case_id.in_(sorted(set(case_ids))))  # fmt: skip
-    return {r.case_id: r.row_no for r in conn.execute(query)}
+    query = select(row_outcomes.c.case_id, row_outcomes.c.row_no, row_outcomes.c.file_sha256,
+                   row_outcomes.c.kind).where(row_outcomes.c.case_id.in_(sorted(set(case_ids))))  # fmt: skip
+    return {r.case_id: r.row_no for r in conn.execute(query)
+            if r.file_sha256 == sha and r.kind == "cases"}  # fmt: skip
 
 
 def units(conn: Connection) -> dict[str, tuple[str, str]]:

@@ -46,7 +46,10 @@ class ImportRowRecord(SQLModel, table=True):
     """What became of row ``row_no`` (1 = the header) of a source file."""
 
     __tablename__ = "import_rows"
-    __table_args__ = (Index("ix_import_rows_kind_key", "kind", "source_key"),)
+    # look-ups of a chunk: a household by its source key; a person or case this file added
+    __table_args__ = (Index("ix_import_rows_kind_key", "kind", "source_key"),
+                      Index("ix_import_rows_person_id", "person_id"),
+                      Index("ix_import_rows_case_id", "case_id"))  # fmt: skip
 
     file_sha256: str = Field(primary_key=True, max_length=64)
     kind: str = Field(primary_key=True, max_length=16)

@@ -61,9 +61,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("file_sha256", "kind", "row_no"),
     )
     op.create_index("ix_import_rows_kind_key", "import_rows", ["kind", "source_key"])
+    op.create_index("ix_import_rows_person_id", "import_rows", ["person_id"])
+    op.create_index("ix_import_rows_case_id", "import_rows", ["case_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_import_rows_case_id", table_name="import_rows")
+    op.drop_index("ix_import_rows_person_id", table_name="import_rows")
     op.drop_index("ix_import_rows_kind_key", table_name="import_rows")
     op.drop_table("import_rows")
     op.drop_table("import_jobs")
