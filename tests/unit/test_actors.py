@@ -22,6 +22,7 @@ EXPECTED: dict[str, set[Role]] = {
     "add_org_unit": {AD, C},
     "manage_users": {AD, C},  # who may add, list and disable people who sign in
     "import_calendar": {AD},  # the State Council's holiday notice holds for every county
+    "import": {AD, C},  # bringing an existing caseload in, a county within its jurisdiction
     "register_household": {V},
     "apply": {V},
     "promise": {V},

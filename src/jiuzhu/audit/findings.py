@@ -28,6 +28,7 @@ from .. import ledger
 from ..clock import iso_utc, parse_iso_utc
 from ..errors import JiuzhuError
 from ..models.db import snapshot
+from ..workflows.adoption import IMPORT
 from . import sources
 from .replay import fold, ledger_entries
 
@@ -153,6 +154,8 @@ def _amounts(events: list[dict[str, Any]], entries: list[ledger.Entry], policy: 
     approved: int | None = None
     for ev in events:
         amount = ev["payload"].get("monthly_amount_fen") if ev["type"] == "approve" else None
+        if ev["type"] == IMPORT:  # a running case brought in: the amount it was decided at
+            amount = ev["payload"].get("decision", {}).get("monthly_fen")
         if amount is None:
             continue
         approved = amount

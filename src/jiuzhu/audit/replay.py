@@ -17,7 +17,10 @@ from ..errors import JiuzhuError, NotFound
 from ..ledger import Entry
 from ..workflows import get as get_workflow
 from ..workflows import workdays
+from ..workflows.adoption import IMPORT, adopt
 from ..workflows.base import CaseModel
+
+OPENINGS = ("apply", IMPORT)  # the events a chain may open with
 
 
 class ReplayError(JiuzhuError):
@@ -31,13 +34,17 @@ def fold(events: Sequence[dict[str, Any]]) -> CaseModel:
         raise ReplayError("a case needs at least its opening event", "案件缺少受理事件")
     first = events[0]
     payload = first["payload"]
-    if first["type"] != "apply" or "workflow" not in payload:
+    if first["type"] not in OPENINGS or "workflow" not in payload:
         raise ReplayError(
-            f"case {first['case_id']}: the first event is '{first['type']}', not the opening 'apply'",
-            "首个事件不是受理事件",
+            f"case {first['case_id']}: the first event is '{first['type']}', not the opening "
+            "'apply' or 'import'",
+            "首个事件不是受理事件或导入事件",
         )
     wf = get_workflow(payload["workflow"], payload["workflow_version"])
-    model = wf.open(first["case_id"], payload)
+    if first["type"] == IMPORT:  # a running case brought in from another system
+        model = adopt(wf, first["case_id"], payload, parse_iso_utc(first["occurred_at"]))
+    else:
+        model = wf.open(first["case_id"], payload)
     model.seq, model.head_hash = first["seq"], first["hash"]
     # working-day limits come from what each event recorded, never from today's calendar
     with workdays.replaying() as recorded:

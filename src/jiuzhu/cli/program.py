@@ -20,6 +20,7 @@ from . import (
     cases,
     db,
     demo,
+    imports,
     letters,
     money,
     plans,
@@ -77,6 +78,7 @@ for group in (db, registry, cases, standard, temporary, policy, plans, money, au
               worker, serve, users, demo):  # fmt: skip
     group.register(app)
 search.register(app)  # case search, queue, audit reads
+imports.register(app)  # jiuzhu import: bringing an existing caseload in
 letters.register(app)  # letters on paper: print and check
 
 

@@ -7,6 +7,7 @@ from .api_tables import ApiTokenRecord  # noqa: F401  (HTTP tokens join the meta
 from .audit_tables import AUDIT_TABLES  # noqa: F401  (audit checkpoints join the metadata)
 from .calendar_tables import CALENDAR_TABLES  # noqa: F401  (calendar and settings join it)
 from .db import make_engine, resolve_url
+from .import_tables import IMPORT_TABLES  # noqa: F401  (import jobs and rows join it)
 from .tables import (
     TABLES,
     CaseRecord,

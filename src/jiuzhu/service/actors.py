@@ -84,6 +84,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # letters on paper (docs/letters.md): printed where cases are worked, checked by any reader
     "print_letter": LOCAL,
     "check_letter": READ,
+    # bringing an existing caseload in (docs/import.md): a county within its jurisdiction
+    "import": frozenset({Role.ADMIN, Role.COUNTY}),
 }
 
 

@@ -21,6 +21,7 @@ from .base import PolicySource
 from .calendar import CalendarStore
 from .fast_track import FastTrackCommands
 from .firing import DeadlineFiring
+from .imports import ImportCommands
 from .letters import Letters
 from .money import MoneyCommands
 from .plans import PlanCommands
@@ -48,6 +49,7 @@ class CaseService(
     Search,
     Queues,
     AuditReads,
+    ImportCommands,
     Letters,
 ):
     """Use :func:`jiuzhu.connect` to make one."""

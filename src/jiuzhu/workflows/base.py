@@ -22,6 +22,8 @@ from ..ledger import KINDS, Entry
 from .calendar import pay_instant
 from .hooks import Booked, Books, Decide, Hooks
 from .model import (
+    IMPORT,
+    IMPORT_LABEL,
     CaseModel,
     DeadlineEvent,
     DeadlineRule,
@@ -194,6 +196,15 @@ class Workflow:
         """A new case in the initial state from its opening event's payload (guards included)."""
         return CaseModel(case_id, self.initial, self._opener(payload))
 
+    def enter(self, model: CaseModel, at: datetime) -> None:
+        """Open the deadlines the rules give on entering ``model.state`` at ``at`` and arm the
+        monthly allowance: how an adopted case (:mod:`.adoption`) gets its deadlines."""
+        for rule in self._state_rules:
+            if rule.state == model.state and rule.due is not None:
+                model.deadlines[rule.kind] = rule.due(at, model.facts.get("policy", {}))
+        if self.allowance_states:
+            self._arm_allowance(model)
+
     def allowed(self, state: str) -> list[str]:
         """The triggers a person may fire in ``state`` (deadline-driven ones are not listed)."""
         return self._offered.get(state, [])
@@ -354,6 +365,8 @@ class Workflow:
         prefix, dot, sub_trigger = trigger.partition(".")
         if dot and prefix in self.subflows:
             return self.subflows[prefix].workflow.trigger_labels[sub_trigger]
+        if trigger == IMPORT and trigger not in self.trigger_labels:
+            return IMPORT_LABEL  # an adopted case's opening event (.adoption)
         return self.trigger_labels[trigger]
 
 

@@ -23,6 +23,10 @@ class Label:
         return f"{self.zh} {self.en}"
 
 
+IMPORT = "import"  # the opening event of a case brought in from another system (.adoption)
+IMPORT_LABEL = Label("迁移导入", "imported from another system")
+
+
 @dataclass(frozen=True)
 class Transition:
     """``dest=None`` is an internal transition: the state stays, effects still run."""
