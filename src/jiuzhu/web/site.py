@@ -32,5 +32,8 @@ def site_from_env() -> FastAPI:
     The service decides by the policy file named by ``$JIUZHU_POLICY_FILE`` (``jiuzhu serve
     --policy FILE`` sets it, after checking the file), as the command line does."""
     service = jiuzhu.connect(os.environ.get("JIUZHU_DATABASE_URL"), upgrade=False)
-    return create_site(service, max_body=int(os.environ.get(ENV_MAX_BODY, DEFAULT_MAX_BODY)),
-                       max_upload=int(os.environ.get(ENV_MAX_UPLOAD, DEFAULT_MAX_UPLOAD)))
+    return create_site(
+        service,
+        max_body=int(os.environ.get(ENV_MAX_BODY, DEFAULT_MAX_BODY)),
+        max_upload=int(os.environ.get(ENV_MAX_UPLOAD, DEFAULT_MAX_UPLOAD)),
+    )
