@@ -27,6 +27,7 @@ ROOT = PACKAGE.parents[1]
 NOT_IMPORTABLE = ("jiuzhu.migrations.env", "jiuzhu.migrations.versions.")
 # Codes only the HTTP layer produces (ApiError and the handlers in api/app.py), never the CLI.
 HTTP_ONLY = {"bad_request", "unauthenticated", "method_not_allowed", "precondition_failed",
+             "length_required",
              "payload_too_large", "unsupported_media_type", "internal_error"}  # fmt: skip
 # A defect of jiuzhu's own code is honestly a 500; nothing a caller or the data can cause is.
 DEFECTS = {"internal_error", "workflow_definition"}

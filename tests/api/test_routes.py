@@ -46,7 +46,8 @@ def test_test_hooks_are_not_served() -> None:
 
 
 def test_serve_command_default_body_limit_is_the_guards() -> None:
-    from jiuzhu.api.guard import DEFAULT_MAX_BODY
+    from jiuzhu.api.guard import DEFAULT_MAX_BODY, DEFAULT_MAX_UPLOAD
     from jiuzhu.cli.serve import DEFAULT_MAX_BODY as CLI_DEFAULT
+    from jiuzhu.cli.serve import DEFAULT_MAX_UPLOAD as CLI_UPLOAD
 
-    assert CLI_DEFAULT == DEFAULT_MAX_BODY
+    assert (CLI_DEFAULT, CLI_UPLOAD) == (DEFAULT_MAX_BODY, DEFAULT_MAX_UPLOAD)

@@ -25,7 +25,8 @@ from ..service.service import CaseService
 from .audit import router as audit_router
 from .docs import mount_docs
 from .endpoints import build
-from .guard import DEFAULT_MAX_BODY, RequestGuard, SafeHeaders
+from .guard import DEFAULT_MAX_BODY, DEFAULT_MAX_UPLOAD, RequestGuard, SafeHeaders
+from .imports import router as imports_router
 from .letters import router as letters_router
 from .markdown import markdown
 from .messages import error_zh, status_text
@@ -35,6 +36,7 @@ from .summaries import summary_of
 
 log = logging.getLogger("jiuzhu.api")
 ENV_MAX_BODY = "JIUZHU_API_MAX_BODY"
+ENV_MAX_UPLOAD = "JIUZHU_API_MAX_UPLOAD"
 # Documented on every operation (500 too, below); a test checks that each status an error of
 # jiuzhu.errors can get (api/problems.py) is here.
 ERROR_STATUSES = (400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
@@ -47,7 +49,8 @@ class Backend:
     service: CaseService
 
 
-def create_app(service: CaseService, *, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
+def create_app(service: CaseService, *, max_body: int = DEFAULT_MAX_BODY,
+               max_upload: int = DEFAULT_MAX_UPLOAD) -> FastAPI:  # fmt: skip
     app = FastAPI(
         title="jiuzhu 救助",
         version=jiuzhu.__version__,
@@ -68,11 +71,12 @@ def create_app(service: CaseService, *, max_body: int = DEFAULT_MAX_BODY) -> Fas
                           response_class=JSONResponse, responses=route.responses)  # fmt: skip
     app.include_router(audit_router)
     app.include_router(letters_router)
+    app.include_router(imports_router)
     app.add_api_route("/health", health, methods=["GET"], tags=["service"],
                       summary="服务状态 · liveness (no token needed)")  # fmt: skip
     mount_docs(app)
     _install_handlers(app)
-    app.add_middleware(RequestGuard, max_body=max_body)
+    app.add_middleware(RequestGuard, max_body=max_body, max_upload=max_upload)
     app.add_middleware(SafeHeaders)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
@@ -89,7 +93,8 @@ def app_from_env() -> FastAPI:
     The service decides by the policy file named by ``$JIUZHU_POLICY_FILE`` (``jiuzhu serve
     --policy FILE`` sets it, after checking the file), as the command line does."""
     service = jiuzhu.connect(os.environ.get("JIUZHU_DATABASE_URL"), upgrade=False)
-    return create_app(service, max_body=int(os.environ.get(ENV_MAX_BODY, DEFAULT_MAX_BODY)))
+    return create_app(service, max_body=int(os.environ.get(ENV_MAX_BODY, DEFAULT_MAX_BODY)),
+                      max_upload=int(os.environ.get(ENV_MAX_UPLOAD, DEFAULT_MAX_UPLOAD)))  # fmt: skip
 
 
 # -- errors ------------------------------------------------------------------------------------

@@ -7,6 +7,10 @@ An ASGI middleware in front of the application:
 * a request body must be ``application/json`` (or ``+json``), else 415, and UTF-8 (RFC 8259),
   else 400 -- so no other encoding is guessed at; a JSON object that names a key twice is
   refused (400), since parsers disagree on which value counts;
+* an upload (``POST /imports/{kind}``: a CSV or XLSX file as the raw body) is the one
+  exception: it must state its ``Content-Length``, at most ``max_upload`` bytes (else 411 or
+  413), and be CSV, XLSX or ``application/octet-stream`` (else 415); its body is not held in
+  memory here but streamed by the endpoint to a file;
 * a token in the query string (``?token=``, ``?access_token=`` ...) is refused (401): query
   strings end up in access logs, proxies and browser histories; tokens go in the
   ``Authorization`` header.
@@ -18,6 +22,7 @@ data) and ``X-Content-Type-Options: nosniff``.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -27,6 +32,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .problems import problem
 
 DEFAULT_MAX_BODY = 64 * 1024
+DEFAULT_MAX_UPLOAD = 256 * 1024 * 1024  # a county's caseload as CSV is tens of megabytes
+UPLOAD_PATH = re.compile(r"/imports/[^/]+")
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UPLOAD_TYPES = frozenset({CSV, XLSX, "application/octet-stream"})
 # query parameters that carry a credential (compared in lower case, - and _ alike)
 TOKEN_PARAMETERS = frozenset({"token", "access_token", "accesstoken", "auth_token", "bearer",
                               "authorization", "api_key", "apikey", "jwt", "id_token"})  # fmt: skip
@@ -39,9 +49,11 @@ def token_parameters(query: str) -> list[str]:
 
 
 class RequestGuard:
-    def __init__(self, app: ASGIApp, max_body: int = DEFAULT_MAX_BODY) -> None:
+    def __init__(self, app: ASGIApp, max_body: int = DEFAULT_MAX_BODY,
+                 max_upload: int = DEFAULT_MAX_UPLOAD) -> None:  # fmt: skip
         self.app = app
         self.max_body = max_body
+        self.max_upload = max_upload
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,6 +76,9 @@ class RequestGuard:
             await _refuse(scope, receive, send, "bad_request", "Content-Length is not a number",
                           "Content-Length 不是数字", path)  # fmt: skip
             return
+        if scope.get("method") == "POST" and UPLOAD_PATH.fullmatch(path):
+            await self._upload(scope, receive, send, headers, length, path)
+            return
         if length is not None and int(length) > self.max_body:
             await self._too_large(scope, receive, send, path)
             return
@@ -85,10 +100,30 @@ class RequestGuard:
                 return
         await self.app(scope, _replay(bytes(body), receive), send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, path: str,
+                         limit: int | None = None) -> None:  # fmt: skip
+        limit = self.max_body if limit is None else limit
         await _refuse(scope, receive, send, "payload_too_large",
-                      f"the body is larger than {self.max_body:,} bytes",
-                      f"请求内容超过 {self.max_body:,} 字节上限", path)  # fmt: skip
+                      f"the body is larger than {limit:,} bytes",
+                      f"请求内容超过 {limit:,} 字节上限", path)  # fmt: skip
+
+    async def _upload(self, scope: Scope, receive: Receive, send: Send, headers: Headers,
+                      length: str | None, path: str) -> None:  # fmt: skip
+        """An upload goes on unread, once its stated size and type are acceptable."""
+        media = headers.get("content-type", "").split(";")[0].strip().lower()
+        if length is None:
+            await _refuse(scope, receive, send, "length_required", "an upload must state its "
+                          "size in Content-Length", "上传文件须在 Content-Length 中注明大小",
+                          path, status=411)  # fmt: skip
+        elif int(length) > self.max_upload:
+            await self._too_large(scope, receive, send, path, self.max_upload)
+        elif media not in UPLOAD_TYPES:
+            await _refuse(scope, receive, send, "unsupported_media_type",
+                          f"an upload must be {CSV} or {XLSX} (or application/octet-stream "
+                          f"with a file name ending .csv or .xlsx), not {media or 'untyped'}",
+                          "上传文件应为 CSV 或 XLSX（Excel）文件", path)  # fmt: skip
+        else:
+            await self.app(scope, receive, send)
 
 
 def _check_body(headers: Headers, body: bytes) -> tuple[str, str, str] | None:
@@ -149,8 +184,9 @@ class SafeHeaders:
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, code: str, detail: str, zh: str,
-                  path: str) -> None:  # fmt: skip
-    response = problem(code, detail, zh, instance=path, headers={"Connection": "close"})
+                  path: str, status: int | None = None) -> None:  # fmt: skip
+    response = problem(code, detail, zh, instance=path, headers={"Connection": "close"},
+                       status=status)  # fmt: skip
     await response(scope, receive, send)
 
 

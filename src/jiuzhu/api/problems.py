@@ -26,9 +26,11 @@ replay_failed              409     the case's stored events do not replay (an id
                                    broken, which ``jiuzhu audit verify`` lists; no request can
                                    succeed until it is repaired, and it is not a defect of the
                                    service's code
+length_required            411     an import upload that does not state its Content-Length
 precondition_failed        412     ``If-Match`` named a version the case no longer has
 payload_too_large          413     the body exceeds the limit (refused before it is parsed)
-unsupported_media_type     415     a body that is not ``application/json``
+unsupported_media_type     415     a body that is not ``application/json`` (an import upload:
+                                   not CSV or XLSX)
 invalid_input              422     a value is malformed, out of range or unknown
 rule_refused               422     well formed, but a rule of the workflow refuses it (e.g. an
                                    expenditure below the fast-track threshold): resending the
@@ -69,6 +71,7 @@ STATUS: dict[str, int] = {
     "conflict": 409,
     "replay_failed": 409,
     "precondition_failed": 412,
+    "length_required": 411,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "invalid_input": 422,
@@ -86,6 +89,7 @@ TITLES: dict[str, str] = {
     "sign_in_refused": "Sign-in refused",
     "account_locked": "Account locked",
     "not_found": "Not found",
+    "length_required": "Length required",
     "method_not_allowed": "Method not allowed",
     "transition_not_allowed": "Transition not allowed",
     "conflict": "Conflict",

@@ -203,10 +203,10 @@ NOT_SERVED: dict[str, str] = {
     "letter": "served by GET /cases/{case}/letters/{kind} (api/letters.py: a PDF download)",
     "check_letter": "served by POST /letters/check (api/letters.py; a PDF is checked by jiuzhu "
     "letter check --pdf)",
-    # bringing a caseload in (docs/import.md): the upload endpoint is still to be built on these
-    "start_import": "reads a file on the server's disk; an upload endpoint is to come",
-    "run_import": "reads a file on the server's disk; an upload endpoint is to come",
-    "import_job": "to be served with the upload endpoint",
+    # bringing a caseload in (docs/import.md): an upload, served by api/imports.py
+    "start_import": "served by POST /imports/{kind} (api/imports.py: the file as the body)",
+    "run_import": "run by POST /imports/{kind} in the background (api/imports.py)",
+    "import_job": "served by GET /imports/{job_id} (api/imports.py)",
     "import_file": "start_import + run_import, for the library and the command line",
-    "import_jobs": "to be served with the upload endpoint (jiuzhu import jobs)",
+    "import_jobs": "served by GET /imports (api/imports.py)",
 }

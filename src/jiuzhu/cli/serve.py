@@ -27,6 +27,7 @@ from .options import PolicyOpt, shared
 from .output import out, say
 
 DEFAULT_MAX_BODY = 64 * 1024  # = jiuzhu.api.guard.DEFAULT_MAX_BODY (FastAPI loads only to serve)
+DEFAULT_MAX_UPLOAD = 256 * 1024 * 1024  # = jiuzhu.api.guard.DEFAULT_MAX_UPLOAD
 
 token_app = typer.Typer(
     help="Bearer tokens 访问令牌 of the HTTP service: each stands for a role at an organisation "
@@ -63,6 +64,13 @@ def serve_command(
     max_body: Annotated[int, typer.Option(
         "--max-body", min=1024, max=1024**3, help="Largest request body in bytes 请求体上限 "
         "(larger: 413).")] = DEFAULT_MAX_BODY,
+    max_upload: Annotated[int, typer.Option(
+        "--max-upload", min=1024, max=16 * 1024**3, help="Largest import upload in bytes "
+        "导入文件上限 (POST /imports/...; larger: 413).")] = DEFAULT_MAX_UPLOAD,
+    import_dir: Annotated[str | None, typer.Option(
+        "--import-dir", help="Folder for uploaded import files and their error reports "
+        "导入文件目录 (default: $JIUZHU_IMPORT_DIR, else jiuzhu-imports in the system's "
+        "temporary folder).")] = None,
     log_level: Annotated[LogLevel, typer.Option("--log-level", help="uvicorn log level.")]
     = LogLevel.info,
     policy: PolicyOpt = None,
@@ -78,7 +86,8 @@ def serve_command(
     from sqlalchemy.engine import make_url
 
     from .. import migrations
-    from ..api.app import ENV_MAX_BODY
+    from ..api.app import ENV_MAX_BODY, ENV_MAX_UPLOAD
+    from ..api.imports import ENV_IMPORT_DIR
     from ..api.logs import log_config
     from ..models.db import ENV_URL, make_engine
     from ..simulation import ENV_SIMULATED_TIME, simulated_start
@@ -97,6 +106,9 @@ def serve_command(
         engine.dispose()
     os.environ[ENV_URL] = url  # read by each worker process (jiuzhu.web.site:site_from_env)
     os.environ[ENV_MAX_BODY] = str(max_body)
+    os.environ[ENV_MAX_UPLOAD] = str(max_upload)
+    if import_dir:
+        os.environ[ENV_IMPORT_DIR] = import_dir
     shown = make_url(url).render_as_string(hide_password=True)
     listener = listening_socket(host, port)
     port = listener.getsockname()[1]

@@ -93,9 +93,9 @@ class PageGuard:
     """
 
     def __init__(self, app: ASGIApp, max_body: int = 64 * 1024,
-                 pages: Sequence[frame.PageRoute] = ()) -> None:  # fmt: skip
+                 pages: Sequence[frame.PageRoute] = (), **limits: int) -> None:  # fmt: skip
         self.app = app
-        self.guard = RequestGuard(app, max_body=max_body)
+        self.guard = RequestGuard(app, max_body=max_body, **limits)
         self.max_body = max_body
         self.pages = tuple(pages)
 

@@ -12,15 +12,16 @@ from fastapi import FastAPI
 
 import jiuzhu
 
-from ..api.app import ENV_MAX_BODY, create_app
-from ..api.guard import DEFAULT_MAX_BODY
+from ..api.app import ENV_MAX_BODY, ENV_MAX_UPLOAD, create_app
+from ..api.guard import DEFAULT_MAX_BODY, DEFAULT_MAX_UPLOAD
 from ..service.service import CaseService
 from . import mount
 
 
-def create_site(service: CaseService, *, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
+def create_site(service: CaseService, *, max_body: int = DEFAULT_MAX_BODY,
+                max_upload: int = DEFAULT_MAX_UPLOAD) -> FastAPI:  # fmt: skip
     """The API of ``service`` with the pages at ``/`` (sign-in, cases, search, queues, audit)."""
-    app = create_app(service, max_body=max_body)
+    app = create_app(service, max_body=max_body, max_upload=max_upload)
     mount(app, service)
     return app
 
@@ -31,4 +32,8 @@ def site_from_env() -> FastAPI:
     The service decides by the policy file named by ``$JIUZHU_POLICY_FILE`` (``jiuzhu serve
     --policy FILE`` sets it, after checking the file), as the command line does."""
     service = jiuzhu.connect(os.environ.get("JIUZHU_DATABASE_URL"), upgrade=False)
-    return create_site(service, max_body=int(os.environ.get(ENV_MAX_BODY, DEFAULT_MAX_BODY)))
+    return create_site(
+        service,
+        max_body=int(os.environ.get(ENV_MAX_BODY, DEFAULT_MAX_BODY)),
+        max_upload=int(os.environ.get(ENV_MAX_UPLOAD, DEFAULT_MAX_UPLOAD)),
+    )
