@@ -5,8 +5,8 @@ process that took the upload, and any process reads its progress from the databa
 * ``POST /imports/households`` or ``/imports/cases`` -- the body is the file (``Content-Type:
   text/csv``, the XLSX type, or ``application/octet-stream`` with ``?filename=....csv``); the
   request guard lets it through unread up to its own limit (:mod:`jiuzhu.api.guard`) and it is
-  streamed to the spool directory, never held in memory.  ``?dry_run=true`` checks every row
-  and writes nothing but the refused rows' report.
+  streamed to the spool directory, never held in memory.  (A dry run is the command line's:
+  ``jiuzhu import cases FILE --dry-run``.)
 * ``GET /imports/{job_id}`` -- the job: its state (queued, running, done, failed) and rows
   done, added, skipped and refused of the total.
 * ``GET /imports/{job_id}/errors`` -- the refused rows as CSV (UTF-8 with a byte-order mark, ID
@@ -26,6 +26,7 @@ import tempfile
 import threading
 import uuid
 from dataclasses import asdict, is_dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,6 +35,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ..clock import iso_utc
 from ..errors import InvalidInput, JiuzhuError
 from ..service.actors import Actor, require_role
 from .auth import current_actor
@@ -76,9 +78,11 @@ def _json(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
         value = asdict(value)
     if isinstance(value, dict):
-        return {k: _json(v) for k, v in value.items() if k != "errors_path"}
+        return {k: _json(v) for k, v in value.items() if k != "errors_file"}  # a server path
     if isinstance(value, (list, tuple)):
         return [_json(v) for v in value]
+    if isinstance(value, datetime):
+        return iso_utc(value)
     if isinstance(value, Path):
         return str(value)
     return value
@@ -99,7 +103,6 @@ async def upload_import(
     kind: Annotated[str, PathParam(description="households 户籍成员 or cases 在办案件")],
     filename: Annotated[str | None, Query(max_length=200, description="the file's own name "
                                           "(kept with the job)")] = None,
-    dry_run: Annotated[bool, Query(description="check every row, write nothing")] = False,
 ) -> Response:  # fmt: skip
     """Bring households or running cases in from a CSV or XLSX file (the county and the
     administrator; the layout is in docs/import.md).  Answers 202 with the job at once; read
@@ -119,7 +122,7 @@ async def upload_import(
     except JiuzhuError as exc:
         return from_error(exc, instance=request.url.path)
     errors = spool_dir() / f"{job.id}.errors.csv"
-    threading.Thread(target=_run, args=(service, actor, job.id, path, dry_run, errors),
+    threading.Thread(target=_run, args=(service, actor, job.id, path, errors),
                      name=f"jiuzhu-import-{job.id}", daemon=True).start()  # fmt: skip
     return JSONResponse(_json(job), status_code=202,
                         headers={"Location": f"/imports/{job.id}"})  # fmt: skip
@@ -148,10 +151,9 @@ async def _receive(request: Request, spool: Path, suffix: str) -> Path:
         partial.unlink(missing_ok=True)
 
 
-def _run(service: Any, actor: Actor, job_id: str, path: Path, dry_run: bool,
-         errors: Path) -> None:  # fmt: skip
+def _run(service: Any, actor: Actor, job_id: str, path: Path, errors: Path) -> None:
     try:
-        service.run_import(actor, job_id, path, dry_run=dry_run, errors_path=errors)
+        service.run_import(actor, job_id, path, errors_path=errors)
     except JiuzhuError as exc:  # recorded on the job by the service; nothing to answer here
         log.warning("import job %s stopped: %s", job_id, exc.code)
     except Exception as exc:  # noqa: BLE001 - a defect: logged; the job says failed
@@ -179,9 +181,13 @@ def get_import(
     """The job's state and its rows: total, done, added, skipped (already imported), refused."""
     service = request.app.state.backend.service
     try:
-        return JSONResponse(_json(service.import_job(actor, job_id)))
+        job = service.import_job(actor, job_id)
     except JiuzhuError as exc:
         return from_error(exc, instance=request.url.path)
+    body = _json(job)
+    if job.rows_refused:
+        body["errors_url"] = f"/imports/{job.id}/errors"
+    return JSONResponse(body)
 
 
 @router.get(
