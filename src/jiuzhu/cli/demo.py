@@ -61,6 +61,12 @@ def demo_command(
     say(f"模拟数据库 a simulation database: carry on from the next morning with "
         f"JIUZHU_SIMULATED_TIME={morning.replace(second=0, microsecond=0).isoformat()} "
         f"jiuzhu worker --once --db {where}")  # fmt: skip
+    revoked = next((v for _, v in result.stories if v.state == "revoked"), None)
+    if revoked is not None:  # the falsification story's recovery notice, printed and checked
+        county = units.county.org
+        say(f"文书 letters: jiuzhu letter print {revoked.case_no} recovery -o notice.pdf --role "
+            f"county --org {county} --db {where} ; jiuzhu letter check --pdf notice.pdf --role "
+            f"auditor --org {county} --db {where}")  # fmt: skip
     say_users(users, where)
     if not report.ok:
         raise typer.Exit(EXIT_AUDIT)
