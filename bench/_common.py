@@ -243,3 +243,31 @@ def setup_county(svc: Any) -> tuple[Any, Any]:
     return Actor(Role.VILLAGE, VILLAGE, "bench-village"), Actor(
         Role.TOWNSHIP, TOWNSHIP, "bench-township"
     )
+
+
+def reset_peak_memory() -> None:
+    """Forget the resident high-water mark this process inherited from its parent at fork.
+
+    ``ru_maxrss`` of a fresh child starts at the parent's resident size (here: the generator,
+    which may be larger than either side), so each child resets it (Linux ``clear_refs`` 5)
+    and reports ``VmHWM`` afterwards.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass  # not Linux: ru_maxrss below, which may include the parent's size
+
+
+def peak_memory_mb() -> float:
+    """This process's resident high-water mark in MB (``VmHWM``; else ``ru_maxrss``)."""
+    import resource
+
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

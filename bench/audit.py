@@ -23,7 +23,6 @@ _common.import_library_transitions()  # before anything imports jiuzhu
 import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import resource  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -255,33 +254,8 @@ def replay_baseline(url: str, n: int) -> dict[str, Any]:
 
 
 # -- children ------------------------------------------------------------------------------------
-def reset_peak_memory() -> None:
-    """Forget the resident high-water mark this process inherited from its parent at fork.
-
-    ``ru_maxrss`` of a fresh child starts at the parent's resident size (here: the generator,
-    which may be larger than either side), so each child resets it (Linux ``clear_refs`` 5)
-    and reports ``VmHWM`` afterwards.
-    """
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass  # not Linux: ru_maxrss below, which may include the parent's size
-
-
-def peak_memory_mb() -> float:
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 def child(kind: str, url: str, n: int) -> None:
-    reset_peak_memory()
+    _common.reset_peak_memory()
     if kind == "engine":
         from jiuzhu.audit.verify import verify_database
         from jiuzhu.models import make_engine
@@ -295,7 +269,7 @@ def child(kind: str, url: str, n: int) -> None:
                   "breaks": [str(b) for b in report.breaks[:5]]}  # fmt: skip
     else:
         result = replay_baseline(url, n)
-    result["peak_mb"] = peak_memory_mb()
+    result["peak_mb"] = _common.peak_memory_mb()
     print(json.dumps(result))
 
 

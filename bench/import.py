@@ -103,27 +103,6 @@ def setup_units(url: str) -> None:
 
 
 # -- the children ----------------------------------------------------------------------------------
-def reset_peak_memory() -> None:
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
-
-
-def peak_memory_mb() -> float:
-    import resource
-
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 def engine_child(url: str, hfile: Path, cfile: Path) -> dict[str, Any]:
     from jiuzhu import Actor, FakeClock, Role
 
@@ -262,9 +241,9 @@ def baseline_child(url: str, hfile: Path, cfile: Path) -> dict[str, Any]:
 
 
 def child(kind: str, url: str, hfile: Path, cfile: Path) -> None:
-    reset_peak_memory()
+    _common.reset_peak_memory()
     result = (engine_child if kind == "engine" else baseline_child)(url, hfile, cfile)
-    result["peak_mb"] = peak_memory_mb()
+    result["peak_mb"] = _common.peak_memory_mb()
     print(json.dumps(result))
 
 
