@@ -142,6 +142,13 @@ SETTINGS: dict[str, Setting] = {
     "assist_first_paperwork_wd": Setting(
         10, (1, 60), "after assisting first, the paperwork is completed within this many "
         "working days"),
+    # out-of-area dibao or tekun status of new citizens (their medical assistance where they live)
+    "out_of_area_notice_days": Setting(
+        30, (1, 365), "an out-of-area dibao or tekun status is re-confirmed from this many days "
+        "before its valid-until day (the county is alarmed)"),
+    "out_of_area_max_months": Setting(
+        12, (1, 60), "an out-of-area status is recorded valid for at most this many months "
+        "ahead"),
     # other programmes (recorded for completeness)
     "near_dibao_ratio_pct": Setting(
         150, (100, 300), "near-dibao: per-capita income below this percentage of the line",

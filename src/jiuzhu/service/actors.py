@@ -80,6 +80,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "assess_temporary": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
     "decide_temporary": frozenset({Role.TOWNSHIP, Role.COUNTY}),
     "pay_temporary": frozenset({Role.TOWNSHIP, Role.COUNTY}),
+    # a new citizen's dibao or tekun status at the hukou place (docs/domain.md §5)
+    "record_out_of_area": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
+    "reconfirm_out_of_area": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
     "read": READ,
     # letters on paper (docs/letters.md): printed where cases are worked, checked by any reader
     "print_letter": LOCAL,

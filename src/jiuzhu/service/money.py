@@ -59,7 +59,8 @@ class MoneyCommands(CommandBase):
         """Pay medical assistance on a hospital bill: the policy share of what insurance left.
 
         Only bills dated on or after the day of inclusion are eligible (People's Daily report: "医疗救助是从纳入
-        低保那一天起计算"); earlier ones are refused with the reason.
+        低保那一天起计算"); earlier ones are refused with the reason.  On a temporary case, only
+        bills dated within its out-of-area dibao or tekun status (:mod:`.out_of_area`).
         """
         maximum = self.policy["max_bill_yuan"]
         total_fen = to_fen(total, what="bill total", maximum_yuan=maximum)
@@ -73,7 +74,7 @@ class MoneyCommands(CommandBase):
         def build(model: CaseModel, today: date, earliest: date) -> tuple[str, dict[str, Any]]:
             day = inputs.day(billed_on, "bill date", earliest=date(1900, 1, 1), today=today)
             paid = 0
-            if "approved_at" in model.facts:
+            if "approved_at" in model.facts or "out_of_area" in model.facts:
                 paid = fast_track_money.medical_assistance(model.facts, date.fromisoformat(day),
                                                      total_fen, insurance_fen)  # fmt: skip
             return "record_medical_bill", {

@@ -24,6 +24,7 @@ from .firing import DeadlineFiring
 from .imports import ImportCommands
 from .letters import Letters
 from .money import MoneyCommands
+from .out_of_area import OutOfAreaCommands
 from .plans import PlanCommands
 from .queues import Queues
 from .reads import Reads
@@ -44,6 +45,7 @@ class CaseService(
     Reports,
     StandardCommands,
     TemporaryCommands,
+    OutOfAreaCommands,
     Reads,
     Accounts,
     Search,

@@ -142,17 +142,24 @@ def bill_is_eligible(model: CaseModel, payload: dict[str, Any]) -> None:
             f"票据日期 {billed_on} 早于纳入救助之日 {first}，医疗救助自纳入之日起计算",
             billed_on=billed_on.isoformat(), inclusion_day=first.isoformat(),
         )  # fmt: skip
+    bill_adds_up(model.facts, payload)
+
+
+def bill_adds_up(facts: Mapping[str, Any], payload: Mapping[str, Any]) -> None:
+    """A bill's numbers: insurance within the total, not recorded before, and the assistance
+    the policy's share within the yearly cap (the fast track and out-of-area status alike)."""
+    billed_on = date.fromisoformat(payload["billed_on"])
     if payload["insurance_fen"] > payload["total_fen"]:
         raise GuardRejected(
             f"insurance paid {yuan(payload['insurance_fen'])} yuan, more than the bill's "
             f"{yuan(payload['total_fen'])} yuan",
             "医保已报销金额不能超过票据总额",
         )
-    if payload["bill_id"] in model.facts.get("medical", {}).get("bills", []):
+    if payload["bill_id"] in facts.get("medical", {}).get("bills", []):
         raise GuardRejected(
             f"bill {payload['bill_id']} was recorded already", f"票据 {payload['bill_id']} 已结算"
         )
-    want = medical_assistance(model.facts, billed_on, payload["total_fen"],
+    want = medical_assistance(facts, billed_on, payload["total_fen"],
                               payload["insurance_fen"])  # fmt: skip
     if payload["assistance_fen"] != want:
         raise GuardRejected(

@@ -29,9 +29,11 @@ from ..errors import GuardRejected
 from ..ledger import Booking
 from ..money import yuan
 from .base import Workflow
+from . import fast_track_money, out_of_area
 from .common import check_applicant, limit_passed, record
 from .hooks import Booked, Books, Hooks
 from .model import CaseModel, DeadlineRule, Effect, Guard, Label, Transition
+from .out_of_area import ending
 from .workdays import workday_limit
 
 NAME = "temporary"
@@ -61,6 +63,7 @@ TRIGGERS = {
     "close": Label("结案", "close"),
     "mark_limit_passed": Label("补办手续逾期", "paperwork limit passed"),
     "withdraw": Label("撤回申请", "withdraw"),
+    **out_of_area.TRIGGERS,
 }
 CONDITIONS = {
     "income": Label("收入低于两倍低保标准", "six-month average income below 2 x the dibao line"),
@@ -74,7 +77,9 @@ KINDS = {
     "emergency": Label("急难型", "emergency"),
     "expenditure": Label("支出型", "expenditure"),
 }
-LIMITS = {"paperwork_due": Label("先行救助补办手续时限", "paperwork after assisting first")}
+LIMITS = {"paperwork_due": Label("先行救助补办手续时限", "paperwork after assisting first"),
+          **out_of_area.LIMITS}
+LIVE = ("applied", "assessed", "approved", "assisted_first", "paid")
 
 
 # -- the "1+4" assessment ------------------------------------------------------------------------
@@ -198,15 +203,17 @@ def _t(trigger: str, source: tuple[str, ...], dest: str | None, guards: tuple[Gu
 TRANSITIONS = (
     _t("assess", ("applied",), "assessed", (_assessment_holds,), record("assessment")),
     _t("approve", ("assessed",), "approved", (_grant_agrees,), _granted),
-    _t("reject", ("applied", "assessed"), "rejected", (), record("rejection")),
+    _t("reject", ("applied", "assessed"), "rejected", (), ending(record("rejection"))),
     _t("pay", ("approved",), "paid", (_pays_the_grant,), _paid),
     _t("assist_first", ("applied",), "assisted_first", (_grant_agrees,), _assisted_first),
     _t("complete_paperwork", ("assisted_first",), "paid", (_assessment_holds,), _paperwork_done),
-    _t("close", ("paid",), "closed", (), record("closing")),
+    _t("close", ("paid",), "closed", (), ending(record("closing"))),
     _t("mark_limit_passed", ("assisted_first",), None, (), limit_passed, system=True),
-    _t("withdraw", ("applied", "assessed"), "withdrawn", (), record("withdrawal")),
+    _t("withdraw", ("applied", "assessed"), "withdrawn", (), ending(record("withdrawal"))),
+    *out_of_area.transitions(LIVE),
 )
-HOOKS = {"pay": Hooks(books=(GRANT_PAID,)), "assist_first": Hooks(books=(GRANT_PAID,))}
+HOOKS = {"pay": Hooks(books=(GRANT_PAID,)), "assist_first": Hooks(books=(GRANT_PAID,)),
+         "record_medical_bill": fast_track_money.HOOKS["record_medical_bill"]}
 
 
 def build(version: int = VERSION, *, states: Mapping[str, Label] = STATES,
@@ -226,6 +233,7 @@ def build(version: int = VERSION, *, states: Mapping[str, Label] = STATES,
             DeadlineRule(
                 "paperwork_due", "assisted_first", _paperwork_due, fires="mark_limit_passed"
             ),
+            *out_of_area.RULES,
         ),  # fmt: skip
         hooks=HOOKS,
     )
