@@ -105,6 +105,9 @@ ENTITLED: dict[str, set[Role]] = {
     "assist_first": {Role.TOWNSHIP, Role.COUNTY},
     "pay_temporary": {Role.TOWNSHIP, Role.COUNTY},
     "close_temporary": {Role.TOWNSHIP, Role.COUNTY},
+    # a new citizen's out-of-area dibao or tekun status, recorded where the family lives
+    "record_out_of_area": {Role.VILLAGE, Role.TOWNSHIP},
+    "reconfirm_out_of_area": {Role.VILLAGE, Role.TOWNSHIP},
     # finding cases: everyone who reads cases finds them in the jurisdiction; the read log is
     # for the county and auditors
     "find_case": READERS,
@@ -211,6 +214,23 @@ def path_command(
     def make(api: Api) -> Request:
         case = (standard_case_in if workflow == "standard" else temporary_case_in)(api, state)
         return "POST", f"/cases/{case.id}/{command}", (body(case) if body else {})
+
+    return make
+
+
+def out_of_area_command(command: str) -> Callable[[Api], Request]:
+    """Record the status on a new temporary case, or re-confirm it on one that holds it."""
+
+    def make(api: Api) -> Request:
+        case = temporary_case_in(api, "applied")
+        until = (local_date(api.clock.now()) + timedelta(days=90)).isoformat()
+        status = {"status": "tekun", "unit_name": "安徽省阜阳市颍州区民政局",
+                  "unit_code": "341202", "document": "颍民救证〔2024〕15号"}  # fmt: skip
+        if command == "reconfirm-out-of-area":
+            api.svc.record_out_of_area(api.org.village, case.id, valid_until=until, **status)
+            return "POST", f"/cases/{case.id}/{command}", {"document": "颍民救证〔2024〕88号",
+                                                            "valid_until": until}  # fmt: skip
+        return "POST", f"/cases/{case.id}/{command}", {**status, "valid_until": until}
 
     return make
 
@@ -323,6 +343,8 @@ REQUESTS: dict[str, Callable[[Api], Request]] = {
     "pay_temporary": path_command("temporary", "approved", "pay-temporary"),
     "close_temporary": path_command("temporary", "paid", "close-temporary",
                                     lambda case: {"note": "已回访"}),
+    "record_out_of_area": out_of_area_command("record-out-of-area"),
+    "reconfirm_out_of_area": out_of_area_command("reconfirm-out-of-area"),
     # finding cases: a case by its number, a search by it, a household's members (targets in
     # the village); a queue, the unit names and the read log (the caller's own)
     "find_case": lambda api: ("GET", f"/case-refs/{case_in(api.svc, api.org, 'applied').case_no}",

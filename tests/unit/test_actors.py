@@ -60,6 +60,9 @@ EXPECTED: dict[str, set[Role]] = {
     "assess_temporary": {V, T},
     "decide_temporary": {T, C},
     "pay_temporary": {T, C},
+    # a new citizen's dibao or tekun status at the hukou place: recorded where the family lives
+    "record_out_of_area": {V, T},
+    "reconfirm_out_of_area": {V, T},
     # letters (docs/letters.md): printed where cases are worked, checked by any reader
     "print_letter": {V, T, C},
     "check_letter": {V, T, C, VC, AU},

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..service.registry import LEVELS
-from ..workflows import fast_track, service_plan, standard, temporary
+from ..workflows import fast_track, out_of_area, service_plan, standard, temporary
 
 PERSON = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
 HOUSEHOLD = "7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b"
@@ -51,6 +51,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "complete_paperwork": {"sudden_event": "火灾，消防部门证明"},
     "decide_temporary": {"decision": "approve", "multiplier": 3},
     "close_temporary": {"note": "已回访"},
+    "record_out_of_area": {"status": "dibao", "unit_name": "安徽省阜阳市颍州区民政局",
+                           "unit_code": "341202", "document": "颍民救证〔2024〕15号",
+                           "valid_until": "2024-09-30"},
+    "reconfirm_out_of_area": {"document": "颍民救证〔2024〕88号", "valid_until": "2025-03-31"},
     "record_medical_bill": {"billed_on": "2024-03-20", "total": "90000",
                             "insurance_paid": "50000", "hospital": "滨海县人民医院"},
     "record_repayment": {"amount": "100"},
@@ -74,6 +78,7 @@ BODY_ENUMS: dict[tuple[str, str], list[Any]] = {
     ("record_objection", "route"): ["reinvestigate", "appraisal"],
     ("decide_standard", "decision"): ["confirm", "reject"],
     ("decide_temporary", "decision"): ["approve", "reject"],
+    ("record_out_of_area", "status"): list(out_of_area.STATUSES),
     ("add_org_unit", "level"): list(LEVELS),
 }  # fmt: skip
 

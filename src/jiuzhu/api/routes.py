@@ -126,6 +126,8 @@ ROUTES: tuple[Route, ...] = (
             "decide_temporary",
             "pay_temporary",
             "close_temporary",
+            "record_out_of_area",
+            "reconfirm_out_of_area",
         )
     ),  # fmt: skip
     # money

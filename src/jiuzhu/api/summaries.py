@@ -42,6 +42,8 @@ SUMMARIES: dict[str, str] = {
     "decide_temporary": "临时救助审批 · decide",
     "pay_temporary": "发放临时救助 · pay",
     "close_temporary": "结案 · close",
+    "record_out_of_area": "登记户籍地低保、特困身份 · record the out-of-area status",
+    "reconfirm_out_of_area": "复核户籍地身份 · re-confirm the out-of-area status",
     "record_medical_bill": "医疗救助 · record a medical bill",
     "record_repayment": "记录退还 · record a repayment",
     "impose_fine": "处以罚款 · impose a fine",

@@ -172,3 +172,40 @@ def temporary_close(
 ) -> None:  # fmt: skip
     """Close a paid case 结案 (township or county)."""
     step("close_temporary", case_id, actor, db, policy, json_out, note=note, **write)
+
+
+# a new citizen's dibao or tekun status at the hukou place (户籍地低保、特困身份)
+Document = Annotated[str, typer.Option("--document", help="The issuing unit's statement 证明文书 "
+                                       "(number or text).")]  # fmt: skip
+ValidUntil = Annotated[str, typer.Option("--valid-until", help="Valid until 有效期至 "
+                                         "(YYYY-MM-DD, after today).")]  # fmt: skip
+
+
+@temporary_app.command("out-of-area")
+@shared(actor=True, write="full")
+def temporary_out_of_area(
+    case_id: CaseArg,
+    status: Annotated[str, typer.Option("--status", help="dibao 低保 | tekun 特困.")],
+    unit_name: Annotated[str, typer.Option("--unit-name", help="Issuing unit at the hukou "
+                                           "place 户籍地出具单位.")],  # fmt: skip
+    unit_code: Annotated[str, typer.Option("--unit-code", help="Its 6-digit division code "
+                                           "行政区划代码 (not this county).")],  # fmt: skip
+    document: Document, valid_until: ValidUntil, policy: PolicyOpt = None,
+    *, actor: Actor, db: str | None, write: Write, json_out: bool,
+) -> None:  # fmt: skip
+    """Record the household's out-of-area status 登记户籍地低保、特困身份 (village or township):
+    while valid, medical bills are paid at the dibao ratio (jiuzhu money bill)."""
+    step("record_out_of_area", case_id, actor, db, policy, json_out, status=status,
+         unit_name=unit_name, unit_code=unit_code, document=document, valid_until=valid_until,
+         **write)  # fmt: skip
+
+
+@temporary_app.command("reconfirm")
+@shared(actor=True, write="full")
+def temporary_reconfirm(
+    case_id: CaseArg, document: Document, valid_until: ValidUntil, policy: PolicyOpt = None,
+    *, actor: Actor, db: str | None, write: Write, json_out: bool,
+) -> None:  # fmt: skip
+    """Re-confirm the out-of-area status 复核户籍地身份 with a new document and valid-until."""
+    step("reconfirm_out_of_area", case_id, actor, db, policy, json_out, document=document,
+         valid_until=valid_until, **write)  # fmt: skip
