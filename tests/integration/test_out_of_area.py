@@ -69,8 +69,7 @@ def test_bill_within_validity_is_paid_at_the_dibao_ratio_and_one_outside_is_refu
     with pytest.raises(GuardRejected) as refused:
         svc.record_medical_bill(nj.township, case.id, billed_on="2024-03-10", total="5000",
                                 hospital="南京市第一医院", bill_id="B-0")  # fmt: skip
-    assert "outside the out-of-area status' validity 2024-03-15 to 2024-09-30" in str(
-        refused.value)
+    assert "outside the out-of-area status' validity 2024-03-15 to 2024-09-30" in str(refused.value)
     assert refused.value.details["valid_from"] == "2024-03-15"
     assert medical_lines(svc, case.id) == [("medical", 340_000, "B-1")]  # nothing written
     assert replay_case(svc.engine, case.id).ok and verify_database(svc.engine).ok

@@ -28,8 +28,8 @@ from ..clock import iso_utc
 from ..errors import GuardRejected
 from ..ledger import Booking
 from ..money import yuan
-from .base import Workflow
 from . import fast_track_money, out_of_area
+from .base import Workflow
 from .common import check_applicant, limit_passed, record
 from .hooks import Booked, Books, Hooks
 from .model import CaseModel, DeadlineRule, Effect, Guard, Label, Transition
@@ -77,8 +77,10 @@ KINDS = {
     "emergency": Label("急难型", "emergency"),
     "expenditure": Label("支出型", "expenditure"),
 }
-LIMITS = {"paperwork_due": Label("先行救助补办手续时限", "paperwork after assisting first"),
-          **out_of_area.LIMITS}
+LIMITS = {
+    "paperwork_due": Label("先行救助补办手续时限", "paperwork after assisting first"),
+    **out_of_area.LIMITS,
+}
 LIVE = ("applied", "assessed", "approved", "assisted_first", "paid")
 
 
@@ -212,8 +214,11 @@ TRANSITIONS = (
     _t("withdraw", ("applied", "assessed"), "withdrawn", (), ending(record("withdrawal"))),
     *out_of_area.transitions(LIVE),
 )
-HOOKS = {"pay": Hooks(books=(GRANT_PAID,)), "assist_first": Hooks(books=(GRANT_PAID,)),
-         "record_medical_bill": fast_track_money.HOOKS["record_medical_bill"]}
+HOOKS = {
+    "pay": Hooks(books=(GRANT_PAID,)),
+    "assist_first": Hooks(books=(GRANT_PAID,)),
+    "record_medical_bill": fast_track_money.HOOKS["record_medical_bill"],
+}
 
 
 def build(version: int = VERSION, *, states: Mapping[str, Label] = STATES,
