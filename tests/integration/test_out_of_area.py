@@ -5,13 +5,17 @@ databases."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
+from audit.minimal_verifier import verify as minimal_verify
 from helpers import Org, make_county, make_household
 from sqlalchemy import select
 
 from jiuzhu import CaseService, FakeClock, GuardRejected, InvalidInput, PermissionDenied
-from jiuzhu.audit.verify import replay_case, verify_database
+from jiuzhu.audit.export import export
+from jiuzhu.audit.findings import database_findings
+from jiuzhu.audit.verify import replay_case, verify_database, verify_export
 from jiuzhu.clock import SHANGHAI
 from jiuzhu.models.tables import LedgerEntryRecord
 from jiuzhu.scheduler.sweep import sweep
@@ -157,3 +161,23 @@ def test_closing_the_case_closes_the_status_deadlines(
     assert case.state == "closed" and case.deadlines == {}
     clock.set(clock.now() + timedelta(days=400))
     assert sweep(svc, worker="test", now=clock.now()).fired == 0
+
+
+def test_replay_export_findings_and_the_minimal_verifier_accept_the_status_events(
+    svc: CaseService, nj: Org, clock: FakeClock, tmp_path: Path
+) -> None:
+    case = with_status(svc, nj, valid_until="2024-05-31")
+    svc.record_medical_bill(nj.township, case.id, billed_on="2024-03-15", total="2000",
+                            hospital="秦淮区医院")  # fmt: skip
+    clock.set(datetime(2024, 5, 2, 9, tzinfo=SHANGHAI))
+    assert sweep(svc, worker="test", now=clock.now()).fired == 1  # re-confirmation due
+    svc.reconfirm_out_of_area(nj.village, case.id, document="续证", valid_until="2024-07-31")
+    clock.set(datetime(2024, 8, 1, 9, tzinfo=SHANGHAI))
+    assert sweep(svc, worker="test", now=clock.now()).fired == 2  # due again, then the lapse
+    types = [e.type for e in svc.history(nj.county, case.id)]
+    assert types[1:] == ["record_out_of_area", "record_medical_bill", "mark_reconfirm_due",
+                         "reconfirm_out_of_area", "mark_reconfirm_due", "lapse_out_of_area"]  # fmt: skip
+    assert replay_case(svc.engine, case.id).ok and verify_database(svc.engine).ok
+    assert list(database_findings(svc.engine, now=clock.now())) == []
+    export(svc.engine, tmp_path / "out", now=clock.now())
+    assert verify_export(tmp_path / "out").ok and minimal_verify(tmp_path / "out") == []
