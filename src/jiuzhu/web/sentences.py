@@ -54,6 +54,15 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "paid the allowance for {period}: {amount} yuan",
     ),
     "record_medical_bill": ("医疗救助结算 {amount} 元", "medical assistance paid: {amount} yuan"),
+    "record_out_of_area": (
+        "登记户籍地低保、特困身份（{status}）：{unit_name}（{unit_code}）出具，有效期至 {valid_until}",
+        "out-of-area {status} status recorded: issued by {unit_name} ({unit_code}), valid "
+        "until {valid_until}",
+    ),
+    "reconfirm_out_of_area": (
+        "复核户籍地身份：有效期延至 {valid_until}",
+        "out-of-area status re-confirmed: valid until {valid_until}",
+    ),
     "impose_fine": ("处以罚款 {amount} 元：{reason}", "fined {amount} yuan: {reason}"),
     "record_repayment": ("退还追回款 {amount} 元", "repaid {amount} yuan"),
     "write_off": ("核销欠款 {amount} 元：{reason}", "wrote off {amount} yuan: {reason}"),
