@@ -26,7 +26,7 @@ from ..service.actors import PERMISSIONS, ROLE_LABELS, Actor, Role
 from ..service.base import COMMAND_TRIGGERS
 from ..service.service import CaseService
 from ..service.views import CaseView
-from ..workflows import fast_track
+from ..workflows import fast_track, out_of_area
 from ..workflows import get as get_workflow
 
 # Commands whose triggers are not their own name nor listed under their name in
@@ -65,6 +65,7 @@ PERMISSION_OF: dict[str, str] = {
 CHOICES: dict[str, dict[str, tuple[str, str]]] = {
     "outcome": {"passed": ("通过", "passed"), "failed": ("未通过", "failed")},
     "result": {k: (v[1].zh, v[1].en) for k, v in fast_track.VERIFICATION_RESULTS.items()},
+    "status": {k: (v.zh, v.en) for k, v in out_of_area.STATUSES.items()},
 }
 PERSON_FIELDS = ("signed_by", "person_id", "applicant_id", "commitment_signed_by")
 FIELD_LABELS: dict[str, tuple[str, str]] = {
@@ -116,6 +117,11 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "income_evidence": ("收入证明材料", "income evidence"),
     "sudden_event": ("突发事件情况", "sudden event"),
     "in_kind": ("实物部分（元）", "in kind (yuan)"),
+    "status": ("户籍地身份", "status at the hukou place"),
+    "unit_name": ("户籍地出具单位", "issuing unit"),
+    "unit_code": ("出具单位行政区划代码", "issuing unit's division code"),
+    "document": ("证明文书", "document"),
+    "valid_until": ("有效期至", "valid until"),
     "delivered_on": ("送达日期", "delivered on"),
     "paid_on": ("退还日期", "paid on"),
     "visited_at": ("服务时间", "visited at"),
