@@ -59,7 +59,7 @@ def money_bill(
 ) -> None:  # fmt: skip
     """Pay medical assistance 医疗救助 on a bill (township or county).
 
-    Only bills dated on or after the day of inclusion are eligible; the policy's share of what insurance left is paid, within the case's yearly cap.
+    Only bills dated on or after the day of inclusion are eligible (on a temporary case: dated within its out-of-area dibao or tekun status 户籍地身份有效期内); the policy's share of what insurance left is paid, within the case's yearly cap.
     """
     view = service(db).record_medical_bill(actor, case_id, billed_on=billed_on, total=total,
                                            insurance_paid=insurance, hospital=hospital,
