@@ -146,14 +146,20 @@ def test_without_reconfirmation_the_status_lapses_and_must_be_recorded_anew() ->
     WORKFLOW.fire(model, "record_out_of_area", status(recorded_on="2024-10-01",
                                                       valid_until="2025-03-31"), AT)  # fmt: skip
     assert model.facts["out_of_area"]["valid_from"] == "2024-10-01"
+    assert model.facts["out_of_area"]["earlier"] == [["2024-03-15", "2024-09-30"]]
     assert model.facts["alarms"][0]["resolved_at"] is not None
+    for day in ("2024-09-30", "2024-10-01"):  # the earlier validity's last day, the new first
+        WORKFLOW.fire(model, "record_medical_bill", bill(day, 100, 0, 85, day), AT)
+    with pytest.raises(GuardRejected, match="outside"):  # before either validity
+        WORKFLOW.fire(model, "record_medical_bill", bill("2024-03-14", 100, 0, 85, "B-9"), AT)
 
 
 @pytest.mark.parametrize("trigger", ["reject", "withdraw"])
-def test_a_final_transition_closes_the_status_deadlines(trigger: str) -> None:
+def test_a_final_transition_closes_the_status_deadlines_and_its_alarm(trigger: str) -> None:
     model = recorded()
+    fired(model, "out_of_area_reconfirm")
     WORKFLOW.fire(model, trigger, copy.deepcopy(PAYLOADS[trigger]), AT)
-    assert model.deadlines == {}
+    assert model.deadlines == {} and model.facts["alarms"][0]["resolved_at"] == iso_utc(AT)
 
 
 def test_a_closed_case_takes_no_status_or_bill() -> None:

@@ -15,7 +15,9 @@ Two deadlines follow the status (``state=None``: these effects open and close th
   ``reconfirm_out_of_area`` records a new document and valid-until;
 * ``out_of_area_lapse`` -- 00:00 Shanghai the day after valid-until; firing it
   (``lapse_out_of_area``) ends the status: a bill dated later is refused, and only a new
-  ``record_out_of_area`` brings it back.
+  ``record_out_of_area`` brings it back (bills within the earlier validity stay payable).
+
+The case's end (close, reject, withdraw: :func:`ending`) closes both and resolves the alarm.
 """
 
 from __future__ import annotations
@@ -117,7 +119,8 @@ def bill_within_status(model: CaseModel, payload: dict[str, Any]) -> None:
             "assistance needs one", "本案未登记户籍地低保或特困身份，不能给予医疗救助",
         )  # fmt: skip
     billed_on = payload["billed_on"]
-    if not held["valid_from"] <= billed_on <= held["valid_until"]:
+    periods = [*held.get("earlier", ()), [held["valid_from"], held["valid_until"]]]
+    if not any(start <= billed_on <= end for start, end in periods):
         raise GuardRejected(
             f"the bill is dated {billed_on}, outside the out-of-area status' validity "
             f"{held['valid_from']} to {held['valid_until']}",
@@ -147,6 +150,12 @@ def _recorded(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
                                     "valid_until")}  # fmt: skip
     held.update(valid_from=payload["recorded_on"], state="valid", reconfirmed=[],
                 policy={k: payload["policy"][k] for k in RECORDED})  # fmt: skip
+    before = model.facts.get("out_of_area")
+    if before is not None:  # recorded anew after a lapse: bills of the earlier validity stay paid
+        held["earlier"] = [
+            *before.get("earlier", ()),
+            [before["valid_from"], before["valid_until"]],
+        ]
     model.facts["out_of_area"] = held
     _resolve_alarms(model, at)
     _arm(model, held, at)
@@ -174,13 +183,14 @@ def _lapsed(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
 
 
 def ending(effect: Effect) -> Effect:
-    """``effect`` of a final transition, which also closes the status' deadlines: the status
-    lives with its case."""
+    """``effect`` of a final transition, which also closes the status' deadlines and resolves
+    its alarm: the status lives with its case."""
 
     def ended(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
         effect(model, payload, at)
         for kind in DEADLINES:
             model.deadlines.pop(kind, None)
+        _resolve_alarms(model, at)
 
     ended.__name__ = getattr(effect, "__name__", "effect")
     return ended
