@@ -66,7 +66,7 @@ def test_demo_runs_200_cases_for_a_year_prints_the_stories_and_passes_the_audit(
     for label in ("核对通过", "verified", "先行批准", "provisionally approved", "已撤销",
                   "revoked"):  # fmt: skip
         assert label in out
-    assert "applications: 200 generated + 8 stories" in out
+    assert "applications: 200 generated + 9 stories" in out
     assert re.search(r"常规程序 standard path: \d+ cases \(.*confirmed \d+", out)
     assert re.search(r"临时救助 temporary assistance: \d+ cases", out)
     assert "refused at intake" in out and "commands/s" in out
@@ -81,6 +81,9 @@ def test_demo_runs_200_cases_for_a_year_prints_the_stories_and_passes_the_audit(
     assert "清洁照料cleaningandcare:7done,0missed,已结束ended" in fraud[3]  # ended by revoking
     assert "不予批准rejected" in stories["failedappraisal评议未通过"][2]
     assert "已撤回withdrawn" in stories["withdrawn撤回"][2]
+    new_citizen = stories["新市民户籍地低保newcitizenwithout-of-areadibao"]
+    assert "已发放paid" in new_citizen[2]  # one bill at the dibao ratio: 85 % of 4,000 yuan
+    assert "(medical医疗救助3,400.00)" in new_citizen[3]
     assert "audit passed" in out
     assert re.search(r"检查点 checkpoint 1 at 2025-02-20 17:30: root [0-9a-f]{16}… over [\d,]+ "
                      r"chain heads", out)  # fmt: skip

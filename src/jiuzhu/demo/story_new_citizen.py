@@ -10,10 +10,8 @@ before it was recorded is refused.  On 1 November (30 days before valid-until) t
 the case on Qinhuai's alarm list; the community re-confirms it on 8 November with Yingzhou's
 new statement, valid until 31 May 2025, which clears the alarm.
 
-Not wired into the demo's year (:mod:`.year`); to run it there, add after
-``paths.schedule(sim, seed)`` (which sets up Qinhuai's units)::
-
-    story_new_citizen.schedule(sim, seed)
+The demo's year (:mod:`.year`) starts it after ``paths.schedule(sim, seed)``, which sets up
+Qinhuai's units.
 """
 
 from __future__ import annotations

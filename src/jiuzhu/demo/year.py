@@ -21,7 +21,7 @@ from ..service.service import CaseService
 from ..service.views import CaseView
 from ..simulation import mark_simulation
 from ..workflows import fast_track, service_plan
-from . import paths
+from . import paths, story_new_citizen
 from .caseload import schedule_arrivals
 from .county import Units, set_up_county
 from .simulation import END, START, Simulation, Stats
@@ -106,6 +106,7 @@ def run(svc: CaseService, clock: FakeClock, units: Units, *, cases: int, seed: i
     for (start, script, _, _), story in zip(STORIES, stories, strict=True):
         sim.start(start, script(sim, story))
     path_stories = paths.schedule(sim, seed)  # the standard path and temporary assistance
+    path_stories.append(story_new_citizen.schedule(sim, seed))  # out-of-area dibao
     schedule_arrivals(sim, cases, Random(seed))
     sim.run(END, on_day)
     clock.set(END)
