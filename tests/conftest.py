@@ -14,6 +14,9 @@ Databases
   emptying transaction runs as a replica session, in which the append-only row triggers do
   not fire.  Commits on this throwaway database skip the WAL flush
   (``synchronous_commit = off``): only crash durability changes, never what a transaction sees.
+  Likewise the SQLite files sync at checkpoints only (``$JIUZHU_SQLITE_SYNCHRONOUS=NORMAL``,
+  inherited by the CLI tests' processes) unless the environment sets a level; jiuzhu's default,
+  ``FULL``, is tested in tests/integration/test_sqlite_durability.py.
 
 If PostgreSQL cannot be reached, its tests are skipped with the reason -- except when ``$CI`` is
 set: then they fail, so that a CI run never passes without having tested PostgreSQL.
@@ -39,7 +42,9 @@ from sqlalchemy.exc import SQLAlchemyError
 import jiuzhu
 import jiuzhu.models as jiuzhu_models
 from jiuzhu import CaseService, FakeClock
+from jiuzhu.models.db import ENV_SYNCHRONOUS
 
+os.environ.setdefault(ENV_SYNCHRONOUS, "NORMAL")  # throwaway files: see the docstring
 START = datetime(2024, 3, 15, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, the seed's day
 POSTGRES_ADMIN_ENV = "JIUZHU_TEST_POSTGRES_URL"
 POSTGRES_ADMIN_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

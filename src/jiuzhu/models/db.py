@@ -25,6 +25,14 @@ from ..errors import InvalidInput
 ENV_URL = "JIUZHU_DATABASE_URL"
 DEFAULT_PATH = "jiuzhu.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+ENV_SYNCHRONOUS = "JIUZHU_SQLITE_SYNCHRONOUS"
+SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
+"""SQLite's ``synchronous`` levels jiuzhu accepts.  ``FULL`` (the default) syncs the WAL on
+every commit, so an acknowledged command survives a power cut or an OS crash; ``NORMAL`` syncs
+only at checkpoints: faster, and safe against a crash of the process, but the last commits can
+be lost when the machine loses power.  A benefits system's "done" must survive that, so
+``NORMAL`` is an opt-in (``$JIUZHU_SQLITE_SYNCHRONOUS=NORMAL``) for training copies and
+benchmarks, never the default."""
 
 
 def resolve_url(db: str | None = None) -> str:
@@ -49,24 +57,40 @@ def resolve_url(db: str | None = None) -> str:
     return db
 
 
-def make_engine(db: str | None = None, **kwargs: Any) -> Engine:
+def sqlite_synchronous(level: str | None = None) -> str:
+    """The ``synchronous`` level: ``level``, else ``$JIUZHU_SQLITE_SYNCHRONOUS``, else FULL."""
+    chosen = (level or os.environ.get(ENV_SYNCHRONOUS) or "FULL").strip().upper()
+    if chosen not in SYNCHRONOUS:
+        raise InvalidInput(
+            f"SQLite synchronous level '{chosen}' is not one of {', '.join(SYNCHRONOUS)} "
+            f"(${ENV_SYNCHRONOUS}; FULL unless a lost last commit on power loss is acceptable)",
+            f"SQLite 同步级别“{chosen}”无效，应为 {'、'.join(SYNCHRONOUS)} 之一（默认 FULL）",
+        )
+    return chosen
+
+
+def make_engine(db: str | None = None, *, synchronous: str | None = None,
+                **kwargs: Any) -> Engine:  # fmt: skip
+    """An engine on ``db`` (see :func:`resolve_url`); on SQLite with jiuzhu's pragmas and the
+    ``synchronous`` level of :func:`sqlite_synchronous`."""
     url = resolve_url(db)
     if url.startswith("sqlite"):
+        level = sqlite_synchronous(synchronous)
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, level)
     else:
         kwargs.setdefault("pool_pre_ping", True)
         engine = create_engine(url, **kwargs)
     return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute(f"PRAGMA synchronous = {synchronous}")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 
