@@ -93,6 +93,15 @@ def cycle(category: str, policy: Mapping[str, Any]) -> dict[str, Any]:
             "policy": {k: policy[k] for k in RECORDED}}  # fmt: skip
 
 
+def default_category(facts: Mapping[str, Any]) -> str:
+    """The category a decision records when none is given: the current cycle's, else tekun
+    for a tekun case and ``stable`` for a dibao one."""
+    current = facts.get("review_cycle")
+    if current:
+        return str(current["category"])
+    return "tekun" if facts.get("programme") == "tekun" else "stable"
+
+
 def check_category(category: object) -> None:
     if category not in CATEGORIES:
         raise GuardRejected(
