@@ -62,7 +62,7 @@ class ReviewCommands(PathCommands):
 
         def build(model: CaseModel, today: date, earliest: date) -> tuple[str, dict[str, Any]]:
             _expect_paying_path(model)
-            policy = self.policy_in_force(model.facts["org_path"], today)
+            policy = self.policy_book.settings_on(today)  # no dibao line needed
             return "open_review", {"reason": why, "opened_on": today.isoformat(),
                                    "policy": {k: policy[k] for k in review.RECORDED}}  # fmt: skip
 
@@ -110,7 +110,7 @@ class ReviewCommands(PathCommands):
 
         def build(model: CaseModel, today: date, earliest: date) -> tuple[str, dict[str, Any]]:
             _expect_paying_path(model)
-            policy = self.policy_in_force(model.facts["org_path"], today)
+            policy = self.policy_book.settings_on(today)  # no dibao line needed
             payload: dict[str, Any] = {"outcome": verdict, "reasons": why,
                                        "decided_on": today.isoformat(),
                                        "max_monthly_amount_yuan": policy["max_monthly_amount_yuan"]}  # fmt: skip
