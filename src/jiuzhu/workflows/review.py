@@ -182,10 +182,11 @@ def _decision_holds(model: CaseModel, payload: dict[str, Any]) -> None:
     first_unpaid = allowance.get("next_month", "")
     if payload["from_month"] < first_unpaid:
         raise GuardRejected(
-            f"the new amount cannot start in {payload['from_month']}: months up to "
-            f"{first_unpaid} (not included) are paid already; choose {first_unpaid} or later",
-            f"新金额不能从 {payload['from_month']} 起执行：{first_unpaid} 之前的月份已发放，"
-            f"请选择 {first_unpaid} 或以后的月份",
+            f"the new amount cannot start in {payload['from_month']}: the first month not yet "
+            f"paid is {first_unpaid} (the months before it are paid already or not payable); "
+            f"choose {first_unpaid} or later",
+            f"新金额不能从 {payload['from_month']} 起执行：尚未发放的第一个月为 {first_unpaid}"
+            f"（此前月份已发放或不予发放），请选择 {first_unpaid} 或以后的月份",
             from_month=payload["from_month"], first_unpaid=first_unpaid,
         )  # fmt: skip
     maximum = int(payload["max_monthly_amount_yuan"]) * 100
