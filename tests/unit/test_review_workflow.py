@@ -241,3 +241,28 @@ def test_direct_replay_gives_the_same_projection() -> None:
         return model
 
     assert run(True).columns() == run(False).columns()
+
+
+def test_the_fast_track_verify_opens_the_cycle_and_a_stop_ends_its_plans() -> None:
+    from test_fast_track_workflow import AT, case_at
+
+    from jiuzhu.workflows.fast_track import WORKFLOW as FAST
+
+    model = case_at("provisionally_approved")
+    FAST.fire(model, "plan.open", {"plan_id": "p1", "kind": "cleaning", "provider": {"name": "x"},
+                                   "recurrence": {"type": "interval", "days": 2},
+                                   "starts_at": "2024-03-20T00:00:00.000000Z", "ends_at": None,
+                                   "grace_hours": 24,
+                                   "first_at": "2024-03-20T00:00:00.000000Z"}, AT)  # fmt: skip
+    settings = {**POLICY, "review_months_tekun": 12}
+    FAST.fire(model, "verify", {"result": "meets_standard", "checked_on": "2024-04-10",
+                                "review": review.cycle("tekun", settings)}, at("2024-04-10"))  # fmt: skip
+    assert model.state == "verified"
+    assert model.deadlines[review.DUE] == midnight("2025-04-01")
+    FAST.fire(model, "open_review", {"reason": "死亡"}, at("2024-05-06"))
+    FAST.fire(model, "investigate_review", {"findings": "x"}, at("2024-05-06"))
+    FAST.fire(model, "give_review_opinion", {"opinion": "y"}, at("2024-05-06"))
+    FAST.fire(model, "stop_review", {"outcome": "stop", "reasons": "本人死亡"}, at("2024-05-07"))
+    assert model.state == "stopped" and model.state in FAST.final
+    assert model.facts["plans"]["p1"]["state"] == "ended"
+    assert not any(k.startswith("visit_due") for k in model.deadlines)
