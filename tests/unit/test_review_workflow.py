@@ -266,3 +266,14 @@ def test_the_fast_track_verify_opens_the_cycle_and_a_stop_ends_its_plans() -> No
     assert model.state == "stopped" and model.state in FAST.final
     assert model.facts["plans"]["p1"]["state"] == "ended"
     assert not any(k.startswith("visit_due") for k in model.deadlines)
+
+
+def test_a_case_decided_without_a_cycle_enters_it_by_an_early_review() -> None:
+    model = confirmed("stable")
+    del model.facts["review_cycle"], model.deadlines[review.DUE]  # as decided before re-reviews
+    settings = {k: POLICY[k] for k in review.RECORDED}
+    WORKFLOW.fire(model, "open_review", {"reason": "r", "policy": settings}, at("2024-03-01"))
+    through_opinion(model, "2024-03-04")
+    decide(model, "continue", "2024-03-05", category="unstable")
+    assert model.facts["review_cycle"]["category"] == "unstable"
+    assert model.deadlines[review.DUE] == midnight("2024-09-01")

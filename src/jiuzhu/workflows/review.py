@@ -147,7 +147,9 @@ def schedule(model: CaseModel, payload: Mapping[str, Any], at: datetime) -> None
 def _no_review_open(model: CaseModel, payload: dict[str, Any]) -> None:
     if model.facts.get("review") is not None:
         raise GuardRejected("a re-review is already under way", "复核正在进行中")
-    if "review_cycle" not in model.facts:
+    if "policy" not in payload and "review_cycle" not in model.facts:
+        # the township's opening carries the settings; a case decided before re-reviews were
+        # encoded (or brought in) enters the cycle by its first re-review's decision
         raise GuardRejected("this case records no re-review cycle", "本案未记录复核周期")
 
 
