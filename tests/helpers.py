@@ -227,8 +227,14 @@ MONEY_TRIGGERS: dict[str, frozenset[str]] = {
     "revoked": frozenset({"impose_fine", "record_repayment", "write_off"}),
     "terminated": frozenset({"record_repayment", "write_off"}),
 }
+# A verified case is re-reviewed (复核, docs/domain.md §4): its steps keep it in its state.
+REVIEW_TRIGGERS: dict[str, frozenset[str]] = {
+    "verified": frozenset({"open_review", "investigate_review", "give_review_opinion",
+                           "decide_review", "stop_review"}),
+}  # fmt: skip
 # Everything a person may do in each state (what ``CaseView.allowed`` lists).
-OFFERED = {state: ALLOWED[state] | MONEY_TRIGGERS.get(state, frozenset()) for state in ALLOWED}
+OFFERED = {state: ALLOWED[state] | MONEY_TRIGGERS.get(state, frozenset())
+           | REVIEW_TRIGGERS.get(state, frozenset()) for state in ALLOWED}  # fmt: skip
 
 
 def command_call(trigger: str, case: CaseView) -> tuple[str, dict[str, Any]]:

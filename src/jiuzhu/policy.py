@@ -11,9 +11,8 @@ Nanjing's 945 yuan per person per month from 2020-07-01 (宁民救〔2020〕95�
 is configuration (:meth:`PolicyBook.with_dibao_line`, or a policy file: :func:`read_file`,
 described in ``docs/policy.md``), and a city without a line is refused, never guessed.
 
-:data:`SETTINGS` is the one table of settings -- the fast track's, the money's, the standard
-path's and temporary assistance's.  Each names its source; the others are local practice the
-rules leave open, so they are settings with a default, not constants in code.
+:data:`SETTINGS` is the one table of settings, each with its source; local practice the rules
+leave open is a setting with a default, never a constant in code.
 """
 
 from __future__ import annotations
@@ -49,6 +48,7 @@ DEMO_FILE = Path(__file__).parent / "policies" / "jiangsu-demo.json"
 
 LOCAL = "configuration (local practice; no rule found)"
 MCA_2021 = "最低生活保障审核确认办法 (MCA 2021)"
+OPINIONS_2020 = "关于改革完善社会救助制度的意见 (2020)"
 NOTICE_2022 = "关于进一步做好最低生活保障等社会救助兜底工作的通知 (2022) §4(1)"
 MAX_LINE_YUAN = 100_000  # a dibao line above this per person per month is refused as absurd
 
@@ -149,6 +149,16 @@ SETTINGS: dict[str, Setting] = {
     "out_of_area_max_months": Setting(
         12, (1, 60), "an out-of-area status is recorded valid for at most this many months "
         "ahead"),
+    # re-review (复核) of paying cases; the steps' working-day limits: no source sets a figure
+    "review_months_stable": Setting(12, (1, 36), "a dibao household stable in the short term is "
+        "re-reviewed every this many months", f"{MCA_2021} Art. 31; {OPINIONS_2020}"),
+    "review_months_unstable": Setting(6, (1, 36), "a dibao household with unstable income or "
+        "members able to work is re-reviewed every this many months", f"{MCA_2021} Art. 31"),
+    "review_months_tekun": Setting(12, (1, 36), "a tekun person is re-reviewed every this many "
+        "months", "特困人员认定办法 (MCA 2021)"),
+    "review_village_workdays": Setting(10, (1, 60), "a re-review's village investigation, working days"),
+    "review_township_workdays": Setting(5, (1, 60), "a re-review's township opinion, working days"),
+    "review_county_workdays": Setting(10, (1, 60), "a re-review's county decision, working days"),
     # other programmes (recorded for completeness)
     "near_dibao_ratio_pct": Setting(
         150, (100, 300), "near-dibao: per-capita income below this percentage of the line",

@@ -108,6 +108,12 @@ ENTITLED: dict[str, set[Role]] = {
     # a new citizen's out-of-area dibao or tekun status, recorded where the family lives
     "record_out_of_area": {Role.VILLAGE, Role.TOWNSHIP},
     "reconfirm_out_of_area": {Role.VILLAGE, Role.TOWNSHIP},
+    # re-review (复核, docs/domain.md §4): the township opens, the village investigates, the
+    # township gives its opinion, the county decides
+    "open_review": {Role.TOWNSHIP},
+    "investigate_review": {Role.VILLAGE, Role.TOWNSHIP},
+    "give_review_opinion": {Role.TOWNSHIP},
+    "decide_review": {Role.COUNTY},
     # finding cases: everyone who reads cases finds them in the jurisdiction; the read log is
     # for the county and auditors
     "find_case": READERS,
@@ -180,6 +186,26 @@ def plan_step(
         if suspended:
             api.svc.suspend_service_plan(api.org.village, case.id, plan_id=plan_id, reason="住院")
         return "POST", f"/cases/{case.id}/{command}", {"plan_id": plan_id, **body}
+
+    return make
+
+
+REVIEW_STEPS = ("open-review", "investigate-review", "give-review-opinion", "decide-review")
+
+
+def review_step(command: str, body: dict[str, Any]) -> Callable[[Api], Request]:
+    """``command`` on a verified fast-track case whose re-review has reached that step."""
+
+    def make(api: Api) -> Request:
+        case = case_in(api.svc, api.org, "verified")
+        done = REVIEW_STEPS[: REVIEW_STEPS.index(command)]
+        if "open-review" in done:
+            api.svc.open_review(api.org.township, case.id, reason="家庭情况变化")
+        if "investigate-review" in done:
+            api.svc.investigate_review(api.org.village, case.id, findings="收入未变")
+        if "give-review-opinion" in done:
+            api.svc.give_review_opinion(api.org.township, case.id, opinion="建议继续")
+        return "POST", f"/cases/{case.id}/{command}", body
 
     return make
 
@@ -304,6 +330,11 @@ REQUESTS: dict[str, Callable[[Api], Request]] = {
     "ledger": fresh_case("/ledger"),
     "credit_records_page": lambda api: ("GET", "/credit-records", None),
     "report": lambda api: ("GET", f"/reports/units?org={api.org.village.org}", None),
+    # re-review
+    "open_review": review_step("open-review", {"reason": "家庭成员就业"}),
+    "investigate_review": review_step("investigate-review", {"findings": "收入增加"}),
+    "give_review_opinion": review_step("give-review-opinion", {"opinion": "建议继续"}),
+    "decide_review": review_step("decide-review", {"outcome": "continue", "reasons": "收入未变"}),
     # the standard path
     "apply_standard": household_apply("/cases/standard"),
     "accept_standard": path_command("standard", "applied", "accept-standard"),

@@ -233,6 +233,13 @@ def test_approve_writes_no_deadline_when_refused(
     assert count_rows(svc, "deadlines") == 0
 
 
+REREVIEW = "rereview_due"  # a verified case's first re-review (复核)
+
+
+def verification_rows(svc: CaseService, case_id: str) -> list[dict[str, Any]]:
+    return [r for r in deadline_rows(svc, case_id) if r["kind"] != REREVIEW]
+
+
 @pytest.mark.parametrize("trigger", RESULTS)
 def test_result_cancels_verification_due_so_nothing_fires_later(
     svc: CaseService, org: Org, clock: FakeClock, trigger: str
@@ -240,11 +247,13 @@ def test_result_cancels_verification_due_so_nothing_fires_later(
     case = case_in(svc, org, "provisionally_approved")
     clock.set(DUE - timedelta(days=2))
     case = fire(svc, org, case, trigger)
-    [row] = deadline_rows(svc, case.id)
+    [row] = verification_rows(svc, case.id)
     assert (row["status"], row["closed_seq"], row["fired_at"]) == ("cancelled", 5, None)
-    assert case.deadlines == {}
-    assert sweep(svc, worker="w1", now=DUE + 60 * WEEK).fired == 0
-    assert [e.type for e in svc.history(org.county, case.id)][-1] == trigger
+    assert set(case.deadlines) == ({REREVIEW} if trigger == "verify" else set())
+    # nothing of the data check fires later; a verified case's re-review falls due (复核)
+    assert sweep(svc, worker="w1", now=DUE + 60 * WEEK).fired == (trigger == "verify")
+    assert [e.type for e in svc.history(org.county, case.id)][-1] == (
+        "start_review" if trigger == "verify" else trigger)  # fmt: skip
 
 
 def test_withdraw_is_refused_and_keeps_verification_due_when_provisionally_approved(
@@ -435,12 +444,12 @@ def test_result_closes_reminder_and_removes_case_from_overdue_list(
     sweep(svc, worker="w1", now=DUE + WEEK + timedelta(hours=3))  # one reminder
     clock.set(DUE + timedelta(days=10))
     case = fire(svc, org, case, trigger)
-    [_, fired_reminder, open_reminder] = deadline_rows(svc, case.id)
+    [_, fired_reminder, open_reminder] = verification_rows(svc, case.id)
     assert fired_reminder["status"] == "fired"
     assert (open_reminder["status"], open_reminder["closed_seq"]) == ("cancelled", case.last_seq)
-    assert case.deadlines == {}
+    assert set(case.deadlines) == ({REREVIEW} if trigger == "verify" else set())
     assert svc.overdue_verifications(org.county, now=DUE + 20 * WEEK) == []
-    assert sweep(svc, worker="w1", now=DUE + 20 * WEEK).fired == 0
+    assert sweep(svc, worker="w1", now=DUE + 20 * WEEK).fired == 0  # the re-review: in a year
     assert verify_database(svc.engine).ok
 
 
@@ -461,7 +470,8 @@ def test_sweep_fires_nothing_for_answered_cases_when_far_past_due(
 ) -> None:
     for trigger in RESULTS:
         fire(svc, org, case_in(svc, org, "provisionally_approved"), trigger)
-    assert sweep(svc, worker="w1", now=DUE + 52 * WEEK).fired == 0
+    # only the verified case's re-review (复核) falls due within the year
+    assert sweep(svc, worker="w1", now=DUE + 52 * WEEK).fired == 1
     assert svc.overdue_verifications(org.county, now=DUE + 52 * WEEK) == []
 
 

@@ -504,8 +504,10 @@ def test_check_result_cancels_verification_deadline(
     case = case_in(svc, org, "provisionally_approved")
     clock.set(datetime(2024, 4, 10, 2, 0, tzinfo=UTC))
     case = fire(svc, org, case, trigger)
-    assert case.deadlines == {}
-    [row] = deadline_rows(svc, case.id)
+    # a verified case's first re-review falls due by its cycle (stable: 12 months, 2025-04-01)
+    rereview = {"rereview_due": "2025-03-31T16:00:00.000000Z"} if trigger == "verify" else {}
+    assert case.deadlines == rereview
+    [row] = [r for r in deadline_rows(svc, case.id) if r["kind"] == "verification_due"]
     assert (row["status"], row["opened_seq"], row["closed_seq"]) == ("cancelled", 4, 5)
 
 

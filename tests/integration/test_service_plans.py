@@ -409,7 +409,7 @@ def test_verified_case_keeps_its_plans_running(
     _, plan_id = open_plan(svc, org, case.id)
     verified = fire(svc, org, case, "verify")
     assert verified.facts["plans"][plan_id]["state"] == "active"
-    assert list(verified.deadlines) == [f"visit_due/{plan_id}"]
+    assert sorted(verified.deadlines) == ["rereview_due", f"visit_due/{plan_id}"]  # 复核 in a year
     assert sweep(svc, worker="w1", now=START + DAY).fired == 1  # occurrence 1 missed
     clock.set(START + 2 * DAY + timedelta(hours=2))
     svc.record_visit(org.village, case.id, plan_id=plan_id, what="上门探访")

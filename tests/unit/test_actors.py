@@ -63,6 +63,12 @@ EXPECTED: dict[str, set[Role]] = {
     # a new citizen's dibao or tekun status at the hukou place: recorded where the family lives
     "record_out_of_area": {V, T},
     "reconfirm_out_of_area": {V, T},
+    # re-review (docs/domain.md §4): the township opens, the village investigates, the township
+    # gives its opinion, the county decides
+    "open_review": {T},
+    "investigate_review": {V, T},
+    "give_review_opinion": {T},
+    "decide_review": {C},
     # letters (docs/letters.md): printed where cases are worked, checked by any reader
     "print_letter": {V, T, C},
     "check_letter": {V, T, C, VC, AU},

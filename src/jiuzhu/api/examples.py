@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..service.registry import LEVELS
-from ..workflows import fast_track, out_of_area, service_plan, standard, temporary
+from ..workflows import fast_track, out_of_area, review, service_plan, standard, temporary
 
 PERSON = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
 HOUSEHOLD = "7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b"
@@ -55,6 +55,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                            "unit_code": "341202", "document": "颍民救证〔2024〕15号",
                            "valid_until": "2024-09-30"},
     "reconfirm_out_of_area": {"document": "颍民救证〔2024〕88号", "valid_until": "2025-03-31"},
+    "open_review": {"reason": "家庭成员就业，收入发生变化"},
+    "investigate_review": {"findings": "长子已就业，月收入 2,000 元", "investigators": INVESTIGATORS,
+                           "household_income": "2000"},
+    "give_review_opinion": {"opinion": "建议调减保障金额"},
+    "decide_review": {"outcome": "change", "reasons": "家庭收入增加", "monthly_amount": "835",
+                      "from_month": "2024-05", "household_category": "able_to_work"},
     "record_medical_bill": {"billed_on": "2024-03-20", "total": "90000",
                             "insurance_paid": "50000", "hospital": "滨海县人民医院"},
     "record_repayment": {"amount": "100"},
@@ -79,6 +85,10 @@ BODY_ENUMS: dict[tuple[str, str], list[Any]] = {
     ("decide_standard", "decision"): ["confirm", "reject"],
     ("decide_temporary", "decision"): ["approve", "reject"],
     ("record_out_of_area", "status"): list(out_of_area.STATUSES),
+    ("decide_review", "outcome"): list(review.OUTCOMES),
+    ("decide_review", "household_category"): list(review.CATEGORIES),
+    ("decide_standard", "household_category"): list(review.CATEGORIES),
+    ("record_verification", "household_category"): list(review.CATEGORIES),
     ("add_org_unit", "level"): list(LEVELS),
 }  # fmt: skip
 

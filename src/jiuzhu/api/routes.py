@@ -130,6 +130,11 @@ ROUTES: tuple[Route, ...] = (
             "reconfirm_out_of_area",
         )
     ),  # fmt: skip
+    # re-review (复核) of a paying case, fast track or standard path
+    *(
+        case_command(name, "re-review")
+        for name in ("open_review", "investigate_review", "give_review_opinion", "decide_review")
+    ),  # fmt: skip
     # money
     *(
         case_command(name, "money")

@@ -11,6 +11,9 @@ its ledger rebuilt; the stored credit records are read alongside.  Findings, by 
 * ``verification_overdue`` -- the data check has not returned and its due time has passed
   (``days`` says by how long, at ``now``); ``verification_late`` -- it returned, late;
 * ``visit_missed`` -- a service-plan visit that was not made;
+* ``review_overdue`` -- a step of a re-review (复核: the village's investigation, the township's
+  opinion, the county's decision) whose working-day limit has passed and which is not done
+  (``days`` says by how long, at ``now``);
 * ``amount_outside_policy`` -- a monthly amount outside the policy's bounds, an allowance paid
   at another amount than the one approved, or an expenditure below the fast-track threshold.
 """
@@ -28,7 +31,9 @@ from .. import ledger
 from ..clock import iso_utc, parse_iso_utc
 from ..errors import JiuzhuError
 from ..models.db import snapshot
+from ..workflows import review
 from ..workflows.adoption import IMPORT
+from ..workflows.allowance import amount_for
 from . import sources
 from .replay import fold, ledger_entries
 
@@ -41,6 +46,7 @@ LABELS = {
     "verification_overdue": "核对逾期未返回 verification overdue",
     "verification_late": "核对逾期后返回 verification returned late",
     "visit_missed": "服务漏访 missed visit",
+    "review_overdue": "复核逾期未办结 re-review step overdue",
     "amount_outside_policy": "金额超出政策 amount outside policy",
 }
 DAY = 86400
@@ -82,6 +88,7 @@ def findings_of(events: list[dict[str, Any]], credit_seqs: set[int],
     _revocation(events, entries, credit_seqs, add)
     if model is not None:
         _verification(events, model.deadlines, model.facts, now, add)
+        _reviews(events, model.facts, now, add)
     for ev in events:
         if ev["type"] == "plan.miss":
             add(ev["seq"], "visit_missed", f"plan {ev['payload'].get('plan_id')} occurrence "
@@ -164,10 +171,24 @@ def _amounts(events: list[dict[str, Any]], entries: list[ledger.Entry], policy: 
                 f"(0, {maximum} yuan]", amount_fen=amount)  # fmt: skip
     if approved is None:
         return
+    # a re-review may change the amount from a month on (复核: workflows.review)
+    decided = {"monthly_fen": approved, "changes": [
+        {"from_month": ev["payload"]["from_month"], "monthly_fen": ev["payload"]["monthly_fen"]}
+        for ev in events if ev["type"] == "decide_review" and ev["payload"].get("outcome") == "change"]}  # fmt: skip
     for e in entries:
-        if e.kind == "allowance" and e.amount_fen != approved:
+        expected = amount_for(decided, e.period or "")
+        if e.kind == "allowance" and e.amount_fen != expected:
             add(e.seq, "amount_outside_policy", f"allowance for {e.period} paid at {e.amount_fen}"
-                f" fen, approved {approved}", amount_fen=e.amount_fen)  # fmt: skip
+                f" fen, approved {expected}", amount_fen=e.amount_fen)  # fmt: skip
+
+
+def _reviews(events: list[dict[str, Any]], facts: dict[str, Any], now: datetime,
+             add: Callable[..., None]) -> None:  # fmt: skip
+    for alarm in facts.get("alarms", []):
+        if alarm["limit"] in review.LIMITS and alarm["resolved_at"] is None:
+            late = (now - parse_iso_utc(alarm["due_at"])).total_seconds() / DAY
+            add(events[-1]["seq"], "review_overdue", f"{review.LIMITS[alarm['limit']].en} due "
+                f"{alarm['due_at']}, not done", days=round(late, 1))  # fmt: skip
 
 
 def database_findings(engine: Engine, *, now: datetime,

@@ -129,11 +129,16 @@ def case_verify(
                                                "meets_standard).")] = None,  # fmt: skip
     checked_on: Annotated[str | None, typer.Option("--checked-on", help="Date of the result "
                                                    "核对日期 YYYY-MM-DD (default: today).")] = None,
+    category: Annotated[str | None, typer.Option(
+        "--category", help="meets_standard: household category 家庭类别 for the re-review 复核: "
+        "stable | unstable | able_to_work | tekun (default: tekun for tekun, else stable).")]
+    = None,  # fmt: skip
     *, actor: Actor, db: str | None, write: Write, json_out: bool,
 ) -> None:  # fmt: skip
     """Record the household economic data check 家庭经济状况核对 (county or verification_centre)."""
     view = service(db).record_verification(actor, case_id, result=result, reason=reason,
-                                           checked_on=checked_on, **write)  # fmt: skip
+                                           checked_on=checked_on, household_category=category,
+                                           **write)  # fmt: skip
     print_case_result(view, json_out)
 
 

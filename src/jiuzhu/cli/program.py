@@ -26,6 +26,7 @@ from . import (
     plans,
     policy,
     registry,
+    review,
     search,
     serve,
     standard,
@@ -74,7 +75,7 @@ def root(
 
 
 # In the order of `jiuzhu --help`: set-up, the paths of a case, money and audit, operations.
-for group in (db, registry, cases, standard, temporary, policy, plans, money, audit, calendar,
+for group in (db, registry, cases, standard, temporary, review, policy, plans, money, audit, calendar,
               worker, serve, users, demo):  # fmt: skip
     group.register(app)
 search.register(app)  # case search, queue, audit reads

@@ -229,12 +229,17 @@ def standard_decide(
     monthly_amount: Annotated[str | None, typer.Option(
         "--monthly-amount", help="A fixed monthly amount 固定月救助金 (yuan); default: (line - "
         "per-capita income) x household size.")] = None,  # fmt: skip
+    category: Annotated[str | None, typer.Option(
+        "--category", help="Household category 家庭类别, sets the re-review 复核: stable 收入稳定 "
+        "(12 months) | unstable 收入不稳定 | able_to_work 有劳动能力 (6) | tekun 特困 (12); "
+        "default stable.")] = None,  # fmt: skip
     policy: PolicyOpt = None,
     *, actor: Actor, db: str | None, write: Write, json_out: bool,
 ) -> None:  # fmt: skip
     """The county's decision 县级审核确认 (county); paid from the month after."""
     step("decide_standard", case_id, actor, db, policy, json_out, decision=decision,
-         reason=reason, monthly_amount=monthly_amount, **write)  # fmt: skip
+         reason=reason, monthly_amount=monthly_amount, household_category=category,
+         **write)  # fmt: skip
 
 
 @standard_app.command("deliver")

@@ -83,6 +83,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # a new citizen's dibao or tekun status at the hukou place (docs/domain.md §5)
     "record_out_of_area": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
     "reconfirm_out_of_area": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
+    # re-review (复核): the township opens, the village investigates, the township gives its
+    # opinion, the county decides (A Art. 31 with the standard path's levels, Arts. 15-20)
+    "open_review": frozenset({Role.TOWNSHIP}),
+    "investigate_review": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
+    "give_review_opinion": frozenset({Role.TOWNSHIP}),
+    "decide_review": frozenset({Role.COUNTY}),
     "read": READ,
     # letters on paper (docs/letters.md): printed where cases are worked, checked by any reader
     "print_letter": LOCAL,

@@ -71,6 +71,7 @@ COMMAND_TRIGGERS = {
     "record_objection": {"object_reinvestigate", "object_appraise"},
     "appraise_standard": {"appraise"},
     "decide_standard": {"confirm", "reject"},
+    "decide_review": {"decide_review", "stop_review"},
     "deliver_rejection_notice": {"deliver_notice"},
     "apply_temporary": {"apply"},
     "assess_temporary": {"assess", "complete_paperwork"},

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from ..clock import local_date
 from ..errors import InvalidInput, NotFound
 from ..money import to_fen
-from ..workflows import fast_track
+from ..workflows import fast_track, review
 from ..workflows import get as get_workflow
 from ..workflows.base import CaseModel
 from . import inputs, money
@@ -123,6 +123,7 @@ class FastTrackCommands(CommandBase):
 
     def record_verification(self, actor: Actor, case_id: str, *, result: str,
                             reason: str | None = None, checked_on: date | str | None = None,
+                            household_category: str | None = None,
                             expected_version: int | None = None,
                             idempotency_key: str | None = None) -> CaseView:  # fmt: skip
         """The data check's result: verified, revoked (falsification) or terminated."""
@@ -135,6 +136,10 @@ class FastTrackCommands(CommandBase):
                 checked_on, "check date", earliest=earliest, today=today)}  # fmt: skip
             if why is not None:
                 payload["reason"] = why
+            if trigger == "verify":  # the first re-review, by the household's category
+                settings = self.policy_book.settings_on(today)
+                payload["review"] = review.cycle(household_category
+                                                 or review.default_category(model.facts), settings)  # fmt: skip
             return trigger, payload | money.decision_payload(model, trigger, today, why)
 
         return self._transition(actor, "record_verification", case_id, expected_version,

@@ -33,9 +33,10 @@ from .base import CommandBase
 from .import_checks import CaseRow, HouseholdRow, RowRefused, case_row, household_row, refuse
 from .personal_data import digests
 
-# states in which a household's case of a programme is still running (or paying)
+# states in which a household's case of a programme is still running (or paying); a case
+# stopped by a re-review (复核) pays at most its decision's month and is not running
 BUSY = sorted({s for wf in REGISTRY.values() for s in wf.states
-               if s not in wf.final or s in wf.allowance_states})  # fmt: skip
+               if s not in wf.final or (s in wf.allowance_states and s != "stopped")})  # fmt: skip
 Cells = dict[str, str]
 
 

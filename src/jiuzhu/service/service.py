@@ -30,6 +30,7 @@ from .queues import Queues
 from .reads import Reads
 from .registry import Registry
 from .reports import Reports
+from .review import ReviewCommands
 from .search import Search
 from .standard import StandardCommands
 from .temporary import TemporaryCommands
@@ -46,6 +47,7 @@ class CaseService(
     StandardCommands,
     TemporaryCommands,
     OutOfAreaCommands,
+    ReviewCommands,
     Reads,
     Accounts,
     Search,

@@ -21,7 +21,7 @@ from ..models import rows
 from ..money import to_fen
 from ..policy import city_code
 from ..workflows import get as get_workflow
-from ..workflows import standard, temporary
+from ..workflows import review, standard, temporary
 from ..workflows.base import CaseModel, Workflow
 from ..workflows.workdays import calendar_day_limit, workday_limit
 from . import inputs
@@ -332,12 +332,15 @@ class StandardCommands(PathCommands):
 
     def decide_standard(self, actor: Actor, case_id: str, *, decision: str,
                         reason: str | None = None, monthly_amount: object = None,
+                        household_category: str | None = None,
                         expected_version: int | None = None,
                         idempotency_key: str | None = None) -> CaseView:  # fmt: skip
         """The county confirms (paid from next month) or rejects with written reasons.
 
         The monthly amount is (line in force today - per-capita income) x household size,
-        or ``monthly_amount`` (yuan) decided for the case, with ``reason``.
+        or ``monthly_amount`` (yuan) decided for the case, with ``reason``.  The household's
+        category (``stable``, ``unstable``, ``able_to_work``, ``tekun``; default stable for
+        dibao) sets the first re-review (:mod:`jiuzhu.workflows.review`).
         """
         verdict = inputs.choice(decision, "decision", {"confirm": 1, "reject": 1})
         why = inputs.text(reason, "reason", required=verdict == "reject" or monthly_amount
@@ -350,6 +353,8 @@ class StandardCommands(PathCommands):
             if verdict == "reject":
                 return "reject", base
             policy = self.policy_in_force(model.facts["org_path"], today)
+            base["review"] = review.cycle(household_category
+                                          or review.default_category(model.facts), policy)  # fmt: skip
             if monthly_amount is not None:
                 fen = to_fen(monthly_amount, what="monthly amount",
                              maximum_yuan=policy["max_monthly_amount_yuan"])  # fmt: skip

@@ -26,7 +26,7 @@ from ..service.actors import PERMISSIONS, ROLE_LABELS, Actor, Role
 from ..service.base import COMMAND_TRIGGERS
 from ..service.service import CaseService
 from ..service.views import CaseView
-from ..workflows import fast_track, out_of_area
+from ..workflows import fast_track, out_of_area, review
 from ..workflows import get as get_workflow
 
 # Commands whose triggers are not their own name nor listed under their name in
@@ -38,6 +38,7 @@ EXTRA_TRIGGERS: dict[str, set[str]] = {
     "end_service_plan": {"plan.end"},
     "record_visit": {"plan.visit"},
     "give_opinion": {"recommend", "not_recommend"},
+    "decide_review": {"decide_review", "stop_review"},
     "decide_temporary": {"approve", "reject"},
     "pay_temporary": {"pay"},
     "close_temporary": {"close"},
@@ -46,8 +47,8 @@ EXTRA_TRIGGERS: dict[str, set[str]] = {
 # The route tags whose commands act on each workflow's cases (a trigger name such as
 # ``approve`` means a different step in another workflow).
 WORKFLOW_TAGS: dict[str, set[str]] = {
-    "fast_track": {"case commands", "service plans", "money"},
-    "standard": {"standard path", "service plans", "money"},
+    "fast_track": {"case commands", "service plans", "money", "re-review"},
+    "standard": {"standard path", "service plans", "money", "re-review"},
     "temporary": {"temporary assistance", "money"},
 }
 # The permission a command is checked against, where it is not the command's own name.
@@ -66,6 +67,11 @@ CHOICES: dict[str, dict[str, tuple[str, str]]] = {
     "outcome": {"passed": ("通过", "passed"), "failed": ("未通过", "failed")},
     "result": {k: (v[1].zh, v[1].en) for k, v in fast_track.VERIFICATION_RESULTS.items()},
     "status": {k: (v.zh, v.en) for k, v in out_of_area.STATUSES.items()},
+    "household_category": {k: (v.zh, v.en) for k, v in review.CATEGORIES.items()},
+}
+# A field whose choices differ in one command: (command, field) -> value -> (zh, en).
+COMMAND_CHOICES: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
+    ("decide_review", "outcome"): {k: (v.zh, v.en) for k, v in review.OUTCOMES.items()},
 }
 PERSON_FIELDS = ("signed_by", "person_id", "applicant_id", "commitment_signed_by")
 FIELD_LABELS: dict[str, tuple[str, str]] = {
@@ -118,6 +124,10 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "sudden_event": ("突发事件情况", "sudden event"),
     "in_kind": ("实物部分（元）", "in kind (yuan)"),
     "status": ("户籍地身份", "status at the hukou place"),
+    "household_category": ("家庭类别（复核周期）", "household category (re-review cycle)"),
+    "findings": ("调查情况", "findings"),
+    "reasons": ("书面理由", "written reasons"),
+    "from_month": ("起始月份（YYYY-MM）", "from month (YYYY-MM)"),
     "unit_name": ("户籍地出具单位", "issuing unit"),
     "unit_code": ("出具单位行政区划代码", "issuing unit's division code"),
     "document": ("证明文书", "document"),
@@ -194,8 +204,8 @@ def fields_of(command: str) -> tuple[Field, ...]:
     out = []
     for name, (_kind, default) in shape_of(route, CaseService).fields.items():
         raw = resolve(fn, params[name].annotation)
-        widget = _widget(name, raw)
-        choices = tuple(CHOICES.get(name, {}).items())
+        choices = tuple((COMMAND_CHOICES.get((command, name)) or CHOICES.get(name, {})).items())
+        widget = "choice" if choices else _widget(name, raw)
         label = FIELD_LABELS.get(name, (name.replace("_", " "), name.replace("_", " ")))
         out.append(Field(name, label, widget, default is ..., None if default is ... else
                          default, choices))  # fmt: skip

@@ -33,6 +33,24 @@ def start(monthly_fen: int, first_month: str, at: datetime) -> dict[str, Any]:
     return {"monthly_fen": monthly_fen, "next_month": first_month, "since": iso_utc(at)}
 
 
+def amount_for(allowance: Mapping[str, Any], month: str) -> int:
+    """The monthly amount in fen for ``month``: the decided one, or the latest change a
+    re-review made from that month or earlier (``allowance["changes"]``, :mod:`.review`)."""
+    fen = int(allowance["monthly_fen"])
+    for change in allowance.get("changes", ()):
+        if change["from_month"] <= month:
+            fen = int(change["monthly_fen"])
+    return fen
+
+
+def pays(allowance: Mapping[str, Any] | None) -> bool:
+    """Is a month still to be paid (none after a stopped case's ``last_month``)?"""
+    if not allowance:
+        return False
+    last = allowance.get("last_month")
+    return last is None or allowance["next_month"] <= last
+
+
 def due_month(facts: Mapping[str, Any], firing: Firing) -> dict[str, Any]:
     """What the fired ``allowance_due`` deadline pays: the next unpaid ``month`` at the decided
     ``amount_fen``, or ``withheld`` while the assistance is suspended (paid when a late data
@@ -42,15 +60,15 @@ def due_month(facts: Mapping[str, Any], firing: Firing) -> dict[str, Any]:
     if facts.get("assistance_suspended"):
         payload["withheld"] = True
     else:
-        payload["amount_fen"] = allowance["monthly_fen"]
+        payload["amount_fen"] = amount_for(allowance, allowance["next_month"])
     return payload
 
 
 def month_is_next(model: CaseModel, payload: dict[str, Any]) -> None:
     """Guard: the month is the next unpaid one, at the decided amount (or withheld while the
     assistance is suspended)."""
-    allowance = model.facts.get("allowance")
-    if not allowance or payload["month"] != allowance["next_month"]:
+    allowance: dict[str, Any] = model.facts.get("allowance") or {}
+    if not pays(allowance) or payload["month"] != allowance["next_month"]:
         expected = allowance["next_month"] if allowance else "none"
         raise GuardRejected(
             f"allowance for {payload['month']} is not the next month to pay ({expected}): "
@@ -60,10 +78,10 @@ def month_is_next(model: CaseModel, payload: dict[str, Any]) -> None:
     if payload.get("withheld"):
         if not model.facts.get("assistance_suspended"):
             raise GuardRejected("the allowance is withheld only while suspended", "仅暂停时缓发")
-    elif payload["amount_fen"] != allowance["monthly_fen"]:
+    elif payload["amount_fen"] != amount_for(allowance, payload["month"]):
         raise GuardRejected(
             f"allowance amount {yuan(payload['amount_fen'])} differs from the decided "
-            f"{yuan(allowance['monthly_fen'])} yuan",
+            f"{yuan(amount_for(allowance, payload['month']))} yuan",
             "发放金额与决定金额不符",
         )
 

@@ -19,6 +19,7 @@ from transitions import EventData, Machine, MachineError
 from ..clock import iso_utc, local_date, parse_iso_utc
 from ..errors import TransitionNotAllowed, WorkflowDefinitionError
 from ..ledger import KINDS, Entry
+from .allowance import pays
 from .calendar import pay_instant
 from .hooks import Booked, Books, Decide, Hooks
 from .model import (
@@ -247,6 +248,7 @@ class Workflow:
         if (
             model.state in self.allowance_states
             and allowance
+            and pays(allowance)
             and policy.get("monthly_payments", True)
         ):
             pay_day = policy.get("pay_day", 15)

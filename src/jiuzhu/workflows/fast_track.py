@@ -18,6 +18,7 @@ from ..money import yuan
 from ..policy import DEFAULT_SETTINGS
 from . import allowance as pay_run
 from . import fast_track_money as cash
+from . import review as rereview
 from . import service_plan
 from .base import SubFlow, Workflow
 from .calendar import add_months, month_of
@@ -81,8 +82,10 @@ STATES = {
     "terminated": Label("已终止", "terminated"),
     "rejected": Label("不予批准", "rejected"),
     "withdrawn": Label("已撤回", "withdrawn"),
+    "stopped": rereview.STOPPED,
 }
-FINAL = ("verified", "revoked", "terminated", "rejected", "withdrawn")
+FINAL = ("verified", "revoked", "terminated", "rejected", "withdrawn")  # no step of the path left
+ENDED = ("stopped", "revoked", "terminated", "rejected", "withdrawn")  # verified: re-reviews
 
 TRIGGERS = {
     "apply": Label("受理申请", "apply"),
@@ -102,6 +105,7 @@ TRIGGERS = {
     "impose_fine": Label("处以罚款", "impose a fine"),
     "record_repayment": Label("退还追回款", "record a repayment"),
     "write_off": Label("核销欠款", "write off what is owed"),
+    **rereview.TRIGGERS,
 }
 PAYING = ("provisionally_approved", "verified")
 
@@ -202,6 +206,7 @@ def _verified(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
                                    if k not in ("allowance_months", "allowance_fen")}  # fmt: skip
     model.facts.pop("assistance_suspended", None)  # a late result that meets the standard
     cash.pay_arrears(model, payload)  # months withheld while the check was overdue
+    rereview.schedule(model, payload, at)  # the first re-review by the household's category
 
 
 def _overdue(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
@@ -248,7 +253,7 @@ WORKFLOW = Workflow(
     version=VERSION,
     states=STATES,
     initial="applied",
-    final=FINAL,
+    final=ENDED,
     trigger_labels=TRIGGERS,
     opener=open_facts,
     transitions=(
@@ -275,7 +280,7 @@ WORKFLOW = Workflow(
             "verify",
             ("provisionally_approved",),
             "verified",
-            (_result("meets_standard"), cash.arrears_agree("withheld")),
+            (_result("meets_standard"), cash.arrears_agree("withheld"), rereview.cycle_agrees),
             _verified,
         ),
         Transition(
@@ -296,8 +301,14 @@ WORKFLOW = Workflow(
         Transition("mark_overdue", ("provisionally_approved",), None, (), _overdue, system=True),
         Transition("remind", ("provisionally_approved",), None, (), _reminded, system=True),
         Transition(
-            pay_run.TRIGGER, PAYING, None, (pay_run.month_is_next,), pay_run.paid, system=True
+            pay_run.TRIGGER,
+            (*PAYING, "stopped"),
+            None,
+            (pay_run.month_is_next,),
+            pay_run.paid,
+            system=True,
         ),  # fmt: skip
+        *rereview.transitions(("verified",), "stopped"),
         Transition("record_medical_bill", PAYING, None, (cash.bill_is_eligible,), cash.bill_paid),
         Transition("impose_fine", ("revoked",), None, (cash.fine_allowed,), cash.fined),
         Transition(
@@ -321,6 +332,7 @@ WORKFLOW = Workflow(
         ),
         DeadlineRule("verification_reminder", "provisionally_approved", fires="remind"),
         pay_run.RULE,
+        *rereview.RULES,
     ),
     subflows={
         "plan": SubFlow(
@@ -332,7 +344,7 @@ WORKFLOW = Workflow(
             after_open=service_plan.after_open,
         )
     },
-    allowance_states=PAYING,
+    allowance_states=(*PAYING, "stopped"),
     hooks={**cash.HOOKS, **pay_run.HOOKS},
 )
 

@@ -27,6 +27,7 @@ from ..clock import iso_utc, local_date, parse_iso_utc
 from ..errors import GuardRejected
 from ..money import yuan
 from . import allowance as pay_run
+from . import review as rereview
 from .base import Workflow
 from .calendar import month_of, next_month
 from .common import check_applicant, limit_passed, record, votes_add_up
@@ -49,8 +50,10 @@ STATES = {
     "confirmed": Label("审核确认", "confirmed"),
     "rejected": Label("不予确认", "rejected"),
     "withdrawn": Label("已撤回", "withdrawn"),
+    "stopped": rereview.STOPPED,
 }
-FINAL = ("confirmed", "rejected", "withdrawn")
+FINAL = ("confirmed", "rejected", "withdrawn")  # decided: no step of the application is left
+ENDED = ("stopped", "rejected", "withdrawn")  # the workflow's final states (confirmed: re-reviews)
 PENDING = ("applied", "accepted", "investigating", "verifying", "checked", "public_notice",
            "appraising", "county_review")  # fmt: skip
 
@@ -74,6 +77,7 @@ TRIGGERS = {
     "mark_limit_passed": Label("超过办理时限", "limit passed"),
     "withdraw": Label("撤回申请", "withdraw"),
     pay_run.TRIGGER: pay_run.LABEL,
+    **rereview.TRIGGERS,
 }
 
 LIMITS = {
@@ -82,6 +86,7 @@ LIMITS = {
     "verification_start_due": Label("启动核对时限", "start of the data check"),
     "review_due": Label("县级审核时限", "county review"),
     "rejection_notice_due": Label("书面告知时限", "written reasons"),
+    **rereview.LIMITS,
 }
 CHECK_RESULTS = {
     "meets_standard": Label("符合条件", "meets the standard"),
@@ -275,6 +280,7 @@ def _confirmed(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     # paid from the month after the decision (A Art. 21), by the monthly payment run
     first = next_month(month_of(local_date(at)))
     model.facts["allowance"] = pay_run.start(payload["monthly_fen"], first, at)
+    rereview.schedule(model, payload, at)  # the first re-review by the household's category
 
 
 def _rejected(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
@@ -319,6 +325,8 @@ def open_facts(payload: Mapping[str, Any]) -> dict[str, Any]:
 LIMITED = ("accepted", "investigating", "verifying", "checked", "public_notice", "appraising",
            "county_review", "rejected")  # fmt: skip
 
+CONFIRM_GUARDS = (_amount_agrees, rereview.cycle_agrees)
+PAID = ("confirmed", "stopped")  # a stopped case is paid through its decision month
 TRANSITIONS = (
     _t("accept", ("applied",), "accepted", (), _accepted),
     _t(
@@ -343,16 +351,15 @@ TRANSITIONS = (
     _t("object_appraise", ("public_notice",), "appraising", (), _objection),
     _t("appraise", ("appraising",), "checked", (votes_add_up,), record("appraisal")),
     _t("close_notice", ("public_notice",), "county_review", (), None, system=True),
-    _t("confirm", ("county_review",), "confirmed", (_amount_agrees,), _confirmed),
+    _t("confirm", ("county_review",), "confirmed", CONFIRM_GUARDS, _confirmed),
     _t("reject", ("county_review",), "rejected", (), _rejected),
     _t("deliver_notice", ("rejected",), None, (), _notice_delivered),
     _t("mark_special", PENDING[1:], None, (_not_special_yet,), _marked_special),
     _t("mark_limit_passed", LIMITED, None, (), limit_passed, system=True),
     _t("withdraw", PENDING, "withdrawn", (), _withdrawn),
     # the monthly payment run (.allowance) pays a confirmed case from the month after
-    Transition(
-        pay_run.TRIGGER, ("confirmed",), None, (pay_run.month_is_next,), pay_run.paid, system=True
-    ),  # fmt: skip
+    Transition(pay_run.TRIGGER, PAID, None, (pay_run.month_is_next,), pay_run.paid, system=True),
+    *rereview.transitions(("confirmed",), "stopped"),  # the re-reviews of a confirmed case
 )
 LATE = "mark_limit_passed"
 DEADLINE_RULES = (
@@ -363,6 +370,7 @@ DEADLINE_RULES = (
     DeadlineRule("review_due", "county_review", _wd("county_review_wd"), LATE),
     DeadlineRule("rejection_notice_due", "rejected", _wd("rejection_notice_wd"), LATE),
     pay_run.RULE,
+    *rereview.RULES,
 )
 
 
@@ -375,12 +383,12 @@ def build(version: int = VERSION, *, states: Mapping[str, Label] = STATES,
         version=version,
         states=states,
         initial="applied",
-        final=FINAL,
+        final=ENDED,
         trigger_labels=trigger_labels,
         opener=open_facts,
         transitions=transitions,
         deadline_rules=DEADLINE_RULES,
-        allowance_states=("confirmed",),
+        allowance_states=PAID,
         hooks=pay_run.HOOKS,
     )
 
