@@ -260,6 +260,10 @@ class CommandBase:
             })  # fmt: skip
         if entries:
             self.sql.book(conn, entries, values["org_path"], now)
+            months = [e.period for e in entries if e.kind == "allowance"]
+            if months:  # one allowance per household, programme and month: the primary key
+                self.sql.hold_months(conn, values["household_id"], values["programme"], months,
+                                     model.case_id, seq, now)  # fmt: skip
         credit = payload.get("credit")
         if credit:
             self.sql.add_credit_record(conn, person_id=credit["person_id"], case_id=model.case_id,
