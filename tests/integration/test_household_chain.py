@@ -171,3 +171,32 @@ def test_two_connections_paying_one_household_month_at_once_pay_it_once(
         c.state == "provisionally_approved"
         for c in (svc.get_case(org.county, first.id), svc.get_case(org.county, second.id))
     )
+
+
+@pytest.mark.policy(suspend_when_overdue=True)
+def test_arrears_of_a_verified_case_leave_out_the_months_another_case_was_paid(
+    svc: CaseService, org: Org, clock: FakeClock
+) -> None:
+    home = make_household(svc, org.village, 2)
+    first = case_in(svc, org, "provisionally_approved", household=home)
+    run_to(svc, clock, shanghai(2024, 5, 20))  # March, April paid; May withheld (overdue)
+    assert svc.get_case(org.county, first.id).facts["allowance"]["withheld"] == ["2024-05"]
+    second = case_in(svc, org, "provisionally_approved", household=home,
+                     applicant_id=home.member_ids[1])  # fmt: skip
+    run_to(svc, clock, shanghai(2024, 5, 20, 1))
+    assert allowance_months(svc, org, second.id) == ["2024-05"]
+    verified = fire(svc, org, svc.get_case(org.county, first.id), "verify")
+    assert verified.state == "verified"
+    assert allowance_months(svc, org, first.id) == ["2024-03", "2024-04"]  # May not again
+    assert verified.facts["allowance"]["overlap"] == {"2024-05": second.id}
+    assert verified.facts["allowance"]["withheld"] == []
+    with svc.engine.connect() as conn:
+        found = conn.execute(store.SELECT_EVENTS, {"case_id": first.id}).all()
+    verify = [e for e in store.event_dicts(found) if e["type"] == "verify"][0]["payload"]
+    assert verify["overlap_months"] == {"2024-05": second.id}
+    assert "allowance_months" not in verify
+    run_to(
+        svc, clock, shanghai(2024, 6, 15)
+    )  # June: paid to the first case, withheld for the other
+    assert allowance_months(svc, org, first.id)[-1] == "2024-06"
+    assert payments(svc, second.id)[-1]["overlap_case"] == first.id

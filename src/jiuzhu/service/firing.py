@@ -25,6 +25,7 @@ from ..models.port import Statements
 from ..workflows import allowance as pay_run
 from ..workflows import get as get_workflow
 from ..workflows.base import CaseModel
+from . import chain
 from .actors import Actor, Role, require_role
 from .base import CommandBase
 from .plans import following
@@ -177,11 +178,10 @@ class DeadlineFiring(CommandBase):
             self.sql.deadline_stale(conn, deadline_id)  # closed meanwhile; nothing to fire
             return Fired(deadline_id, "stale", case_id, kind)
         trigger, payload = self._deadline_event(model, row, kind, due_at, now)
-        if trigger == pay_run.TRIGGER:
-            holder = self.sql.month_holder(conn, row.household_id, row.programme,
-                                           payload["month"])  # fmt: skip
-            if holder is not None and holder[0] != case_id:  # paid already under another case
-                payload = pay_run.overlapped(payload, holder[0])
+        if trigger == pay_run.TRIGGER:  # the month paid already under another case: withheld
+            other = chain.other_case(self.sql, conn, row, payload["month"])
+            if other is not None:
+                payload = pay_run.overlapped(payload, other)
         county = row.org_path.split("/", 1)[0]
         view = self._append(conn, model, row, trigger, payload,
                             Actor(Role.SYSTEM, county, worker), now, None, fired=kind)  # fmt: skip

@@ -55,9 +55,11 @@ def overlapped(payload: Mapping[str, Any], other_case: str) -> dict[str, Any]:
     return {**kept, "withheld": True, "overlap_case": other_case}
 
 
-def overlapping(payload: Mapping[str, Any]) -> bool:
-    """Whether a ``pay_allowance`` payload is withheld as another case's month."""
-    return bool(payload.get("withheld") and payload.get("overlap_case"))
+def overlapping(payload: Mapping[str, Any], case_id: str | None = None) -> bool:
+    """Whether a ``pay_allowance`` payload is withheld as another case's month (one named,
+    not ``case_id`` itself)."""
+    other = payload.get("overlap_case")
+    return bool(payload.get("withheld") and isinstance(other, str) and other and other != case_id)
 
 
 def month_is_next(model: CaseModel, payload: dict[str, Any]) -> None:
@@ -72,7 +74,7 @@ def month_is_next(model: CaseModel, payload: dict[str, Any]) -> None:
             f"{payload['month']} 不是下一个应发月份（{expected}）：每月只发放一次",
         )
     if payload.get("withheld"):
-        if not model.facts.get("assistance_suspended") and not overlapping(payload):
+        if not model.facts.get("assistance_suspended") and not overlapping(payload, model.case_id):
             raise GuardRejected("the allowance is withheld only while suspended", "仅暂停时缓发")
     elif payload["amount_fen"] != allowance["monthly_fen"]:
         raise GuardRejected(
