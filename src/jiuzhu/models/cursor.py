@@ -63,6 +63,7 @@ _EVENT_COLUMNS = ("case_id", "seq", "type", "payload", "actor_role", "actor_org"
 _DEADLINE_COLUMNS = ("case_id", "kind", "due_at", "status", "opened_seq")
 _LEDGER_COLUMNS = ("case_id", "seq", "line", "kind", "amount_fen", "period", "ref", "booked_on",
                    "org_path", "created_at")  # fmt: skip
+_MONTH_COLUMNS = ("household_id", "programme", "period", "case_id", "seq", "created_at")
 _CREDIT_COLUMNS = ("person_id", "case_id", "seq", "reason", "recorded_on", "created_at")
 
 
@@ -107,6 +108,12 @@ class CursorStatements:
         )
         self.drop_stale = f"UPDATE deadlines SET status = 'cancelled' WHERE id = {ph('id')}"
         self.insert_ledger = _TableSQL(rows.ledger, codec).insert(_LEDGER_COLUMNS)
+        self.insert_month = _TableSQL(rows.household_months, codec).insert(_MONTH_COLUMNS)
+        self.select_month = (
+            "SELECT case_id, seq FROM household_months WHERE "
+            f"household_id = {ph('household_id')} AND programme = {ph('programme')} "
+            f"AND period = {ph('period')}"
+        )
         self.insert_credit = _TableSQL(rows.credit_records, codec).insert(_CREDIT_COLUMNS)
         self.select_ledger = (
             "SELECT case_id, seq, line, kind, amount_fen, booked_on, period, ref "
@@ -211,6 +218,32 @@ class CursorStatements:
             cur.executemany(self.insert_ledger, rows)
         finally:
             cur.close()
+
+    def hold_months(self, conn: Connection, household_id: str, programme: str,
+                    periods: Sequence[str], case_id: str, seq: int,
+                    at: datetime) -> None:  # fmt: skip
+        """Rows of ``household_months``: the household's ``programme`` paid for ``periods`` by
+        event ``seq`` of ``case_id``.  A month another case holds fails the primary key."""
+        when = self.codec.write_instant(at)
+        cur = self._cursor(conn)
+        try:
+            cur.executemany(self.insert_month, [
+                {"household_id": household_id, "programme": programme, "period": period,
+                 "case_id": case_id, "seq": seq, "created_at": when} for period in periods])  # fmt: skip
+        finally:
+            cur.close()
+
+    def month_holder(self, conn: Connection, household_id: str, programme: str,
+                     period: str) -> tuple[str, int] | None:  # fmt: skip
+        """(case id, seq) of the payment of the household's ``programme`` for ``period``."""
+        cur = self._cursor(conn)
+        try:
+            cur.execute(self.select_month, {"household_id": household_id,
+                                            "programme": programme, "period": period})  # fmt: skip
+            row = cur.fetchone()
+        finally:
+            cur.close()
+        return None if row is None else (row[0], int(row[1]))
 
     def ledger_entries(self, conn: Connection, case_id: str) -> list[Entry]:
         cur = self._cursor(conn)

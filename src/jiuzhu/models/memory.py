@@ -47,6 +47,7 @@ class MemoryData:
     events: list[SimpleNamespace] = field(default_factory=list)
     deadlines: list[SimpleNamespace] = field(default_factory=list)
     ledger: list[Entry] = field(default_factory=list)
+    household_months: dict[tuple[str, str, str], tuple[str, int]] = field(default_factory=dict)
     credit_records: list[SimpleNamespace] = field(default_factory=list)
     command_keys: dict[tuple[str, str], SimpleNamespace] = field(default_factory=dict)
     case_number_counters: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -183,6 +184,18 @@ class MemoryStatements:
     def book(self, conn: MemoryData, entries: Sequence[Entry], org_path: str,
              at: datetime) -> None:  # fmt: skip
         conn.ledger.extend(entries)
+
+    def hold_months(self, conn: MemoryData, household_id: str, programme: str,
+                    periods: Sequence[str], case_id: str, seq: int,
+                    at: datetime) -> None:  # fmt: skip
+        for period in periods:
+            if (household_id, programme, period) in conn.household_months:
+                raise Duplicate(f"household month {household_id}/{programme}/{period}")
+            conn.household_months[(household_id, programme, period)] = (case_id, seq)
+
+    def month_holder(self, conn: MemoryData, household_id: str, programme: str,
+                     period: str) -> tuple[str, int] | None:  # fmt: skip
+        return conn.household_months.get((household_id, programme, period))
 
     def add_credit_record(self, conn: MemoryData, *, person_id: str, case_id: str, seq: int,
                           reason: str, on: date, at: datetime) -> None:  # fmt: skip

@@ -22,6 +22,7 @@ from .tables import (
     CreditRecord,
     DeadlineRecord,
     EventRecord,
+    HouseholdMonthRecord,
     HouseholdRecord,
     LedgerEntryRecord,
     OrgUnitRecord,
@@ -40,6 +41,7 @@ org_units = _table(OrgUnitRecord)
 households = _table(HouseholdRecord)
 persons = _table(PersonRecord)
 ledger = _table(LedgerEntryRecord)
+household_months = _table(HouseholdMonthRecord)
 credit_records = _table(CreditRecord)
 command_keys = _table(CommandKeyRecord)
 calendar_revisions = _table(CalendarRevisionRecord)

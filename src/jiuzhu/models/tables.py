@@ -166,6 +166,26 @@ class LedgerEntryRecord(SQLModel, table=True):
     created_at: datetime = _instant()
 
 
+class HouseholdMonthRecord(SQLModel, table=True):
+    """One household's allowance of one programme for one month, and the case that was paid it.
+
+    Written in the transaction that books the ``allowance`` ledger line (F's "one assistance
+    chain per household": one allowance per programme, household and month).  The primary key
+    is the rule: a second case paying the same month fails its transaction, even when two
+    processes pay at the same moment.  ``programme`` is the case's programme (``cases.
+    programme``): the fast track's dibao and the standard path's dibao are one programme.
+    """
+
+    __tablename__ = "household_months"
+
+    household_id: str = Field(primary_key=True, foreign_key="households.id", max_length=36)
+    programme: str = Field(primary_key=True, max_length=32)
+    period: str = Field(primary_key=True, max_length=7)  # YYYY-MM
+    case_id: str = Field(foreign_key="cases.id", max_length=36, index=True)
+    seq: int  # the event of that case that paid the month
+    created_at: datetime = _instant()
+
+
 class CreditRecord(SQLModel, table=True):
     """A credit-record entry (信用记录) after falsification: person, case, reason, date."""
 
@@ -247,6 +267,6 @@ class PersonalDataReadRecord(SQLModel, table=True):
 
 
 TABLES = (OrgUnitRecord, HouseholdRecord, PersonRecord, CaseRecord, EventRecord, DeadlineRecord,
-          LedgerEntryRecord, CreditRecord, CommandKeyRecord, CaseNumberCounterRecord,
-          PersonDigestRecord, PersonalDataReadRecord)  # fmt: skip
+          LedgerEntryRecord, HouseholdMonthRecord, CreditRecord, CommandKeyRecord,
+          CaseNumberCounterRecord, PersonDigestRecord, PersonalDataReadRecord)  # fmt: skip
 metadata = SQLModel.metadata

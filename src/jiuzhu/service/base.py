@@ -40,7 +40,7 @@ from ..policy import PolicyBook, book_from
 from ..workflows import fast_track, workdays
 from ..workflows import get as get_workflow
 from ..workflows.base import CaseModel, Outcome
-from . import inputs
+from . import chain, inputs
 from .actors import ROLE_LEVEL, Actor, Role, require_role, within
 from .calendar import CalendarStore
 from .unit_of_work import UnitOfWork
@@ -190,6 +190,8 @@ class CommandBase:
             now = self.clock.now()
             today = local_date(now)
             trigger, payload = build(model, today, local_date(row.opened_at))
+            if payload.get("allowance_months"):
+                payload = chain.not_paid_twice(self.sql, conn, row, payload)
             return self._append(conn, model, row, trigger, payload, actor, now, key)
 
         return self._command(actor, run, key, case_id, command)
@@ -261,6 +263,10 @@ class CommandBase:
             })  # fmt: skip
         if entries:
             self.sql.book(conn, entries, values["org_path"], now)
+            months = [e.period for e in entries if e.kind == "allowance"]
+            if months:  # one allowance per household, programme and month: the primary key
+                self.sql.hold_months(conn, values["household_id"], values["programme"], months,
+                                     model.case_id, seq, now)  # fmt: skip
         credit = payload.get("credit")
         if credit:
             self.sql.add_credit_record(conn, person_id=credit["person_id"], case_id=model.case_id,

@@ -19,16 +19,20 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ..clock import iso_utc, parse_iso_utc
+from ..errors import ConcurrencyConflict
 from ..models import rows
 from ..models.port import Statements
+from ..workflows import allowance as pay_run
 from ..workflows import get as get_workflow
 from ..workflows.base import CaseModel
+from . import chain
 from .actors import Actor, Role, require_role
 from .base import CommandBase
 from .plans import following
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger("jiuzhu.scheduler")
+RETRIES = 3  # a firing that lost a race is fired again at once, this many times in all
 
 
 @dataclass(frozen=True)
@@ -93,11 +97,11 @@ class DeadlineFiring(CommandBase):
     def fire_deadline(self, deadline_id: int, *, worker: str,
                       now: datetime | None = None) -> Fired:  # fmt: skip
         """Fire deadline ``deadline_id`` in its own transaction, if ``worker`` holds its claim."""
-        with self.uow.write() as conn:
+        with self.uow.read() as conn:
             peek = self.sql.load_deadline(conn, deadline_id, for_update=False)
-            if peek is None:
-                return Fired(deadline_id, "skipped")
-            return self._fire_in(conn, deadline_id, peek.case_id, worker, now)
+        if peek is None:
+            return Fired(deadline_id, "skipped")
+        return self._fire_again_on_conflict(deadline_id, peek.case_id, worker, now)
 
     def fire_chunk(self, items: Sequence[Claimed], *, worker: str,
                    now: datetime | None = None) -> list[Fired]:  # fmt: skip
@@ -119,10 +123,25 @@ class DeadlineFiring(CommandBase):
                 log.info("chunk of %d rolled back; firing one by one", len(items))
             return self._fire_each(items, lambda item: self._fire_alone(item, worker, now), now)
 
+    def _fire_again_on_conflict(self, deadline_id: int, case_id: str, worker: str,
+                                now: datetime | None) -> Fired:  # fmt: skip
+        """Fire in a transaction of its own; a lost race (another case of the household paid
+        the same month at the same moment: ``household_months`` refused the second row) is
+        fired again at once, and then sees that month held and withholds it."""
+        for attempt in range(1, RETRIES + 1):
+            try:
+                with self.uow.write() as conn:
+                    return self._fire_in(conn, deadline_id, case_id, worker, now)
+            except ConcurrencyConflict:
+                if attempt == RETRIES:
+                    raise
+                log.info("deadline %s of case %s lost a race; firing again", deadline_id,
+                         case_id)  # fmt: skip
+        raise AssertionError("unreachable")
+
     def _fire_alone(self, item: Claimed, worker: str, now: datetime | None) -> Fired:
         try:
-            with self.uow.write() as conn:
-                return self._fire_in(conn, item.id, item.case_id, worker, now)
+            return self._fire_again_on_conflict(item.id, item.case_id, worker, now)
         except Exception as exc:  # noqa: BLE001 - left claimed; retried after its lease
             log.error("deadline %s of case %s could not fire: %s", item.id, item.case_id, exc)
             return Fired(item.id, "failed", item.case_id)
@@ -159,6 +178,10 @@ class DeadlineFiring(CommandBase):
             self.sql.deadline_stale(conn, deadline_id)  # closed meanwhile; nothing to fire
             return Fired(deadline_id, "stale", case_id, kind)
         trigger, payload = self._deadline_event(model, row, kind, due_at, now)
+        if trigger == pay_run.TRIGGER:  # the month paid already under another case: withheld
+            other = chain.other_case(self.sql, conn, row, payload["month"])
+            if other is not None:
+                payload = pay_run.overlapped(payload, other)
         county = row.org_path.split("/", 1)[0]
         view = self._append(conn, model, row, trigger, payload,
                             Actor(Role.SYSTEM, county, worker), now, None, fired=kind)  # fmt: skip

@@ -64,6 +64,22 @@ def due_month(facts: Mapping[str, Any], firing: Firing) -> dict[str, Any]:
     return payload
 
 
+def overlapped(payload: Mapping[str, Any], other_case: str) -> dict[str, Any]:
+    """The due month withheld because the household's same programme was already paid for it
+    by ``other_case`` (F: one assistance chain per household).  The service finds the other
+    case in ``household_months`` (workflows never read the database); the month is never
+    owed later: it is not among the ``withheld`` months that arrears pay."""
+    kept = {k: v for k, v in payload.items() if k != "amount_fen"}
+    return {**kept, "withheld": True, "overlap_case": other_case}
+
+
+def overlapping(payload: Mapping[str, Any], case_id: str | None = None) -> bool:
+    """Whether a ``pay_allowance`` payload is withheld as another case's month (one named,
+    not ``case_id`` itself)."""
+    other = payload.get("overlap_case")
+    return bool(payload.get("withheld") and isinstance(other, str) and other and other != case_id)
+
+
 def month_is_next(model: CaseModel, payload: dict[str, Any]) -> None:
     """Guard: the month is the next unpaid one, at the decided amount (or withheld while the
     assistance is suspended)."""
@@ -76,7 +92,7 @@ def month_is_next(model: CaseModel, payload: dict[str, Any]) -> None:
             f"{payload['month']} 不是下一个应发月份（{expected}）：每月只发放一次",
         )
     if payload.get("withheld"):
-        if not model.facts.get("assistance_suspended"):
+        if not model.facts.get("assistance_suspended") and not overlapping(payload, model.case_id):
             raise GuardRejected("the allowance is withheld only while suspended", "仅暂停时缓发")
     elif payload["amount_fen"] != amount_for(allowance, payload["month"]):
         raise GuardRejected(
@@ -89,7 +105,9 @@ def month_is_next(model: CaseModel, payload: dict[str, Any]) -> None:
 def paid(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     """Effect: the month is paid (or withheld); the next one is due."""
     allowance = model.facts["allowance"]
-    if payload.get("withheld"):
+    if overlapping(payload):
+        allowance.setdefault("overlap", {})[payload["month"]] = payload["overlap_case"]
+    elif payload.get("withheld"):
         allowance.setdefault("withheld", []).append(payload["month"])
     else:
         money(model.facts)["paid_fen"] += payload["amount_fen"]

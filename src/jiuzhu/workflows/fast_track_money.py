@@ -75,6 +75,14 @@ def decision(trigger: str) -> Callable[[CaseModel, date, Mapping[str, Any]], dic
 
 
 def pay_arrears(model: CaseModel, payload: dict[str, Any]) -> None:
+    overlap = payload.get("overlap_months") or {}
+    if overlap:  # paid under another case of the household: never owed by this one
+        allowance = model.facts["allowance"]
+        allowance.setdefault("overlap", {}).update(overlap)
+        allowance["withheld"] = [m for m in allowance.get("withheld", ()) if m not in overlap]
+        last = max(overlap)
+        if last >= allowance["next_month"]:
+            allowance["next_month"] = next_month(last)
     months = payload.get("allowance_months", [])
     if not months:
         return
@@ -93,6 +101,14 @@ def arrears_agree(mode: str | None) -> Guard:
 
     def guard(model: CaseModel, payload: dict[str, Any]) -> None:
         want = [] if mode is None else arrears(model.facts, through=payload.get("through_month"))
+        overlap = payload.get("overlap_months") or {}
+        if any(m not in want or not isinstance(c, str) or not c or c == model.case_id
+               for m, c in overlap.items()):  # fmt: skip
+            raise GuardRejected(
+                f"months {sorted(overlap)} are not owed, or name no other case as paid for them",
+                "重复发放月份须为应发月份，并注明已发放的其他案件",
+            )
+        want = [m for m in want if m not in overlap]  # paid under another case: not again
         got = list(payload.get("allowance_months", []))
         monthly = model.facts.get("allowance", {}).get("monthly_fen")
         if got != want or (got and payload.get("allowance_fen") != monthly):
