@@ -10,6 +10,7 @@ from .. import ledger
 from ..cli.output import grouped_yuan
 from ..clock import local_date, parse_iso_utc
 from ..service.views import CaseView
+from ..workflows import review as review_workflow
 from ..workflows import service_plan
 from .county import COUNTY, TOWNSHIPS
 from .simulation import END, START
@@ -168,6 +169,12 @@ def story_facts(view: CaseView) -> list[str]:
             facts.append(f"recovery ordered 应追回 {grouped_yuan(money['recovered_fen'])}, "
                          f"repaid 已退还 {grouped_yuan(money['repaid_fen'])}, still owed 尚欠 "
                          f"{grouped_yuan(money['owed_fen'])}; credit record written")  # fmt: skip
+    for review in view.facts.get("reviews", []):
+        decision = review["decision"]
+        outcome = review_workflow.OUTCOMES[decision["outcome"]]
+        change = (f" to {grouped_yuan(decision['monthly_fen'])} from {decision['from_month']}"
+                  if decision["outcome"] == "change" else "")  # fmt: skip
+        facts.append(f"re-review 复核 {review['number']}: {outcome.zh} {outcome.en}{change}")
     for plan in view.facts.get("plans", {}).values():
         kind, state = service_plan.KINDS[plan["kind"]], service_plan.STATES[plan["state"]]
         facts.append(f"{kind.zh} {kind.en}: {plan['done']} done, {plan['missed']} missed, "

@@ -9,10 +9,8 @@ month, at 00:00 on 1 September.  The worker opens it; the community finds the so
 945 x 3 - 2,000 = 835 yuan from October, September being paid at 1,635 on the 15th.  The
 household is now stable in the short term: the next re-review is due 1 September 2025.
 
-Not wired into the demo's year (:mod:`.year`); to run it there, add after
-``paths.schedule(sim, seed)`` (which sets up Qinhuai's units)::
-
-    story_review.schedule(sim, seed)
+The demo's year (:mod:`.year`) plays it after ``paths.schedule(sim, seed)``, which sets up
+Qinhuai's units.
 """
 
 from __future__ import annotations
