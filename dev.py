@@ -2,7 +2,8 @@
 """Set up jiuzhu in ./.venv (once, and again whenever pyproject.toml changes), then run it.
 
     python3 dev.py demo [ARGS]    the demo on an SQLite file (jiuzhu demo --help for ARGS)
-    python3 dev.py test [ARGS]    the whole test suite (ARGS go to pytest)
+    python3 dev.py test [ARGS]    the whole test suite, one worker per core (ARGS go to pytest;
+                                  -n 0 runs it in one process)
     python3 dev.py bench [ARGS]   bench/transitions.py (see bench/README.md)
     python3 dev.py jiuzhu [ARGS]  any jiuzhu command, e.g. python3 dev.py jiuzhu --help
 
@@ -43,6 +44,16 @@ def ensure_environment() -> None:
     STAMP.write_text(_fingerprint())
 
 
+def parallel(args: list[str]) -> list[str]:
+    """pytest-xdist options: one worker per core, each test file whole on one worker (a file's
+    module fixtures, such as the demo's year, are built once); none if ARGS choose already."""
+    if any(a == "-n" or a.startswith(("-n", "--numprocesses", "--dist")) for a in args):
+        return []
+    if "no:xdist" in args:
+        return []
+    return ["-n", "auto", "--dist", "loadfile"]
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"demo", "test", "bench", "jiuzhu"}:
         print(__doc__, file=sys.stderr)
@@ -53,7 +64,7 @@ def main(argv: list[str]) -> int:
     if command == "demo":
         cmd = [python, "-m", "jiuzhu.cli", "demo", *args]
     elif command == "test":
-        cmd = [python, "-m", "pytest", *args]
+        cmd = [python, "-m", "pytest", *parallel(args), *args]
     elif command == "bench":
         cmd = [python, str(ROOT / "bench" / "transitions.py"), *args]
     else:

@@ -64,7 +64,9 @@ def actor_in_place(org: Org, role: Role) -> Actor:
 WRONG_ROLES = [
     (command, role) for command in COMMANDS for role in Role if role not in ENTITLED[command]
 ]
-RIGHT_ROLES = [(command, role) for command in COMMANDS for role in ENTITLED[command]]
+RIGHT_ROLES = [
+    (command, role) for command in COMMANDS for role in Role if role in ENTITLED[command]
+]
 
 
 @pytest.mark.parametrize(("command", "role"), WRONG_ROLES)
