@@ -110,6 +110,20 @@ def test_worker_once_fires_the_due_deadlines_and_prints_its_report(
     cli.ok("audit", "verify")
 
 
+def test_worker_dry_run_lists_what_is_due_and_how_late_and_fires_nothing(
+    cli: Cli, overdue: list[str]
+) -> None:
+    before = deadline_states(cli)
+    result = cli.ok("worker", "--dry-run")
+    row = next(line for line in result.stdout.splitlines() if "容缺审批" in line)
+    cells = [cell.strip() for cell in row.split("│")[1:-1]]
+    # two data checks due on 15 April 2024 at 10:00, 413 days 23 hours before LATER
+    assert cells[2:5] == ["2", "0", "2024-04-15"] and cells[6] == "413 天 days 23"
+    assert "共 2 个期限到期 2 deadline(s) due; 未触发 none fired" in result.stdout
+    assert deadline_states(cli) == before  # nothing fired, nothing claimed
+    assert before == [("verification_due", "pending")] * OVERDUE
+
+
 def test_case_history_shows_the_overdue_event_the_worker_fired(
     cli: Cli, overdue: list[str]
 ) -> None:

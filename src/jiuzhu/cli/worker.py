@@ -11,13 +11,15 @@ from typing import Annotated
 
 import typer
 
+from ..clock import Clock
 from ..errors import InvalidInput
 from .common import cli_clock, database_url, use_policy_file
 from .exits import EXIT_INTERNAL, EXIT_UNAVAILABLE
 from .options import PolicyOpt, shared
-from .output import err, say
+from .output import err, local_time, out, say
 
 DAY = 86_400
+COUNTS = ("到期 due", "租约过期 expired claims")  # the dry run's columns of counts
 
 
 def register(app: typer.Typer) -> None:
@@ -62,6 +64,9 @@ def worker_command(
     once: Annotated[bool, typer.Option(
         "--once", help="One catch-up sweep 单次补扫: fire what is due, print the report as a "
         "JSON line, exit (for cron; exit 6 when a deadline could not fire).")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Fire nothing 只查看不触发: list what is due now 当前到期, by workflow and "
+        "kind, and how late 迟了多久; runs beside a live worker.")] = False,
     checkpoint_key: Annotated[Path | None, typer.Option(
         "--checkpoint-key", help="Ed25519 private key 签名私钥 (from `jiuzhu audit keygen`): the "
         "daily audit checkpoint 每日审计检查点 (00:05) is signed with it.")] = None,
@@ -83,6 +88,9 @@ def worker_command(
 
     use_policy_file(policy)  # the payment run and other firings decide by this book
     url = database_url(db)  # the worker never creates a database
+    if dry_run:
+        show_due(url, cli_clock(db))
+        return
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     logging.getLogger("jiuzhu").setLevel(logging.INFO)
@@ -98,3 +106,32 @@ def worker_command(
     typer.echo(json.dumps({"worker": worker_id, **report.to_dict()}, ensure_ascii=False))
     if report.failed:  # logged on stderr; they stay due and the next sweep retries them
         raise typer.Exit(EXIT_UNAVAILABLE)
+
+
+def show_due(url: str, clock: Clock) -> None:
+    """``worker --dry-run``: the due deadlines as a table, the most late first; nothing fired."""
+    from rich.table import Table
+
+    import jiuzhu
+
+    from ..diagrams import TITLES
+    from ..scheduler.due import due_groups, late_text
+
+    svc = jiuzhu.connect(url, clock=clock)
+    try:
+        now = clock.now()
+        groups = due_groups(svc.engine, now)
+    finally:
+        svc.close()
+    table = Table(title=f"到期期限 deadlines due at {local_time(now)} (未触发 nothing fired)")
+    for header in ("流程 workflow", "期限 deadline", "到期 due", "租约过期 expired claims",
+                   "最早到期 earliest due", "最晚到期 latest due", "最多迟 most late"):  # fmt: skip
+        table.add_column(header, justify="right" if header in COUNTS else "left", overflow="fold")
+    for g in groups:
+        title = TITLES.get(g.workflow)
+        table.add_row(f"{title.zh} {title.en}" if title else g.workflow, f"{g.label.zh} {g.label.en}", f"{g.due:,}",
+                      f"{g.expired_claims:,}", local_time(g.earliest), local_time(g.latest),
+                      late_text(g.late_seconds(now)))  # fmt: skip
+    out().print(table)
+    total = sum(g.due for g in groups)
+    say(f"共 {total:,} 个期限到期 {total:,} deadline(s) due; 未触发 none fired (dry run)")
