@@ -194,8 +194,13 @@ def test_every_cut_chain_is_truncated_even_with_its_row_rewritten(
 
 
 def delete_case(conn: Connection, case_id: str) -> None:
-    for table in (store.events, store.deadlines, store.ledger, store.household_months,
-                  store.credit_records):
+    for table in (
+        store.events,
+        store.deadlines,
+        store.ledger,
+        store.household_months,
+        store.credit_records,
+    ):
         conn.execute(table.delete().where(table.c.case_id == case_id))
     conn.execute(cases.delete().where(cases.c.id == case_id))
 

@@ -10,19 +10,22 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import jiuzhu
 
 from ..errors import JiuzhuError
+from ..metrics import CONTENT_TYPE, exposition
+from ..service.actors import Actor, require_role
 from ..service.service import CaseService
 from .audit import router as audit_router
+from .auth import current_actor
 from .docs import mount_docs
 from .endpoints import build
 from .guard import DEFAULT_MAX_BODY, DEFAULT_MAX_UPLOAD, RequestGuard, SafeHeaders
@@ -74,6 +77,9 @@ def create_app(service: CaseService, *, max_body: int = DEFAULT_MAX_BODY,
     app.include_router(imports_router)
     app.add_api_route("/health", health, methods=["GET"], tags=["service"],
                       summary="服务状态 · liveness (no token needed)")  # fmt: skip
+    app.add_api_route("/metrics", metrics_page, methods=["GET"], tags=["service"],
+                      summary="运行指标 · metrics (Prometheus text format)",
+                      response_class=Response, responses=METRICS_RESPONSE)  # fmt: skip
     mount_docs(app)
     _install_handlers(app)
     app.add_middleware(RequestGuard, max_body=max_body, max_upload=max_upload)
@@ -84,6 +90,22 @@ def create_app(service: CaseService, *, max_body: int = DEFAULT_MAX_BODY,
 
 def health() -> dict[str, str]:
     return {"status": "ok"}
+
+
+METRICS_RESPONSE: dict[int | str, dict[str, Any]] = {200: {
+    "description": "Prometheus text format 0.0.4",
+    "content": {"text/plain": {"schema": {"type": "string"},
+                               "example": 'jiuzhu_deadlines_due{kind="allowance_due"} 12.0\n'}}}}  # fmt: skip
+
+
+def metrics_page(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Response:
+    """Counts for operators (admin, county, auditor; no personal data): this process' commands
+    by outcome and their latency; from the database, deadlines by status, due now by kind, the
+    worker's lag, deadlines fired, cases by workflow and state, the latest audit checkpoint.
+    Scrape it with a bearer token (Prometheus `authorization: credentials`)."""
+    require_role(actor, "read_metrics")
+    service = request.app.state.backend.service
+    return Response(exposition(service.engine, service.clock.now()), media_type=CONTENT_TYPE)
 
 
 def app_from_env() -> FastAPI:

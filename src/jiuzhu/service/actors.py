@@ -50,6 +50,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "add_org_unit": frozenset({Role.ADMIN, Role.COUNTY}),
     "manage_users": frozenset({Role.ADMIN, Role.COUNTY}),  # people who sign in to the web front
     "import_calendar": frozenset({Role.ADMIN}),  # the State Council's notice holds nationwide
+    "read_metrics": frozenset({Role.ADMIN, Role.COUNTY, Role.AUDITOR}),  # counts, no people
     "register_household": frozenset({Role.VILLAGE}),
     "apply": frozenset({Role.VILLAGE}),
     "promise": frozenset({Role.VILLAGE}),

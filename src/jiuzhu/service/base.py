@@ -18,11 +18,13 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from datetime import date, datetime
 from os import PathLike
+from time import perf_counter
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection
 
+from .. import metrics
 from ..audit.chain import GENESIS, event_hash
 from ..audit.replay import fold
 from ..clock import Clock, SystemClock, iso_utc, local_date
@@ -198,19 +200,27 @@ class CommandBase:
 
     def _command(self, actor: Actor, run: Callable[[Connection], CaseView], key: str | None,
                  case_id: str | None, command: str) -> CaseView:  # fmt: skip
+        started, outcome = perf_counter(), "internal"  # an error jiuzhu did not raise
         try:
             with self.uow.write() as conn:
-                return run(conn)
-        except (PermissionDenied, InvalidInput, NotFound):
+                view = run(conn)
+            outcome = "ok"
+            return view
+        except (PermissionDenied, InvalidInput, NotFound) as exc:
+            outcome = exc.code
             raise  # never answer from an earlier result what the caller may not do now
-        except JiuzhuError:
+        except JiuzhuError as exc:
             # The command failed against the current state.  If its key was applied before,
             # this is a retry: answer with that first result instead (writing nothing).
             if key is not None:
                 earlier = self._replay_key(actor, key, case_id, command)
                 if earlier is not None:
+                    outcome = "replayed"
                     return earlier
+            outcome = exc.code
             raise
+        finally:
+            metrics.observe(command, outcome, perf_counter() - started)
 
     def _append(self, conn: Connection, model: CaseModel, row: Any, trigger: str,
                 payload: dict[str, Any], actor: Actor, now: datetime, key: str | None,

@@ -1,0 +1,98 @@
+"""Metrics for operators, in Prometheus' text format (``GET /metrics``).
+
+Two kinds, from two places:
+
+- what this process did: commands run, by command and outcome (``ok`` or the refusal's
+  code), and how long each took (``jiuzhu_commands_total``, ``jiuzhu_command_seconds``);
+- what the database holds, read when the page is asked for, so that it is the same whichever
+  process answers and counts the work of every worker: deadlines by status, deadlines due now,
+  the worker's lag (how late the oldest due deadline is), deadlines fired, cases by workflow
+  and state, and the latest audit checkpoint.
+
+prometheus-client writes the format; jiuzhu keeps its own registry, so that nothing else
+registered in the process (or a second app in a test) mixes in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine, and_, func, select
+
+from .clock import ensure_utc
+from .models import rows
+from .models.audit_tables import CheckpointRecord
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+PROCESS = CollectorRegistry()
+COMMANDS = Counter("jiuzhu_commands", "Commands run by this process, by command and outcome "
+                   "(ok, or the code of the refusal)", ["command", "outcome"],
+                   registry=PROCESS)  # fmt: skip
+COMMAND_SECONDS = Histogram("jiuzhu_command_seconds", "Time a command took in this process, "
+                            "from its check to its commit", ["command"], registry=PROCESS,
+                            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                     1.0, 2.5, 5.0))  # fmt: skip
+
+
+def observe(command: str, outcome: str, seconds: float) -> None:
+    """Count one command and its duration."""
+    COMMANDS.labels(command, outcome).inc()
+    COMMAND_SECONDS.labels(command).observe(seconds)
+
+
+class DatabaseCollector(Collector):
+    """The database's gauges, read at ``now`` (one read transaction per scrape)."""
+
+    def __init__(self, engine: Engine, now: datetime) -> None:
+        self.engine, self.now = engine, now
+
+    def collect(self) -> Iterator[Any]:
+        d, c = rows.deadlines, rows.cases
+        k = CheckpointRecord.__table__  # type: ignore[attr-defined]
+        by_status = GaugeMetricFamily("jiuzhu_deadlines", "Deadlines by status", labels=["status"])
+        due = GaugeMetricFamily("jiuzhu_deadlines_due", "Pending deadlines due now, by kind",
+                                labels=["kind"])  # fmt: skip
+        fired = CounterMetricFamily("jiuzhu_deadlines_fired", "Deadlines fired, by every worker")
+        lag = GaugeMetricFamily("jiuzhu_worker_lag_seconds", "How late the oldest pending due "
+                                "deadline is (0 when none is due)")  # fmt: skip
+        cases = GaugeMetricFamily("jiuzhu_cases", "Cases by workflow and state",
+                                  labels=["workflow", "state"])  # fmt: skip
+        checkpoint = GaugeMetricFamily("jiuzhu_audit_checkpoint_timestamp_seconds", "When the "
+                                       "latest audit checkpoint was taken (0: none yet)")  # fmt: skip
+        pending_due = and_(d.c.status == "pending", d.c.due_at <= self.now)
+        with self.engine.connect() as conn:
+            counts = dict(conn.execute(select(d.c.status, func.count()).group_by(d.c.status)).all())
+            kinds = conn.execute(select(d.c.kind, func.count()).where(pending_due)
+                                 .group_by(d.c.kind)).all()  # fmt: skip
+            oldest = conn.execute(select(func.min(d.c.due_at)).where(pending_due)).scalar()
+            states = conn.execute(select(c.c.workflow, c.c.state, func.count())
+                                  .group_by(c.c.workflow, c.c.state)).all()  # fmt: skip
+            taken = conn.execute(select(func.max(k.c.taken_at))).scalar()
+        for status in ("pending", "claimed", "fired", "done", "cancelled"):
+            by_status.add_metric([status], counts.get(status, 0))
+        merged: dict[str, int] = {}
+        for kind, n in kinds:
+            base = kind.partition("/")[0]  # visit_due/<plan> counts as visit_due
+            merged[base] = merged.get(base, 0) + n
+        for kind, n in sorted(merged.items()):
+            due.add_metric([kind], n)
+        fired.add_metric([], counts.get("fired", 0))
+        lag.add_metric(
+            [], 0 if oldest is None else max(0.0, (self.now - ensure_utc(oldest)).total_seconds())
+        )
+        for workflow, state, n in states:
+            cases.add_metric([workflow, state], n)
+        checkpoint.add_metric([], 0 if taken is None else ensure_utc(taken).timestamp())
+        yield from (by_status, due, fired, lag, cases, checkpoint)
+
+
+def exposition(engine: Engine, now: datetime) -> bytes:
+    """The metrics page: this process' counters, then the database's gauges at ``now``."""
+    database = CollectorRegistry()
+    database.register(DatabaseCollector(engine, now))
+    return generate_latest(PROCESS) + generate_latest(database)
