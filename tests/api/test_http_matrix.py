@@ -120,6 +120,7 @@ ENTITLED: dict[str, set[Role]] = {
     "search": READERS,
     "queue": READERS,
     "members": READERS,
+    "household_chain": READERS,
     "unit_names": READERS,
     "personal_data_reads": {Role.COUNTY, Role.AUDITOR},
 }
@@ -385,6 +386,8 @@ REQUESTS: dict[str, Callable[[Api], Request]] = {
     "queue": lambda api: ("GET", "/queues/waiting", None),
     "members": lambda api: (
         "GET", f"/households/{make_household(api.svc, api.org.village).id}/members", None),
+    "household_chain": lambda api: (
+        "GET", f"/households/{case_in(api.svc, api.org, 'applied').household_id}/chain", None),
     "unit_names": lambda api: ("GET", "/unit-names", None),
     "personal_data_reads": lambda api: ("GET", "/personal-data-reads", None),
 }  # fmt: skip

@@ -181,6 +181,7 @@ ROUTES: tuple[Route, ...] = (
     Route("search", "GET", "/search", tag="finding cases"),
     Route("queue", "GET", "/queues/{which}", tag="finding cases"),
     Route("members", "GET", "/households/{household_id}/members", tag="households"),
+    Route("household_chain", "GET", "/households/{household_id}/chain", tag="households"),
     Route("unit_names", "GET", "/unit-names", tag="set-up"),
     Route("personal_data_reads", "GET", "/personal-data-reads", tag="audit"),
 )
