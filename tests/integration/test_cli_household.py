@@ -79,3 +79,24 @@ def test_a_bad_format_and_a_household_out_of_reach_are_refused(
     assert "无效" in bad.value.zh  # the console program prints it in both languages
     with pytest.raises(PermissionDenied):
         run("household", "show", home, "--db", db, *NEIGHBOUR)
+
+
+def test_the_county_moves_the_household_and_the_chain_shows_the_move(
+    household: tuple[str, str, list[str]],
+) -> None:
+    db, home, numbers = household
+    county = ("--role", "county", "--org", "320922")
+    code, out, _ = run("household", "transfer", home, "--to", "320922101001", "--reason",
+                       "迁居至八滩村", "--db", db, *county, "--json")  # fmt: skip
+    assert code == 0, out
+    moved = json.loads(out)
+    assert (moved["from_village_id"], moved["to_village_id"]) == ("320922100001", "320922101001")
+    assert len(moved["cases"]) == 2
+    code, out, _ = run("household", "show", home, "--db", db, "--role", "village", "--org",
+                       "320922101001", "--format", "json")  # fmt: skip
+    assert code == 0 and {i["case_no"] for i in json.loads(out)} == set(numbers)
+    with pytest.raises(PermissionDenied):  # the old village no longer reaches it
+        run("household", "show", home, "--db", db, *VILLAGE)
+    with pytest.raises(PermissionDenied):
+        run("household", "transfer", home, "--to", "320922100001", "--reason", "x", "--db", db,
+            *VILLAGE)  # fmt: skip

@@ -68,6 +68,7 @@ ROUTES: tuple[Route, ...] = (
         location="/households/{id}",
     ),  # fmt: skip
     Route("get_household", "GET", "/households/{household_id}", tag="households"),
+    Route("transfer_household", "POST", "/households/{household_id}/transfer", tag="households"),
     # the fast track
     Route("apply", "POST", "/cases", 201, tag="case commands", location="/cases/{id}"),
     case_command("promise"),

@@ -1,5 +1,6 @@
 """``jiuzhu household show``: the household's assistance chain (一户一条救助链) -- every case,
-payment and service of one household, across workflows, in time order."""
+payment and service of one household, across workflows, in time order; ``jiuzhu household
+transfer``: moving house (迁居), the household and its open cases to another village."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ ShowFormat = Annotated[str, typer.Option(
 
 def register(app: typer.Typer) -> None:
     household_app.command("show")(household_show)
+    household_app.command("transfer")(household_transfer)
 
 
 def chain_items(svc: Any, actor: Actor, household_id: str) -> list[dict[str, Any]]:
@@ -40,6 +42,8 @@ def chain_items(svc: Any, actor: Actor, household_id: str) -> list[dict[str, Any
 
 def detail(item: dict[str, Any]) -> str:
     """What an item says beyond its kind: the state, the month and amount, the service."""
+    if item["what"] == "transfer":
+        return f"{item['from_unit_name']} → {item['unit_name']} ({item['state_zh']})"
     if item["kind"] == "case":
         name = item.get("applicant_name") or item.get("applicant_id", "")
         return f"{item['state_zh']} {item['state_en']} · 申请人 applicant {name}"
@@ -80,3 +84,25 @@ def household_show(
                       item["unit_name"], Text(detail(item)))  # fmt: skip
     out().print(table)
     say(f"共 {len(items)} 项 items" if items else "无记录 nothing recorded for this household")
+
+
+@shared(actor=True)
+def household_transfer(
+    household: Annotated[str, typer.Argument(help="Household id 家庭编号.")],
+    to: Annotated[str, typer.Option("--to", help="The village it moves to 迁入村（社区）, "
+                                    "e.g. 320922101001.")],  # fmt: skip
+    reason: Annotated[str, typer.Option("--reason", help="Why 迁居原因 (recorded on each "
+                                        "case moved).")],  # fmt: skip
+    *, actor: Actor, db: str | None, json_out: bool,
+) -> None:  # fmt: skip
+    """Move a household to another village 家庭迁居 (role county, both villages in its
+    jurisdiction): its open cases 未结案件 pass to the new village, each with an event naming
+    both units; ended cases and the history stay."""
+    moved = service(db).transfer_household(actor, household, to_village=to, reason=reason)
+    if json_out:
+        emit_json(moved)
+        return
+    say(f"已迁居 moved household {household}: {moved['from_village_id']} → "
+        f"{moved['to_village_id']}; 转移案件 cases moved: {len(moved['cases'])}")  # fmt: skip
+    for case_id in moved["cases"]:
+        say(f"  {case_id}")

@@ -51,6 +51,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "manage_users": frozenset({Role.ADMIN, Role.COUNTY}),  # people who sign in to the web front
     "import_calendar": frozenset({Role.ADMIN}),  # the State Council's notice holds nationwide
     "register_household": frozenset({Role.VILLAGE}),
+    # moving house: the county moves a household between villages of its jurisdiction
+    "transfer_household": frozenset({Role.COUNTY}),
     "apply": frozenset({Role.VILLAGE}),
     "promise": frozenset({Role.VILLAGE}),
     "record_appraisal": frozenset({Role.VILLAGE}),

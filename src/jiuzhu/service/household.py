@@ -1,11 +1,12 @@
 """The household's assistance chain (一户一条救助链, source F): every case of one household,
-its payments and its services, across workflows, in time order.
+its payments and its services, across workflows, in time order; and moving house.
 
 One read, :meth:`HouseholdReads.household_chain`, answers a page of items, oldest first.  Each
 item is one of
 
-* ``case`` -- a case opened (its opening event: ``apply``, ``import``, ...), with its current
-  state and its applicant (the name for case workers, never for auditors: a name shown is a
+* ``case`` -- a case opened (its opening event: ``apply``, ``import``, ...) or moved with the
+  household to another village (``transfer``: ``from_village_id``, ``to_village_id``), with its
+  current state and (when opened) its applicant (the name for case workers, never for auditors: a name shown is a
   personal-data read, logged with the purpose ``household``);
 * ``payment`` -- one ledger line of a case (allowance, medical assistance, temporary
   assistance, recovery, fine, repayment, write-off), its amount in yuan and fen;
@@ -16,6 +17,10 @@ item is one of
 
 Every item names its case (id, number, workflow, programme) and the unit it belongs to, by id
 and by name: a payment the unit of its ledger line, anything else the case's village.
+
+:meth:`HouseholdReads.transfer_household` moves a household to another village of the county
+(moving house, 迁居): in one transaction the household row and every open case of it, each
+with a ``transfer`` event naming the unit ids it leaves and joins (:mod:`..workflows.transfer`).
 """
 
 from __future__ import annotations
@@ -27,11 +32,11 @@ from sqlalchemy import select
 
 from .. import ledger
 from ..clock import iso_utc
-from ..errors import NotFound
+from ..errors import InvalidInput, NotFound
 from ..models import rows
 from ..money import yuan
 from ..workflows import get as get_workflow
-from ..workflows import service_plan
+from ..workflows import service_plan, transfer
 from ..workflows.allowance import TRIGGER as PAY_ALLOWANCE
 from . import inputs
 from .actors import Actor, Role, require_role
@@ -49,7 +54,57 @@ OPENINGS = 1  # the first event of a case opens it
 
 
 class HouseholdReads(CommandBase):
-    """The household's chain view across its cases."""
+    """The household's chain view across its cases, and moving the household."""
+
+    def transfer_household(self, actor: Actor, household_id: str, *, to_village: str,
+                           reason: str) -> dict[str, Any]:  # fmt: skip
+        """Move the household to ``to_village`` (moving house 迁居), by the county whose
+        jurisdiction holds both villages.  Every open case of the household passes to the new
+        village with a ``transfer`` event (from and to unit ids), so that its actors act on it
+        from then on; ended cases and every earlier event and ledger line stay as they were.
+        Answers the household, both village ids and the ids of the cases moved."""
+        require_role(actor, "transfer_household")
+        household_id = inputs.record_id(household_id, "household id")
+        to_village = inputs.org_id(to_village)
+        why = inputs.text(reason, "reason", required=True, max_length=2000)
+        level, to_path = self._org(to_village)
+        if level != "village":
+            raise InvalidInput(f"unit {to_village} is a {level}; a household lives in a village",
+                               f"单位 {to_village} 不是村（社区），家庭只能迁入村（社区）")  # fmt: skip
+        self._require_jurisdiction(actor, to_path, f"village {to_village}")
+        with self.uow.write() as conn:
+            home = conn.execute(select(rows.households).where(rows.households.c.id == household_id)
+                                .with_for_update()).first()  # fmt: skip
+            if home is None:
+                raise NotFound(f"household {household_id} not found", f"未找到家庭 {household_id}")
+            from_path = self._org(home.village_id, conn)[1]
+            self._require_jurisdiction(actor, from_path, f"household {household_id}")
+            if home.village_id == to_village:
+                raise InvalidInput(f"household {household_id} already lives in {to_village}",
+                                   f"家庭 {household_id} 已在 {to_village}")  # fmt: skip
+            payload = {"household_id": household_id, "from_village_id": home.village_id,
+                       "to_village_id": to_village, "from_org_path": from_path,
+                       "to_org_path": to_path, "reason": why}  # fmt: skip
+            found = conn.execute(select(rows.cases.c.id, rows.cases.c.workflow,
+                                        rows.cases.c.workflow_version, rows.cases.c.state)
+                                 .where(rows.cases.c.household_id == household_id)
+                                 .order_by(rows.cases.c.opened_at, rows.cases.c.id)).all()  # fmt: skip
+            moved = []
+            now = self.clock.now()
+            for case_id, workflow, version, state in found:
+                if state in get_workflow(workflow, version).final:
+                    continue  # ended: it stays with the unit that worked it
+                row = self._load(conn, case_id, actor, for_update=True)
+                self._append(conn, rows.model_of(row), row, transfer.TRIGGER, dict(payload),
+                             actor, now, None)  # fmt: skip
+                moved.append(case_id)
+            self.sql.move_household(conn, household_id, to_village)
+        return {
+            "household_id": household_id,
+            "from_village_id": payload["from_village_id"],
+            "to_village_id": to_village,
+            "cases": moved,
+        }
 
     def household_chain(self, actor: Actor, household_id: str, *, limit: int = DEFAULT_LIMIT,
                         after: str | None = None) -> Page:  # fmt: skip
@@ -115,6 +170,14 @@ class HouseholdReads(CommandBase):
                     state_zh=wf.state_label(case.state).zh, state_en=wf.state_label(case.state).en,
                     applicant_id=applicant,
                     applicant_name=names.get(applicant, "") if show_names else "")  # fmt: skip
+            elif e.type == transfer.TRIGGER:  # moving house: the case passed to another unit
+                to = payload["to_village_id"]
+                add(e.occurred_at, e.seq, 0, "case", e.type, (label.zh, label.en), to,
+                    self._unit_name(to, conn), state=case.state,
+                    state_zh=wf.state_label(case.state).zh, state_en=wf.state_label(case.state).en,
+                    from_village_id=payload["from_village_id"], to_village_id=to,
+                    from_unit_name=self._unit_name(payload["from_village_id"], conn),
+                    applicant_id="", applicant_name="")  # fmt: skip
             elif e.type.startswith("plan."):
                 plan = case.facts.get("plans", {}).get(payload.get("plan_id"), {})
                 service = service_plan.KINDS.get(plan.get("kind", ""))

@@ -31,6 +31,8 @@ def household_page(request: Request) -> Response:
 
 
 def _detail(item: dict[str, Any], language: str) -> str:
+    if item["what"] == "transfer":
+        return f"{item['from_unit_name']} → {item['unit_name']}"
     if item["kind"] == "case":
         state = item["state_en"] if language == "en" else item["state_zh"]
         who = item.get("applicant_name") or ""
