@@ -4,7 +4,8 @@ One household of three in Qinhuai (dibao line 945) has two dibao cases: a fast-t
 (reviewed, awaiting the township's provisional approval) and a standard case (awaiting the
 county's decision).  A rule-based machine then runs any sequence of: the approval, the data
 check's outcome (verify, revoke, terminate), the standard decision, a re-review of either case
-to any outcome (continue, change from the next unpaid month, suspend, stop), and clock moves of
+to any outcome (continue, change from the next unpaid month, suspend, stop), the household
+moving house to another village (its open cases with it), and clock moves of
 hypothesis-chosen length, each followed by a sweep that fires every due deadline (the
 monthly payment run among them).  The policy may suspend assistance while the data check is
 overdue, so that a late verification pays arrears.  After every step:
@@ -182,10 +183,12 @@ class HouseholdChain(RuleBasedStateMachine):
         def review() -> None:
             if not self.paying(which):
                 return
-            allowance = self.case(which).facts.get("allowance") or {}
-            svc.open_review(org.township, case_id, reason="家庭情况变化")
-            svc.investigate_review(org.village, case_id, findings="入户核实")
-            svc.give_review_opinion(org.township, case_id, opinion="提请县级决定")
+            view = self.case(which)
+            allowance = view.facts.get("allowance") or {}
+            township, village = org.township_of(view.village_id), org.village_actor(view.village_id)
+            svc.open_review(township, case_id, reason="家庭情况变化")
+            svc.investigate_review(village, case_id, findings="入户核实")
+            svc.give_review_opinion(township, case_id, opinion="提请县级决定")
             change: dict[str, Any] = {}
             if outcome == "change":
                 start = allowance.get("next_month", "2024-04")
@@ -193,6 +196,15 @@ class HouseholdChain(RuleBasedStateMachine):
             svc.decide_review(org.county, case_id, outcome=outcome, reasons="复核决定", **change)
 
         self.attempt(review)
+
+    @rule(to=st.sampled_from([0, 2]))
+    def move_house(self, to: int) -> None:
+        """The household moves (to the first or the third village, another township): its open
+        cases pass to the new unit and keep being paid there, never twice."""
+        home = self.case("fast").household_id
+        village = self.org.villages[to].org
+        self.attempt(lambda: self.svc.transfer_household(self.org.county, home, to_village=village,
+                                                         reason="迁居"))  # fmt: skip
 
     @rule(days=st.integers(min_value=0, max_value=20), hours=st.integers(min_value=0, max_value=23))
     def days_pass(self, days: int, hours: int) -> None:
