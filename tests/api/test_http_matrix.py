@@ -120,6 +120,8 @@ ENTITLED: dict[str, set[Role]] = {
     "search": READERS,
     "queue": READERS,
     "members": READERS,
+    "household_chain": READERS,
+    "transfer_household": {Role.COUNTY},
     "unit_names": READERS,
     "personal_data_reads": {Role.COUNTY, Role.AUDITOR},
 }
@@ -385,6 +387,11 @@ REQUESTS: dict[str, Callable[[Api], Request]] = {
     "queue": lambda api: ("GET", "/queues/waiting", None),
     "members": lambda api: (
         "GET", f"/households/{make_household(api.svc, api.org.village).id}/members", None),
+    "transfer_household": lambda api: (
+        "POST", f"/households/{case_in(api.svc, api.org, 'applied').household_id}/transfer",
+        {"to_village": api.org.far_village.org, "reason": "迁居"}),
+    "household_chain": lambda api: (
+        "GET", f"/households/{case_in(api.svc, api.org, 'applied').household_id}/chain", None),
     "unit_names": lambda api: ("GET", "/unit-names", None),
     "personal_data_reads": lambda api: ("GET", "/personal-data-reads", None),
 }  # fmt: skip

@@ -24,6 +24,7 @@ EXPECTED: dict[str, set[Role]] = {
     "import_calendar": {AD},  # the State Council's holiday notice holds for every county
     "import": {AD, C},  # bringing an existing caseload in, a county within its jurisdiction
     "register_household": {V},
+    "transfer_household": {C},
     "apply": {V},
     "promise": {V},
     "record_appraisal": {V},

@@ -20,6 +20,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                      "parent_id": "320922100"},
     "register_household": {"members": [{"name": "陈必华", "id_number": "320922197403150018",
                                         "relation": "head"}]},
+    "transfer_household": {"to_village": "320922101001", "reason": "迁居至八滩村"},
     "apply": {"household_id": HOUSEHOLD, "applicant_id": PERSON, "programme": "dibao",
               "cause": "major_illness", "expenditure": "90000"},
     "promise": {"signed_by": PERSON},

@@ -68,6 +68,7 @@ ROUTES: tuple[Route, ...] = (
         location="/households/{id}",
     ),  # fmt: skip
     Route("get_household", "GET", "/households/{household_id}", tag="households"),
+    Route("transfer_household", "POST", "/households/{household_id}/transfer", tag="households"),
     # the fast track
     Route("apply", "POST", "/cases", 201, tag="case commands", location="/cases/{id}"),
     case_command("promise"),
@@ -181,6 +182,7 @@ ROUTES: tuple[Route, ...] = (
     Route("search", "GET", "/search", tag="finding cases"),
     Route("queue", "GET", "/queues/{which}", tag="finding cases"),
     Route("members", "GET", "/households/{household_id}/members", tag="households"),
+    Route("household_chain", "GET", "/households/{household_id}/chain", tag="households"),
     Route("unit_names", "GET", "/unit-names", tag="set-up"),
     Route("personal_data_reads", "GET", "/personal-data-reads", tag="audit"),
 )

@@ -70,6 +70,8 @@ SUMMARIES: dict[str, str] = {
     "search": "搜索 · search",
     "queue": "待办队列 · work queue",
     "members": "家庭成员 · household members",
+    "transfer_household": "家庭迁居 · move the household to another village",
+    "household_chain": "家庭救助链 · the household's chain (cases, payments, services)",
     "personal_data_reads": "个人信息查阅记录 · personal-data read log",
     "unit_names": "单位名称 · unit names",
 }

@@ -15,7 +15,11 @@ its ledger rebuilt; the stored credit records are read alongside.  Findings, by 
   opinion, the county's decision) whose working-day limit has passed and which is not done
   (``days`` says by how long, at ``now``);
 * ``amount_outside_policy`` -- a monthly amount outside the policy's bounds, an allowance paid
-  at another amount than the one approved, or an expenditure below the fast-track threshold.
+  at another amount than the one approved, or an expenditure below the fast-track threshold;
+* ``overlap_withheld`` -- an allowance month withheld, or left out of the arrears a decision
+  paid, because the household's same programme was already paid for it under another case
+  (one assistance chain per household): one finding per month, naming the other case, at the
+  amount this case would have paid.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from ..errors import JiuzhuError
 from ..models.db import snapshot
 from ..workflows import review
 from ..workflows.adoption import IMPORT
-from ..workflows.allowance import amount_for
+from ..workflows.allowance import amount_for, overlapping
 from . import sources
 from .replay import fold, ledger_entries
 
@@ -48,6 +52,7 @@ LABELS = {
     "visit_missed": "服务漏访 missed visit",
     "review_overdue": "复核逾期未办结 re-review step overdue",
     "amount_outside_policy": "金额超出政策 amount outside policy",
+    "overlap_withheld": "同户他案已发放当月救助金 allowance withheld: paid under another case",
 }
 DAY = 86400
 
@@ -94,6 +99,7 @@ def findings_of(events: list[dict[str, Any]], credit_seqs: set[int],
             add(ev["seq"], "visit_missed", f"plan {ev['payload'].get('plan_id')} occurrence "
                 f"{ev['payload'].get('n')} was not made")  # fmt: skip
     _amounts(events, entries, opening.get("policy", {}), add)
+    _overlaps(events, model.facts if model is not None else {}, add)
     return out
 
 
@@ -180,6 +186,23 @@ def _amounts(events: list[dict[str, Any]], entries: list[ledger.Entry], policy: 
         if e.kind == "allowance" and e.amount_fen != expected:
             add(e.seq, "amount_outside_policy", f"allowance for {e.period} paid at {e.amount_fen}"
                 f" fen, approved {expected}", amount_fen=e.amount_fen)  # fmt: skip
+
+
+def _overlaps(events: list[dict[str, Any]], facts: dict[str, Any],
+              add: Callable[..., None]) -> None:  # fmt: skip
+    allowance = facts.get("allowance") or {}
+    for ev in events:
+        payload = ev["payload"]
+        if ev["type"] == "pay_allowance" and overlapping(payload, ev["case_id"]):
+            months = {payload["month"]: payload["overlap_case"]}
+        else:  # the arrears a decision paid, less the months another case was paid for
+            months = payload.get("overlap_months") or {}
+        if not isinstance(months, dict):
+            continue
+        for month, other in sorted(months.items()):
+            fen = amount_for(allowance, month) if "monthly_fen" in allowance else None
+            add(ev["seq"], "overlap_withheld", f"allowance for {month} withheld: the household "
+                f"was paid it under case {other}", amount_fen=fen)  # fmt: skip
 
 
 def _reviews(events: list[dict[str, Any]], facts: dict[str, Any], now: datetime,

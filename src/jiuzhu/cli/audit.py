@@ -344,7 +344,8 @@ def audit_findings(
 ) -> None:  # fmt: skip
     """List compliance findings 合规检查: approvals without commitment or appraisal, payments
     after revocation, revocations without recovery or credit record, overdue verifications,
-    missed visits, amounts outside policy."""
+    missed visits, amounts outside policy, allowances withheld as paid under another case of
+    the household."""
     from ..audit.findings import LABELS, database_findings
 
     view = view_of(fmt, output, limit, json_out)

@@ -20,6 +20,7 @@ from . import (
     cases,
     db,
     demo,
+    household,
     imports,
     letters,
     money,
@@ -79,6 +80,7 @@ for group in (db, registry, cases, standard, temporary, review, policy, plans, m
               worker, serve, users, demo):  # fmt: skip
     group.register(app)
 search.register(app)  # case search, queue, audit reads
+household.register(app)  # jiuzhu household show: the household's chain
 imports.register(app)  # jiuzhu import: bringing an existing caseload in
 letters.register(app)  # letters on paper: print and check
 

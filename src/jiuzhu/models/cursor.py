@@ -56,8 +56,9 @@ class _TableSQL:
         return SimpleNamespace(**values)
 
 
+# village_id and org_path change only when the household moves house (workflows.transfer)
 _MUTABLE = ("state", "row_version", "monthly_amount_fen", "facts", "deadlines", "last_seq",
-            "head_hash", "updated_at")  # fmt: skip
+            "head_hash", "updated_at", "village_id", "org_path")  # fmt: skip
 _EVENT_COLUMNS = ("case_id", "seq", "type", "payload", "actor_role", "actor_org", "actor_user",
                   "occurred_at", "prev_hash", "hash", "idempotency_key")  # fmt: skip
 _DEADLINE_COLUMNS = ("case_id", "kind", "due_at", "status", "opened_seq")

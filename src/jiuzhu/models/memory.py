@@ -29,7 +29,7 @@ from . import rows
 
 _CASE_COLUMNS = tuple(c.name for c in rows.cases.columns)
 _MUTABLE = ("state", "row_version", "monthly_amount_fen", "facts", "deadlines", "last_seq",
-            "head_hash", "updated_at")  # fmt: skip
+            "head_hash", "updated_at", "village_id", "org_path")  # fmt: skip
 
 
 class Duplicate(Exception):
@@ -214,6 +214,9 @@ class MemoryStatements:
 
     def household(self, conn: MemoryData, household_id: str) -> Any:
         return conn.households.get(household_id)
+
+    def move_household(self, conn: MemoryData, household_id: str, village_id: str) -> None:
+        conn.households[household_id].village_id = village_id
 
     def persons(self, conn: MemoryData, household_id: str) -> list[Any]:
         return sorted((p for p in conn.persons.values() if p.household_id == household_id),

@@ -32,6 +32,11 @@ class Statements(CursorStatements):
     def household(self, conn: Connection, household_id: str) -> Any:
         return conn.execute(rows.SELECT_HOUSEHOLD, {"id": household_id}).first()
 
+    def move_household(self, conn: Connection, household_id: str, village_id: str) -> None:
+        """The household now lives in ``village_id`` (moving house: its cases' events say so)."""
+        h = rows.households
+        conn.execute(h.update().where(h.c.id == household_id).values(village_id=village_id))
+
     def persons(self, conn: Connection, household_id: str) -> list[Any]:
         return list(conn.execute(rows.SELECT_PERSONS, {"household_id": household_id}).all())
 

@@ -52,6 +52,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "import_calendar": frozenset({Role.ADMIN}),  # the State Council's notice holds nationwide
     "read_metrics": frozenset({Role.ADMIN, Role.COUNTY, Role.AUDITOR}),  # counts, no people
     "register_household": frozenset({Role.VILLAGE}),
+    # moving house: the county moves a household between villages of its jurisdiction
+    "transfer_household": frozenset({Role.COUNTY}),
     "apply": frozenset({Role.VILLAGE}),
     "promise": frozenset({Role.VILLAGE}),
     "record_appraisal": frozenset({Role.VILLAGE}),

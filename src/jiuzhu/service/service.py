@@ -21,6 +21,7 @@ from .base import PolicySource
 from .calendar import CalendarStore
 from .fast_track import FastTrackCommands
 from .firing import DeadlineFiring
+from .household import HouseholdReads
 from .imports import ImportCommands
 from .letters import Letters
 from .money import MoneyCommands
@@ -55,6 +56,7 @@ class CaseService(
     AuditReads,
     ImportCommands,
     Letters,
+    HouseholdReads,
 ):
     """Use :func:`jiuzhu.connect` to make one."""
 

@@ -24,7 +24,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..api.guard import RequestGuard
 from ..service.service import CaseService
-from . import frame, pages_account, pages_apply, pages_audit, pages_case, pages_find
+from . import (
+    frame,
+    pages_account,
+    pages_apply,
+    pages_audit,
+    pages_case,
+    pages_find,
+    pages_household,
+)
 
 __all__ = ["mount"]
 log = logging.getLogger("jiuzhu.web")
@@ -37,7 +45,8 @@ def mount(app: FastAPI, service: CaseService) -> None:
     pages = [
         (frame.DownloadRoute if path in DOWNLOADS else frame.PageRoute)(
             path, _safe(endpoint), methods=methods, name=f"web.{endpoint.__name__}")
-        for module in (pages_account, pages_find, pages_apply, pages_case, pages_audit)
+        for module in (pages_account, pages_find, pages_apply, pages_case, pages_household,
+                       pages_audit)
         for path, endpoint, methods in module.routes()
     ]  # fmt: skip
     # ahead of the API's routes: a page route only matches a browser's request

@@ -161,6 +161,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "person": ("人员编号", "Person id"),
     "read_at": ("查阅时间", "Read at"),
     "older": ("更早的记录", "Older entries"),
+    # the household's chain
+    "household_chain": ("家庭救助链", "The household's chain"),
+    "household_chain_intro": (
+        "该家庭各项救助的全部案件、发放和服务，按时间排列（共 {n} 项）。",
+        "Every case, payment and service of this household, in time order ({n} items).",
+    ),
+    "detail": ("说明", "Detail"),
+    "paid_under": ("已由案件 {case} 发放", "paid under case {case}"),
+    "no_chain": ("该家庭尚无记录。", "Nothing recorded for this household yet."),
 }
 
 

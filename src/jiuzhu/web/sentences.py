@@ -72,6 +72,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "re-review decided ({outcome}): {reasons}",
     ),
     "stop_review": ("复核决定停止保障：{reasons}", "re-review: assistance stopped: {reasons}"),
+    "transfer": (
+        "家庭迁居，案件由 {from_village_id} 转至 {to_village_id}：{reason}",
+        "the household moved; the case passed from {from_village_id} to {to_village_id}: {reason}",
+    ),
     "impose_fine": ("处以罚款 {amount} 元：{reason}", "fined {amount} yuan: {reason}"),
     "record_repayment": ("退还追回款 {amount} 元", "repaid {amount} yuan"),
     "write_off": ("核销欠款 {amount} 元：{reason}", "wrote off {amount} yuan: {reason}"),

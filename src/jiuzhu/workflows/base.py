@@ -99,7 +99,9 @@ class Workflow:
             for state in t.source:
                 self._direct.setdefault((t.trigger, state), t)
         self._offered = {
-            state: sorted({t.trigger for t in transitions if state in t.source and not t.system})
+            state: sorted(
+                {t.trigger for t in transitions if state in t.source and not t.system and t.offered}
+            )
             for state in self.states
         }
 

@@ -19,7 +19,7 @@ from ..policy import DEFAULT_SETTINGS
 from . import allowance as pay_run
 from . import fast_track_money as cash
 from . import review as rereview
-from . import service_plan
+from . import service_plan, transfer
 from .base import SubFlow, Workflow
 from .calendar import add_months, month_of
 from .common import check_applicant, money, record, votes_add_up
@@ -106,6 +106,7 @@ TRIGGERS = {
     "record_repayment": Label("退还追回款", "record a repayment"),
     "write_off": Label("核销欠款", "write off what is owed"),
     **rereview.TRIGGERS,
+    **transfer.TRIGGERS,
 }
 PAYING = ("provisionally_approved", "verified")
 
@@ -309,6 +310,7 @@ WORKFLOW = Workflow(
             system=True,
         ),  # fmt: skip
         *rereview.transitions(("verified",), "stopped"),
+        *transfer.transitions(STATES, ENDED),  # moving house: the case goes with the household
         Transition("record_medical_bill", PAYING, None, (cash.bill_is_eligible,), cash.bill_paid),
         Transition("impose_fine", ("revoked",), None, (cash.fine_allowed,), cash.fined),
         Transition(

@@ -37,6 +37,9 @@ class Transition:
     guards: tuple[Guard, ...] = ()
     effect: Effect | None = None
     system: bool = False  # fired by a due deadline, never by a person's command
+    # False: fired by a command on something other than the case (the household's moving house,
+    # .transfer), so never among the triggers the case offers (``Workflow.allowed``)
+    offered: bool = True
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from ..errors import GuardRejected
 from ..money import yuan
 from . import allowance as pay_run
 from . import review as rereview
+from . import transfer
 from .base import Workflow
 from .calendar import month_of, next_month
 from .common import check_applicant, limit_passed, record, votes_add_up
@@ -78,6 +79,7 @@ TRIGGERS = {
     "withdraw": Label("撤回申请", "withdraw"),
     pay_run.TRIGGER: pay_run.LABEL,
     **rereview.TRIGGERS,
+    **transfer.TRIGGERS,
 }
 
 LIMITS = {
@@ -360,6 +362,7 @@ TRANSITIONS = (
     # the monthly payment run (.allowance) pays a confirmed case from the month after
     Transition(pay_run.TRIGGER, PAID, None, (pay_run.month_is_next,), pay_run.paid, system=True),
     *rereview.transitions(("confirmed",), "stopped"),  # the re-reviews of a confirmed case
+    *transfer.transitions(STATES, ENDED),  # moving house: the case goes with the household
 )
 LATE = "mark_limit_passed"
 DEADLINE_RULES = (

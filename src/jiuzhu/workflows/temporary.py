@@ -28,7 +28,7 @@ from ..clock import iso_utc
 from ..errors import GuardRejected
 from ..ledger import Booking
 from ..money import yuan
-from . import fast_track_money, out_of_area
+from . import fast_track_money, out_of_area, transfer
 from .base import Workflow
 from .common import check_applicant, limit_passed, record
 from .hooks import Booked, Books, Hooks
@@ -64,6 +64,7 @@ TRIGGERS = {
     "mark_limit_passed": Label("补办手续逾期", "paperwork limit passed"),
     "withdraw": Label("撤回申请", "withdraw"),
     **out_of_area.TRIGGERS,
+    **transfer.TRIGGERS,
 }
 CONDITIONS = {
     "income": Label("收入低于两倍低保标准", "six-month average income below 2 x the dibao line"),
@@ -213,6 +214,7 @@ TRANSITIONS = (
     _t("mark_limit_passed", ("assisted_first",), None, (), limit_passed, system=True),
     _t("withdraw", ("applied", "assessed"), "withdrawn", (), ending(record("withdrawal"))),
     *out_of_area.transitions(LIVE),
+    *transfer.transitions(STATES, FINAL),  # moving house: the case goes with the household
 )
 HOOKS = {
     "pay": Hooks(books=(GRANT_PAID,)),
