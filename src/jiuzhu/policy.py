@@ -38,16 +38,7 @@ from .documents import (
 )
 from .errors import InvalidInput
 from .money import to_fen, yuan
-from .policy_settings import (  # noqa: F401 (re-exported: jiuzhu.policy.SETTINGS etc.)
-    DEFAULT_SETTINGS,
-    LOCAL,
-    MCA_2021,
-    NOTICE_2022,
-    OPINIONS_2020,
-    RENAMED,
-    SETTINGS,
-    Setting,
-)
+from .policy_settings import DEFAULT_SETTINGS, RENAMED, SETTINGS  # (and re-exported)
 
 NANJING = "3201"
 SOURCED_LINE_SOURCE = "宁民救〔2020〕95号 (Nanjing, from 2020-07-01)"
