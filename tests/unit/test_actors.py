@@ -69,6 +69,12 @@ EXPECTED: dict[str, set[Role]] = {
     "investigate_review": {V, T},
     "give_review_opinion": {T},
     "decide_review": {C},
+    # changes of circumstance (docs/domain.md §4): recorded where the household lives, a
+    # phase-out decided by the county
+    "record_circumstance": {V, T},
+    "decide_phase_out": {C},
+    "record_rigid_expenditure": {V, T},
+    "renew_rigid_expenditure": {V, T},
     # letters (docs/letters.md): printed where cases are worked, checked by any reader
     "print_letter": {V, T, C},
     "check_letter": {V, T, C, VC, AU},
