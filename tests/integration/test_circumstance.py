@@ -8,7 +8,10 @@ The household is worked case 4's (line 945, 3 people, 1,635 yuan a month from 20
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from audit.minimal_verifier import verify as minimal_verify
 from helpers import Org, make_county
 from sqlalchemy import select
 
@@ -21,8 +24,9 @@ from jiuzhu import (
     PermissionDenied,
     TransitionNotAllowed,
 )
+from jiuzhu.audit.export import export
 from jiuzhu.audit.findings import database_findings
-from jiuzhu.audit.verify import replay_case, verify_database
+from jiuzhu.audit.verify import replay_case, verify_database, verify_export
 from jiuzhu.clock import iso_utc
 from jiuzhu.models.tables import EventRecord
 from jiuzhu.workflows.calendar import add_months
@@ -170,3 +174,29 @@ def test_an_ended_case_takes_no_change(svc: CaseService, nj: Org, clock: FakeClo
     with pytest.raises(TransitionNotAllowed):
         svc.record_circumstance(nj.village, case.id, kind="recovered",
                                 person_id=case.facts["member_ids"][0])  # fmt: skip
+
+
+def test_replay_export_findings_and_the_minimal_verifier_accept_the_new_events(
+    svc: CaseService, nj: Org, clock: FakeClock, tmp_path: Path
+) -> None:
+    svc.policy_book = svc.policy_book.with_settings("2000-01-01", rigid_expenditure_months=1)
+    case = confirmed(svc, nj, clock, "stable")
+    svc.record_rigid_expenditure(nj.village, case.id, expenditure="长期血液透析")
+    svc.renew_rigid_expenditure(nj.village, case.id, note="仍需透析")
+    swept(svc, clock, shanghai("2024-02-11"))  # lapsed: a re-review opens
+    svc.record_circumstance(nj.village, case.id, kind="birth",
+                            person_id="44444444-4444-4444-8444-444444444444")  # fmt: skip
+    svc.record_circumstance(nj.township, case.id, kind="income_change", household_income="5000")
+    svc.investigate_review(nj.village, case.id, findings="新生儿出生；收入增加")
+    svc.give_review_opinion(nj.township, case.id, opinion="建议渐退")
+    svc.decide_phase_out(nj.county, case.id, months=2, reasons="收入超过低保标准")
+    swept(svc, clock, shanghai("2024-06-16"))
+    types = events(svc, case.id)
+    for kind in ("record_rigid_expenditure", "renew_rigid_expenditure", "lapse_rigid_expenditure",
+                 "record_circumstance", "decide_phase_out"):  # fmt: skip
+        assert kind in types
+    assert [p for p, _ in ledger(svc, case.id)] == ["2024-02", "2024-03"]  # the phase-out's
+    assert replay_case(svc.engine, case.id).ok and verify_database(svc.engine).ok
+    assert list(database_findings(svc.engine, now=clock.now())) == []
+    export(svc.engine, tmp_path / "out", now=clock.now())
+    assert verify_export(tmp_path / "out").ok and minimal_verify(tmp_path / "out") == []
