@@ -138,6 +138,9 @@ def test_a_rigid_expenditure_status_not_renewed_lapses_into_a_re_review(
     clock.set(shanghai("2024-04-20"))
     case = svc.renew_rigid_expenditure(nj.township, case.id)
     assert case.deadlines["rigid_expenditure_due"] == iso_utc(shanghai("2024-06-20", 0))
+    clock.set(shanghai("2024-06-14"))  # the renewal is asked for in the week before
+    [item] = [i for i in svc.queue(nj.village, "due_this_week") if i.case.id == case.id]
+    assert "刚性支出认定期满" in item.reason_zh and "rigid-expenditure" in item.reason_en
     swept(svc, clock, shanghai("2024-06-20", 1))
     case = svc.get_case(nj.county, case.id)
     assert case.facts["rigid_expenditure"]["status"] == "lapsed"
