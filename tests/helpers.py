@@ -227,10 +227,13 @@ MONEY_TRIGGERS: dict[str, frozenset[str]] = {
     "revoked": frozenset({"impose_fine", "record_repayment", "write_off"}),
     "terminated": frozenset({"record_repayment", "write_off"}),
 }
-# A verified case is re-reviewed (复核, docs/domain.md §4): its steps keep it in its state.
+# A verified case is re-reviewed (复核, docs/domain.md §4): its steps keep it in its state; so
+# do its changes of circumstance (but a phase-out, after the steps, stops it).
 REVIEW_TRIGGERS: dict[str, frozenset[str]] = {
     "verified": frozenset({"open_review", "investigate_review", "give_review_opinion",
-                           "decide_review", "stop_review"}),
+                           "decide_review", "stop_review", "record_circumstance",
+                           "decide_phase_out", "record_rigid_expenditure",
+                           "renew_rigid_expenditure"}),
 }  # fmt: skip
 # Everything a person may do in each state (what ``CaseView.allowed`` lists).
 OFFERED = {state: ALLOWED[state] | MONEY_TRIGGERS.get(state, frozenset())

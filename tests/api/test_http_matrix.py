@@ -114,6 +114,12 @@ ENTITLED: dict[str, set[Role]] = {
     "investigate_review": {Role.VILLAGE, Role.TOWNSHIP},
     "give_review_opinion": {Role.TOWNSHIP},
     "decide_review": {Role.COUNTY},
+    # changes of circumstance (docs/domain.md §4): recorded where the household lives, a
+    # phase-out decided by the county
+    "record_circumstance": {Role.VILLAGE, Role.TOWNSHIP},
+    "decide_phase_out": {Role.COUNTY},
+    "record_rigid_expenditure": {Role.VILLAGE, Role.TOWNSHIP},
+    "renew_rigid_expenditure": {Role.VILLAGE, Role.TOWNSHIP},
     # finding cases: everyone who reads cases finds them in the jurisdiction; the read log is
     # for the county and auditors
     "find_case": READERS,
@@ -207,6 +213,30 @@ def review_step(command: str, body: dict[str, Any]) -> Callable[[Api], Request]:
             api.svc.investigate_review(api.org.village, case.id, findings="收入未变")
         if "give-review-opinion" in done:
             api.svc.give_review_opinion(api.org.township, case.id, opinion="建议继续")
+        return "POST", f"/cases/{case.id}/{command}", body
+
+    return make
+
+
+def circumstance_step(command: str) -> Callable[[Api], Request]:
+    """``command`` on a verified fast-track case: a change recorded, a phase-out after an
+    income rise reaches the county, a renewal of a recorded rigid-expenditure status."""
+
+    def make(api: Api) -> Request:
+        case = case_in(api.svc, api.org, "verified")
+        if command == "record-circumstance":
+            body = {"kind": "recovered", "person_id": case.facts["member_ids"][0]}
+        elif command == "decide-phase-out":
+            api.svc.record_circumstance(api.org.township, case.id, kind="income_change",
+                                        household_income="100000")  # fmt: skip
+            api.svc.investigate_review(api.org.village, case.id, findings="收入增加")
+            api.svc.give_review_opinion(api.org.township, case.id, opinion="建议渐退")
+            body = {"months": 2, "reasons": "收入超过低保标准"}
+        elif command == "record-rigid-expenditure":
+            body = {"expenditure": "长期血液透析"}
+        else:
+            api.svc.record_rigid_expenditure(api.org.village, case.id, expenditure="长期透析")
+            body = {}
         return "POST", f"/cases/{case.id}/{command}", body
 
     return make
@@ -337,6 +367,10 @@ REQUESTS: dict[str, Callable[[Api], Request]] = {
     "investigate_review": review_step("investigate-review", {"findings": "收入增加"}),
     "give_review_opinion": review_step("give-review-opinion", {"opinion": "建议继续"}),
     "decide_review": review_step("decide-review", {"outcome": "continue", "reasons": "收入未变"}),
+    # changes of circumstance
+    **{name: circumstance_step(name.replace("_", "-")) for name in (
+        "record_circumstance", "decide_phase_out", "record_rigid_expenditure",
+        "renew_rigid_expenditure")},
     # the standard path
     "apply_standard": household_apply("/cases/standard"),
     "accept_standard": path_command("standard", "applied", "accept-standard"),

@@ -37,3 +37,21 @@ def test_a_changed_amount_paid_is_no_finding_and_an_overdue_step_is_one(
     svc.investigate_review(org.village, case.id, findings="情况属实")
     assert codes(svc, clock) == []
     assert verify_database(svc.engine).ok
+
+
+def test_a_change_of_circumstance_not_re_reviewed_in_3_months_is_review_overdue(
+    svc: CaseService, org: Org, clock: FakeClock
+) -> None:
+    case = case_in(svc, org, "verified")
+    svc.record_circumstance(org.village, case.id, kind="recovered",
+                            person_id=case.facts["member_ids"][0])  # fmt: skip
+    svc.investigate_review(org.village, case.id, findings="已病愈，可就业")
+    svc.give_review_opinion(org.township, case.id, opinion="建议继续")
+    clock.advance(timedelta(days=100))  # past the 3 months (and the county's 10 working days)
+    sweep(svc, worker="test", now=clock.now())
+    found = [f for f in database_findings(svc.engine, now=clock.now())]
+    assert sorted(f.code for f in found) == ["review_overdue", "review_overdue"]
+    assert any("change of circumstance" in f.detail for f in found)
+    svc.decide_review(org.county, case.id, outcome="continue", reasons="收入未变")
+    assert codes(svc, clock) == []
+    assert verify_database(svc.engine).ok

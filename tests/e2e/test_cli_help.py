@@ -29,6 +29,8 @@ HELP = {
     ("case", "show"): "查看案件",
     ("case", "history"): "案件历史",
     ("case", "list"): "案件列表",
+    ("circumstance",): "家庭情况变化",
+    ("circumstance", "phase-out"): "决定渐退",
     ("audit",): "审计",
     ("audit", "verify"): "核验审计链",
     ("audit", "replay"): "事件重放",

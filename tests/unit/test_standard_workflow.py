@@ -64,9 +64,14 @@ INTERNAL = {
             "give_review_opinion",
             "decide_review",
             "mark_limit_passed",
+            "record_circumstance",
+            "record_rigid_expenditure",
+            "renew_rigid_expenditure",
+            "lapse_rigid_expenditure",
         )
     },
     ("confirmed", "stop_review"),  # to "stopped", after the steps: test_review_workflow
+    ("confirmed", "decide_phase_out"),  # to "stopped", after the steps: test_circumstance_workflow
     *{
         (s, "mark_special")
         for s in (
@@ -161,7 +166,13 @@ def test_registered_as_standard_v1() -> None:
 def test_allowed_triggers_match_the_rules(state: str) -> None:
     expected = {t for (s, t) in EXPECTED_DEST if s == state} | {t for (s, t) in INTERNAL
                                                                  if s == state}  # fmt: skip
-    system = {"close_notice", "mark_limit_passed", "pay_allowance", "start_review"}
+    system = {
+        "close_notice",
+        "mark_limit_passed",
+        "pay_allowance",
+        "start_review",
+        "lapse_rigid_expenditure",
+    }
     assert set(WORKFLOW.allowed(state)) == expected - system
 
 

@@ -6,7 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..service.registry import LEVELS
-from ..workflows import fast_track, out_of_area, review, service_plan, standard, temporary
+from ..workflows import (
+    circumstance,
+    fast_track,
+    out_of_area,
+    review,
+    service_plan,
+    standard,
+    temporary,
+)
 
 PERSON = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
 HOUSEHOLD = "7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b"
@@ -62,6 +70,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "give_review_opinion": {"opinion": "建议调减保障金额"},
     "decide_review": {"outcome": "change", "reasons": "家庭收入增加", "monthly_amount": "835",
                       "from_month": "2024-05", "household_category": "able_to_work"},
+    "record_circumstance": {"kind": "income_change", "household_income": "3000",
+                            "note": "长子已就业"},
+    "decide_phase_out": {"months": 4, "reasons": "家庭人均收入超过低保标准"},
+    "record_rigid_expenditure": {"expenditure": "长期血液透析"},
+    "renew_rigid_expenditure": {"note": "仍需长期透析"},
     "record_medical_bill": {"billed_on": "2024-03-20", "total": "90000",
                             "insurance_paid": "50000", "hospital": "滨海县人民医院"},
     "record_repayment": {"amount": "100"},
@@ -87,6 +100,7 @@ BODY_ENUMS: dict[tuple[str, str], list[Any]] = {
     ("decide_temporary", "decision"): ["approve", "reject"],
     ("record_out_of_area", "status"): list(out_of_area.STATUSES),
     ("decide_review", "outcome"): list(review.OUTCOMES),
+    ("record_circumstance", "kind"): list(circumstance.KINDS),
     ("decide_review", "household_category"): list(review.CATEGORIES),
     ("decide_standard", "household_category"): list(review.CATEGORIES),
     ("record_verification", "household_category"): list(review.CATEGORIES),

@@ -134,7 +134,16 @@ ROUTES: tuple[Route, ...] = (
     # re-review (复核) of a paying case, fast track or standard path
     *(
         case_command(name, "re-review")
-        for name in ("open_review", "investigate_review", "give_review_opinion", "decide_review")
+        for name in (
+            "open_review",
+            "investigate_review",
+            "give_review_opinion",
+            "decide_review",
+            "record_circumstance",
+            "decide_phase_out",
+            "record_rigid_expenditure",
+            "renew_rigid_expenditure",
+        )
     ),  # fmt: skip
     # money
     *(

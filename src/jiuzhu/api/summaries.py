@@ -48,6 +48,11 @@ SUMMARIES: dict[str, str] = {
     "investigate_review": "复核入户调查 · re-review: the village's investigation",
     "give_review_opinion": "复核乡镇意见 · re-review: the township's opinion",
     "decide_review": "复核决定（继续、调整、暂停、停止） · re-review: the county's decision",
+    "record_circumstance": "记录家庭情况变化（启动复核） · record a change of circumstance "
+    "(opens the re-review)",
+    "decide_phase_out": "决定渐退 · decide a phase-out (county)",
+    "record_rigid_expenditure": "认定刚性支出困难 · record a rigid-expenditure status",
+    "renew_rigid_expenditure": "刚性支出认定续期 · renew the rigid-expenditure status",
     "record_medical_bill": "医疗救助 · record a medical bill",
     "record_repayment": "记录退还 · record a repayment",
     "impose_fine": "处以罚款 · impose a fine",

@@ -12,8 +12,9 @@ its ledger rebuilt; the stored credit records are read alongside.  Findings, by 
   (``days`` says by how long, at ``now``); ``verification_late`` -- it returned, late;
 * ``visit_missed`` -- a service-plan visit that was not made;
 * ``review_overdue`` -- a step of a re-review (复核: the village's investigation, the township's
-  opinion, the county's decision) whose working-day limit has passed and which is not done
-  (``days`` says by how long, at ``now``);
+  opinion, the county's decision) whose working-day limit has passed and which is not done, or
+  a re-review after a change of circumstance not decided by its ``recheck_due`` (``days`` says
+  by how long, at ``now``);
 * ``amount_outside_policy`` -- a monthly amount outside the policy's bounds, an allowance paid
   at another amount than the one approved, or an expenditure below the fast-track threshold;
 * ``overlap_withheld`` -- an allowance month withheld, or left out of the arrears a decision
@@ -35,7 +36,7 @@ from .. import ledger
 from ..clock import iso_utc, parse_iso_utc
 from ..errors import JiuzhuError
 from ..models.db import snapshot
-from ..workflows import review
+from ..workflows import circumstance
 from ..workflows.adoption import IMPORT
 from ..workflows.allowance import amount_for, overlapping
 from . import sources
@@ -205,12 +206,15 @@ def _overlaps(events: list[dict[str, Any]], facts: dict[str, Any],
                 f"was paid it under case {other}", amount_fen=fen)  # fmt: skip
 
 
+LIMITS = circumstance.LIMITS  # a re-review's steps, and its due day after a change of circumstance
+
+
 def _reviews(events: list[dict[str, Any]], facts: dict[str, Any], now: datetime,
              add: Callable[..., None]) -> None:  # fmt: skip
     for alarm in facts.get("alarms", []):
-        if alarm["limit"] in review.LIMITS and alarm["resolved_at"] is None:
+        if alarm["limit"] in LIMITS and alarm["resolved_at"] is None:
             late = (now - parse_iso_utc(alarm["due_at"])).total_seconds() / DAY
-            add(events[-1]["seq"], "review_overdue", f"{review.LIMITS[alarm['limit']].en} due "
+            add(events[-1]["seq"], "review_overdue", f"{LIMITS[alarm['limit']].en} due "
                 f"{alarm['due_at']}, not done", days=round(late, 1))  # fmt: skip
 
 

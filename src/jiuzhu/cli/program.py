@@ -18,6 +18,7 @@ from . import (
     audit,
     calendar,
     cases,
+    circumstance,
     db,
     demo,
     household,
@@ -76,8 +77,8 @@ def root(
 
 
 # In the order of `jiuzhu --help`: set-up, the paths of a case, money and audit, operations.
-for group in (db, registry, cases, standard, temporary, review, policy, plans, money, audit, calendar,
-              worker, serve, users, demo):  # fmt: skip
+for group in (db, registry, cases, standard, temporary, review, circumstance, policy, plans,
+              money, audit, calendar, worker, serve, users, demo):  # fmt: skip
     group.register(app)
 search.register(app)  # case search, queue, audit reads
 household.register(app)  # jiuzhu household show: the household's chain

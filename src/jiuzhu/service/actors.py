@@ -92,6 +92,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "investigate_review": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
     "give_review_opinion": frozenset({Role.TOWNSHIP}),
     "decide_review": frozenset({Role.COUNTY}),
+    # changes of circumstance on a paying case (docs/domain.md §4): recorded where the household
+    # lives, a phase-out decided by the county; the rigid-expenditure status recorded and renewed
+    "record_circumstance": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
+    "decide_phase_out": frozenset({Role.COUNTY}),
+    "record_rigid_expenditure": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
+    "renew_rigid_expenditure": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
     "read": READ,
     # letters on paper (docs/letters.md): printed where cases are worked, checked by any reader
     "print_letter": LOCAL,

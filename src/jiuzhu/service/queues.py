@@ -20,7 +20,7 @@ from typing import Any
 from ..clock import iso_utc, parse_iso_utc
 from ..errors import InvalidInput
 from ..models import find_sql
-from ..workflows import REGISTRY, fast_track, standard, temporary
+from ..workflows import REGISTRY, circumstance, fast_track, standard, temporary
 from ..workflows.base import Label
 from .actors import PERMISSIONS, Actor, require_role
 from .base import CommandBase, same_command
@@ -41,6 +41,7 @@ TASK_DEADLINES: dict[str, Label] = {
     "verification_due": Label("家庭经济状况核对期限", "data check due"),
     **standard.LIMITS,
     **temporary.LIMITS,
+    **circumstance.DEADLINES,  # a rigid-expenditure status asks for its renewal
 }
 VISIT = Label("服务到访", "service visit")
 # the commands that move a case of each workflow on (withdrawal aside)

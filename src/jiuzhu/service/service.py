@@ -19,6 +19,7 @@ from .accounts import Accounts
 from .audit_reads import AuditReads
 from .base import PolicySource
 from .calendar import CalendarStore
+from .circumstance import CircumstanceCommands
 from .fast_track import FastTrackCommands
 from .firing import DeadlineFiring
 from .household import HouseholdReads
@@ -49,6 +50,7 @@ class CaseService(
     TemporaryCommands,
     OutOfAreaCommands,
     ReviewCommands,
+    CircumstanceCommands,
     Reads,
     Accounts,
     Search,

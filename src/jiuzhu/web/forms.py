@@ -26,7 +26,7 @@ from ..service.actors import PERMISSIONS, ROLE_LABELS, Actor, Role
 from ..service.base import COMMAND_TRIGGERS
 from ..service.service import CaseService
 from ..service.views import CaseView
-from ..workflows import fast_track, out_of_area, review
+from ..workflows import circumstance, fast_track, out_of_area, review
 from ..workflows import get as get_workflow
 
 # Commands whose triggers are not their own name nor listed under their name in
@@ -72,6 +72,16 @@ CHOICES: dict[str, dict[str, tuple[str, str]]] = {
 # A field whose choices differ in one command: (command, field) -> value -> (zh, en).
 COMMAND_CHOICES: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
     ("decide_review", "outcome"): {k: (v.zh, v.en) for k, v in review.OUTCOMES.items()},
+    ("record_circumstance", "kind"): {k: (v.zh, v.en) for k, v in circumstance.KINDS.items()},
+}
+# A field whose label differs in one command: (command, field) -> (zh, en).
+COMMAND_LABELS: dict[tuple[str, str], tuple[str, str]] = {
+    ("record_circumstance", "kind"): ("情况变化", "change of circumstance"),
+    ("record_circumstance", "person_id"): (
+        "相关人员（或新生儿）",
+        "the person (or the child born)",
+    ),
+    ("record_rigid_expenditure", "expenditure"): ("刚性支出情况", "the rigid expenditure"),
 }
 PERSON_FIELDS = ("signed_by", "person_id", "applicant_id", "commitment_signed_by")
 FIELD_LABELS: dict[str, tuple[str, str]] = {
@@ -136,6 +146,8 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "paid_on": ("退还日期", "paid on"),
     "visited_at": ("服务时间", "visited at"),
     "household_income": ("家庭月收入（元）", "household income a month (yuan)"),
+    "months": ("渐退月数", "phase-out months"),
+    "person_id": ("相关人员", "person"),
 }
 
 
@@ -206,7 +218,9 @@ def fields_of(command: str) -> tuple[Field, ...]:
         raw = resolve(fn, params[name].annotation)
         choices = tuple((COMMAND_CHOICES.get((command, name)) or CHOICES.get(name, {})).items())
         widget = "choice" if choices else _widget(name, raw)
-        label = FIELD_LABELS.get(name, (name.replace("_", " "), name.replace("_", " ")))
+        label = COMMAND_LABELS.get((command, name)) or FIELD_LABELS.get(
+            name, (name.replace("_", " "), name.replace("_", " "))
+        )
         out.append(Field(name, label, widget, default is ..., None if default is ... else
                          default, choices))  # fmt: skip
     return tuple(out)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ..clock import SHANGHAI
-from ..workflows import fast_track, service_plan
+from ..workflows import circumstance, fast_track, service_plan
 
 # event type -> (zh, en); placeholders are filled from the payload by ``_values``
 TEMPLATES: dict[str, tuple[str, str]] = {
@@ -76,6 +76,20 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "家庭迁居，案件由 {from_village_id} 转至 {to_village_id}：{reason}",
         "the household moved; the case passed from {from_village_id} to {to_village_id}: {reason}",
     ),
+    "record_circumstance": (
+        "记录家庭情况变化（{change}），启动复核",
+        "change of circumstance recorded ({change_en}); the re-review opened",
+    ),
+    "decide_phase_out": (
+        "决定渐退 {months} 个月，发放至 {last_month}：{reasons}",
+        "phase-out of {months} months decided, paid through {last_month}: {reasons}",
+    ),
+    "record_rigid_expenditure": ("认定刚性支出困难：{rigid}", "rigid-expenditure status: {rigid}"),
+    "renew_rigid_expenditure": ("刚性支出认定续期", "rigid-expenditure status renewed"),
+    "lapse_rigid_expenditure": (
+        "刚性支出认定到期未续（至 {until}），启动复核",
+        "rigid-expenditure status not renewed (held until {until}); a re-review opened",
+    ),
     "impose_fine": ("处以罚款 {amount} 元：{reason}", "fined {amount} yuan: {reason}"),
     "record_repayment": ("退还追回款 {amount} 元", "repaid {amount} yuan"),
     "write_off": ("核销欠款 {amount} 元：{reason}", "wrote off {amount} yuan: {reason}"),
@@ -130,7 +144,17 @@ def _values(payload: Mapping[str, Any], person: Any) -> dict[str, Any]:
         "plan_kind_en": kind.en if kind else payload.get("kind", ""),
         "reason": payload.get("reason", ""),
         "period": payload.get("period", payload.get("month", "")),
+        **_circumstance(payload),
     }
+
+
+def _circumstance(payload: Mapping[str, Any]) -> dict[str, Any]:
+    change = circumstance.KINDS.get(payload.get("kind", ""))
+    months = payload.get("paid_months")
+    return {"change": change.zh if change else "", "change_en": change.en if change else "",
+            "last_month": months[-1] if isinstance(months, list) and months else "",
+            "rigid": payload.get("expenditure") if isinstance(payload.get("expenditure"), str)
+            else ""}  # fmt: skip
 
 
 class _Blank(dict[str, Any]):

@@ -15,8 +15,9 @@ from typing import Any
 from ..clock import iso_utc, local_date
 from ..errors import GuardRejected
 from ..money import yuan
-from ..policy import DEFAULT_SETTINGS
+from ..policy_settings import DEFAULT_SETTINGS
 from . import allowance as pay_run
+from . import circumstance as dynamic
 from . import fast_track_money as cash
 from . import review as rereview
 from . import service_plan, transfer
@@ -105,7 +106,7 @@ TRIGGERS = {
     "impose_fine": Label("处以罚款", "impose a fine"),
     "record_repayment": Label("退还追回款", "record a repayment"),
     "write_off": Label("核销欠款", "write off what is owed"),
-    **rereview.TRIGGERS,
+    **dynamic.TRIGGERS,
     **transfer.TRIGGERS,
 }
 PAYING = ("provisionally_approved", "verified")
@@ -309,7 +310,7 @@ WORKFLOW = Workflow(
             pay_run.paid,
             system=True,
         ),  # fmt: skip
-        *rereview.transitions(("verified",), "stopped"),
+        *dynamic.transitions(("verified",), "stopped"),
         *transfer.transitions(STATES, ENDED),  # moving house: the case goes with the household
         Transition("record_medical_bill", PAYING, None, (cash.bill_is_eligible,), cash.bill_paid),
         Transition("impose_fine", ("revoked",), None, (cash.fine_allowed,), cash.fined),
@@ -334,7 +335,7 @@ WORKFLOW = Workflow(
         ),
         DeadlineRule("verification_reminder", "provisionally_approved", fires="remind"),
         pay_run.RULE,
-        *rereview.RULES,
+        *dynamic.RULES,
     ),
     subflows={
         "plan": SubFlow(

@@ -80,6 +80,8 @@ TRIGGERS = {
     "mark_limit_passed": Label("超过办理时限", "limit passed"),
 }
 DUE = "rereview_due"  # ("review_due" is the standard path's county-review limit)
+RECHECK = "recheck_due"  # a change of circumstance's re-review falls due (.circumstance)
+RIGID = "rigid_expenditure_due"  # a rigid-expenditure status ends unless renewed (.circumstance)
 RECORDED = ("review_months_stable", "review_months_unstable", "review_months_tekun",
             "review_village_workdays", "review_township_workdays", "review_county_workdays")  # fmt: skip
 STOPPED = Label("已停止保障", "stopped after a re-review")
@@ -153,7 +155,7 @@ def _no_review_open(model: CaseModel, payload: dict[str, Any]) -> None:
         raise GuardRejected("this case records no re-review cycle", "本案未记录复核周期")
 
 
-def _at_step(step: str) -> Any:
+def at_step(step: str) -> Any:
     def guard(model: CaseModel, payload: dict[str, Any]) -> None:
         review = model.facts.get("review")
         current = review["state"] if review else None
@@ -206,7 +208,11 @@ def _arm_step(model: CaseModel, step: str, at: datetime) -> None:
 
 
 def _close_step(model: CaseModel, step: str, at: datetime) -> None:
-    kind = STEPS[step][0]
+    close(model, STEPS[step][0], at)
+
+
+def close(model: CaseModel, kind: str, at: datetime) -> None:
+    """Deadline ``kind`` is done: closed, and its alarm (if it passed) resolved."""
     if model.deadlines.pop(kind, None) is not None:
         model.done.add(kind)
     for alarm in model.facts.get("alarms", []):
@@ -214,7 +220,7 @@ def _close_step(model: CaseModel, step: str, at: datetime) -> None:
             alarm["resolved_at"] = iso_utc(at)
 
 
-def _opened(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
+def opened(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     policy = payload.get("policy") or model.facts["review_cycle"]["policy"]
     number = len(model.facts.get("reviews", [])) + 1
     model.facts["review"] = {"number": number, "reason": payload["reason"],
@@ -236,11 +242,28 @@ def _opinion(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     _arm_step(model, "deciding", at)
 
 
-def _decided(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
+def conclude(model: CaseModel, decision: dict[str, Any], at: datetime) -> None:
+    """The open re-review is decided: its county step and any re-check after a change of
+    circumstance are done, and it joins ``facts["reviews"]``."""
     review = model.facts.pop("review")
     _close_step(model, "deciding", at)
-    review.update(state="decided", decision=dict(payload), decided_at=iso_utc(at))
+    close(model, RECHECK, at)
+    review.update(state="decided", decision=decision, decided_at=iso_utc(at))
     model.facts.setdefault("reviews", []).append(review)
+
+
+def end(model: CaseModel, last_month: str, at: datetime, **stopped: Any) -> None:
+    """The case stops: paid through ``last_month``, nothing after; its plans end."""
+    allowance = model.facts.get("allowance")
+    if allowance is not None:
+        allowance["last_month"] = last_month
+    model.deadlines.pop(RIGID, None)  # a stopped case needs no renewal
+    model.facts["stopped"] = {"on": local_date(at).isoformat(), **stopped}
+    service_plan.end_all(model)  # a stopped case ends its service plans
+
+
+def _decided(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
+    conclude(model, dict(payload), at)
     outcome, allowance = payload["outcome"], model.facts.get("allowance")
     if outcome in ("continue", "change"):
         model.facts.pop("assistance_suspended", None)
@@ -252,10 +275,7 @@ def _decided(model: CaseModel, payload: dict[str, Any], at: datetime) -> None:
     if outcome == "suspend":
         model.facts["assistance_suspended"] = True
     if outcome == "stop":
-        if allowance is not None:
-            allowance["last_month"] = month_of(local_date(at))
-        model.facts["stopped"] = {"on": local_date(at).isoformat(), "reasons": payload["reasons"]}
-        service_plan.end_all(model)  # a stopped case ends its service plans
+        end(model, month_of(local_date(at)), at, reasons=payload["reasons"])
         return
     schedule(model, payload, at)
 
@@ -268,14 +288,14 @@ def transitions(paying: tuple[str, ...], stopped: str) -> tuple[Transition, ...]
     """The re-review's transitions in the decided, ``paying`` states: all internal but the
     county's ``stop_review``, which ends the case in ``stopped`` (still paid through the
     decision month)."""
-    deciding = (_at_step("deciding"), _decision_holds)
+    deciding = (at_step("deciding"), _decision_holds)
     return (
-        Transition("start_review", paying, None, (_no_review_open,), _opened, system=True),
-        Transition("open_review", paying, None, (_no_review_open,), _opened),
+        Transition("start_review", paying, None, (_no_review_open,), opened, system=True),
+        Transition("open_review", paying, None, (_no_review_open,), opened),
         Transition(
-            "investigate_review", paying, None, (_at_step("investigating"),), _investigated
+            "investigate_review", paying, None, (at_step("investigating"),), _investigated
         ),  # fmt: skip
-        Transition("give_review_opinion", paying, None, (_at_step("opinion"),), _opinion),
+        Transition("give_review_opinion", paying, None, (at_step("opinion"),), _opinion),
         Transition("decide_review", paying, None, (*deciding, _not_stop), _decided),
         Transition("stop_review", paying, stopped, (*deciding, _is_stop), _decided),
         Transition("mark_limit_passed", paying, None, (), limit_passed, system=True),

@@ -27,6 +27,7 @@ from ..clock import iso_utc, local_date, parse_iso_utc
 from ..errors import GuardRejected
 from ..money import yuan
 from . import allowance as pay_run
+from . import circumstance as dynamic
 from . import review as rereview
 from . import transfer
 from .base import Workflow
@@ -78,7 +79,7 @@ TRIGGERS = {
     "mark_limit_passed": Label("超过办理时限", "limit passed"),
     "withdraw": Label("撤回申请", "withdraw"),
     pay_run.TRIGGER: pay_run.LABEL,
-    **rereview.TRIGGERS,
+    **dynamic.TRIGGERS,
     **transfer.TRIGGERS,
 }
 
@@ -88,7 +89,7 @@ LIMITS = {
     "verification_start_due": Label("启动核对时限", "start of the data check"),
     "review_due": Label("县级审核时限", "county review"),
     "rejection_notice_due": Label("书面告知时限", "written reasons"),
-    **rereview.LIMITS,
+    **dynamic.LIMITS,
 }
 CHECK_RESULTS = {
     "meets_standard": Label("符合条件", "meets the standard"),
@@ -361,7 +362,7 @@ TRANSITIONS = (
     _t("withdraw", PENDING, "withdrawn", (), _withdrawn),
     # the monthly payment run (.allowance) pays a confirmed case from the month after
     Transition(pay_run.TRIGGER, PAID, None, (pay_run.month_is_next,), pay_run.paid, system=True),
-    *rereview.transitions(("confirmed",), "stopped"),  # the re-reviews of a confirmed case
+    *dynamic.transitions(("confirmed",), "stopped"),  # the re-reviews of a confirmed case
     *transfer.transitions(STATES, ENDED),  # moving house: the case goes with the household
 )
 LATE = "mark_limit_passed"
@@ -373,7 +374,7 @@ DEADLINE_RULES = (
     DeadlineRule("review_due", "county_review", _wd("county_review_wd"), LATE),
     DeadlineRule("rejection_notice_due", "rejected", _wd("rejection_notice_wd"), LATE),
     pay_run.RULE,
-    *rereview.RULES,
+    *dynamic.RULES,
 )
 
 
