@@ -22,6 +22,7 @@ EXPECTED: dict[str, set[Role]] = {
     "add_org_unit": {AD, C},
     "manage_users": {AD, C},  # who may add, list and disable people who sign in
     "import_calendar": {AD},  # the State Council's holiday notice holds for every county
+    "read_metrics": {AD, C, AU},  # counts for operators, no people
     "import": {AD, C},  # bringing an existing caseload in, a county within its jurisdiction
     "register_household": {V},
     "transfer_household": {C},
@@ -70,6 +71,12 @@ EXPECTED: dict[str, set[Role]] = {
     "investigate_review": {V, T},
     "give_review_opinion": {T},
     "decide_review": {C},
+    # changes of circumstance (docs/domain.md §4): recorded where the household lives, a
+    # phase-out decided by the county
+    "record_circumstance": {V, T},
+    "decide_phase_out": {C},
+    "record_rigid_expenditure": {V, T},
+    "renew_rigid_expenditure": {V, T},
     # letters (docs/letters.md): printed where cases are worked, checked by any reader
     "print_letter": {V, T, C},
     "check_letter": {V, T, C, VC, AU},
@@ -104,7 +111,8 @@ def test_require_role_raises_permission_denied_when_role_not_entitled(
 
 
 def test_auditor_may_only_read() -> None:
-    reads = ["read", "check_letter"]  # checking a letter recomputes it from the events: a read
+    # checking a letter recomputes it from the events: a read; metrics are counts
+    reads = ["read_metrics", "read", "check_letter"]
     assert [c for c, roles in PERMISSIONS.items() if Role.AUDITOR in roles] == reads
 
 
