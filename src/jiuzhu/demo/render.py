@@ -12,6 +12,7 @@ from ..clock import local_date, parse_iso_utc
 from ..service.views import CaseView
 from ..workflows import review as review_workflow
 from ..workflows import service_plan
+from ..workflows.base import Label
 from .county import COUNTY, TOWNSHIPS
 from .simulation import END, START
 from .stories import Story
@@ -142,6 +143,9 @@ def services_table(rows: list[ServiceRow]) -> Table:
     return table
 
 
+PHASE_OUT = Label("渐退", "phase-out")
+
+
 def story_table(stories: list[tuple[Story, CaseView]]) -> Table:
     table = Table(title="种子故事 the seed's stories")
     for header in ("故事 story", "案件 case", "状态 final state", "说明 note"):
@@ -171,9 +175,11 @@ def story_facts(view: CaseView) -> list[str]:
                          f"{grouped_yuan(money['owed_fen'])}; credit record written")  # fmt: skip
     for review in view.facts.get("reviews", []):
         decision = review["decision"]
-        outcome = review_workflow.OUTCOMES[decision["outcome"]]
+        outcome = review_workflow.OUTCOMES.get(decision["outcome"], PHASE_OUT)
         change = (f" to {grouped_yuan(decision['monthly_fen'])} from {decision['from_month']}"
                   if decision["outcome"] == "change" else "")  # fmt: skip
+        if decision["outcome"] == "phase_out":
+            change = f" paying {', '.join(decision['paid_months'])}"
         facts.append(f"re-review 复核 {review['number']}: {outcome.zh} {outcome.en}{change}")
     for plan in view.facts.get("plans", {}).values():
         kind, state = service_plan.KINDS[plan["kind"]], service_plan.STATES[plan["state"]]

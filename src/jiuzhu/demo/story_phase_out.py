@@ -9,10 +9,8 @@ The community investigates, the township proposes a phase-out and on 12 June the
 decides one of 3 months: June, July and August are still paid at 1,635 yuan (June was not yet
 paid on the 15th), and the case stops after August.
 
-Not wired into the demo's year (:mod:`.year`); to run it there, add after
-``paths.schedule(sim, seed)`` (which sets up Qinhuai's units)::
-
-    story_phase_out.schedule(sim, seed)
+The demo's year (:mod:`.year`) plays it after ``paths.schedule(sim, seed)``, which sets up
+Qinhuai's units.
 """
 
 from __future__ import annotations
