@@ -53,7 +53,12 @@ ENTITLED: dict[str, set[Role]] = {
     "record_verification": {Role.COUNTY, Role.VERIFICATION_CENTRE},
     "withdraw": {Role.VILLAGE, Role.TOWNSHIP},
     "open_service_plan": LOCAL,
-    "record_visit": LOCAL,
+    # a provider's staff record visits for the plans assigned to their provider (the target
+    # plan is), and read only those plans; counties and townships register providers
+    "record_visit": LOCAL | {Role.PROVIDER},
+    "register_provider": {Role.COUNTY, Role.TOWNSHIP},
+    "list_providers": {Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.AUDITOR},
+    "provider_plans": {Role.PROVIDER},
     "suspend_service_plan": LOCAL,
     "resume_service_plan": LOCAL,
     "end_service_plan": LOCAL,
@@ -129,7 +134,8 @@ SCOPE = {"register_household": "own", "cases_page": "list", "count_by_state": "l
          "overdue_verifications_page": "list", "missed_visits_page": "list", "limit_alarms_page": "list",
          "credit_records_page": "list", "findings": "list", "findings_summary": "list",
          "checkpoints": "list", "queue": "own", "unit_names": "own",
-         "personal_data_reads": "own"}  # fmt: skip
+         "personal_data_reads": "own", "list_providers": "own",
+         "provider_plans": "own"}  # fmt: skip
 PLAN = {"kind": "cleaning", "provider": {"name": "暖心洁家"},
         "recurrence": {"type": "interval", "days": 2}}  # fmt: skip
 _units = itertools.count(101)  # past the villages of helpers.make_county
@@ -138,8 +144,13 @@ BINHAI_LINE = ("3209", "2024-01-01", "800")  # Yancheng: configured, not sourced
 
 @pytest.fixture
 def api(api: Api) -> Api:
-    """The conftest's ``api``, with a dibao line for Binhai's city (both counties lie in it)."""
+    """The conftest's ``api``, with a dibao line for Binhai's city (both counties lie in it),
+    and a service provider registered at the target village's township (``api.provider``, the
+    actor of its staff)."""
     api.svc.policy_book = api.svc.policy_book.with_dibao_line(*BINHAI_LINE)
+    view = api.svc.register_provider(api.org.county, unit_id=api.org.township.org,
+                                     name="暖心护理")  # fmt: skip
+    api.provider = Actor(Role.PROVIDER, view.unit_id, "nurse-1", view.id)  # type: ignore[attr-defined]
     return api
 
 
@@ -160,6 +171,7 @@ def actors(api: Api) -> list[tuple[str, Actor, bool]]:
         ("other_centre", other.centre, False),
         ("other_auditor", other.auditor, False),
         ("other_village", other.village, False),
+        ("provider", api.provider, True),  # type: ignore[attr-defined]
     ]
 
 
@@ -181,7 +193,10 @@ def plan_step(
     def make(api: Api) -> Request:
         case = case_in(api.svc, api.org, "provisionally_approved")
         before = set(case.facts.get("plans", {}))
-        opened = api.svc.open_service_plan(api.org.village, case.id, **PLAN)
+        plan = dict(PLAN)
+        if command == "record-visit":  # assigned to the provider, whose staff may record it
+            plan["provider"] = {"provider": api.provider.provider}  # type: ignore[attr-defined]
+        opened = api.svc.open_service_plan(api.org.village, case.id, **plan)
         [plan_id] = set(opened.facts["plans"]) - before
         if suspended:
             api.svc.suspend_service_plan(api.org.village, case.id, plan_id=plan_id, reason="住院")
@@ -311,6 +326,10 @@ REQUESTS: dict[str, Callable[[Api], Request]] = {
     "suspend_service_plan": plan_step("suspend-service-plan", {"reason": "住院治疗"}),
     "resume_service_plan": plan_step("resume-service-plan", {}, suspended=True),
     "end_service_plan": plan_step("end-service-plan", {"reason": "服务项目结束"}),
+    "register_provider": lambda api: ("POST", "/providers", {"unit_id": api.org.township.org,
+                                                             "name": "夕阳红服务社"}),
+    "list_providers": lambda api: ("GET", "/providers", None),
+    "provider_plans": lambda api: ("GET", "/provider-plans", None),
     "get_case": fresh_case(),
     "history": fresh_case("/history"),
     "replay": fresh_case("/replay"),

@@ -31,6 +31,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "open_service_plan": {"kind": "cleaning", "provider": {"name": "暖心洁家"},
                           "recurrence": {"type": "interval", "days": 2}},
     "record_visit": {"plan_id": PLAN, "what": "打扫卫生", "notes": "老人身体尚好"},
+    "register_provider": {"unit_id": "320922100", "name": "暖心居家养老服务中心"},
     "suspend_service_plan": {"plan_id": PLAN, "reason": "住院期间暂停"},
     "resume_service_plan": {"plan_id": PLAN},
     "end_service_plan": {"plan_id": PLAN, "reason": "迁出本村"},

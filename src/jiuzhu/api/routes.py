@@ -82,6 +82,10 @@ ROUTES: tuple[Route, ...] = (
     case_command("suspend_service_plan", "service plans"),
     case_command("resume_service_plan", "service plans"),
     case_command("end_service_plan", "service plans"),
+    # service providers (服务机构): registered under a unit; their staff see their own plans
+    Route("register_provider", "POST", "/providers", 201, tag="service plans"),
+    Route("list_providers", "GET", "/providers", tag="service plans"),
+    Route("provider_plans", "GET", "/provider-plans", tag="service plans"),
     # the standard path (审核确认)
     Route(
         "apply_standard",

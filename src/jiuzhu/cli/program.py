@@ -25,6 +25,7 @@ from . import (
     money,
     plans,
     policy,
+    providers,
     registry,
     review,
     search,
@@ -75,8 +76,8 @@ def root(
 
 
 # In the order of `jiuzhu --help`: set-up, the paths of a case, money and audit, operations.
-for group in (db, registry, cases, standard, temporary, review, policy, plans, money, audit, calendar,
-              worker, serve, users, demo):  # fmt: skip
+for group in (db, registry, cases, standard, temporary, review, policy, plans, providers, money,
+              audit, calendar, worker, serve, users, demo):  # fmt: skip
     group.register(app)
 search.register(app)  # case search, queue, audit reads
 imports.register(app)  # jiuzhu import: bringing an existing caseload in

@@ -43,6 +43,7 @@ from ..workflows.base import CaseModel, Outcome
 from . import chain, inputs
 from .actors import ROLE_LEVEL, Actor, Role, require_role, within
 from .calendar import CalendarStore
+from .provider_check import provider_unit
 from .unit_of_work import UnitOfWork
 from .views import CaseView, case_view
 
@@ -376,6 +377,8 @@ class CommandBase:
                 f"role '{actor.role.value}' acts from a {wanted}, but {actor.org} is a {level}",
                 f"角色与所属单位层级不符（{actor.org} 为 {level}）",
             )
+        if actor.role is Role.PROVIDER:
+            provider_unit(self, actor)  # its provider, registered at its unit
         return path
 
     def _require_jurisdiction(self, actor: Actor, target_path: str, what: str) -> None:

@@ -26,6 +26,7 @@ from .letters import Letters
 from .money import MoneyCommands
 from .out_of_area import OutOfAreaCommands
 from .plans import PlanCommands
+from .providers import ProviderCommands
 from .queues import Queues
 from .reads import Reads
 from .registry import Registry
@@ -41,6 +42,7 @@ class CaseService(
     Registry,
     FastTrackCommands,
     PlanCommands,
+    ProviderCommands,
     DeadlineFiring,
     MoneyCommands,
     Reports,
