@@ -59,6 +59,10 @@ ENTITLED: dict[str, set[Role]] = {
     "register_provider": {Role.COUNTY, Role.TOWNSHIP},
     "list_providers": {Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.AUDITOR},
     "provider_plans": {Role.PROVIDER},
+    # one-off projects: opened where the case is worked; completed by the village or by the
+    # provider assigned (the target one-off is)
+    "open_oneoff": LOCAL,
+    "complete_oneoff": {Role.VILLAGE, Role.PROVIDER},
     "suspend_service_plan": LOCAL,
     "resume_service_plan": LOCAL,
     "end_service_plan": LOCAL,
@@ -205,6 +209,23 @@ def plan_step(
     return make
 
 
+ONEOFF = {"kind": "rewiring", "what": "更换老化电线", "provider": {"name": "安心电工服务社"}}
+
+
+def later(api: Api) -> str:
+    return (local_date(api.clock.now()) + timedelta(days=30)).isoformat()
+
+
+def oneoff_step(api: Api) -> Request:
+    """A one-off assigned to the provider, to complete."""
+    case = case_in(api.svc, api.org, "provisionally_approved")
+    mine = {"provider": api.provider.provider}  # type: ignore[attr-defined]
+    opened = api.svc.open_oneoff(api.org.village, case.id, **{**ONEOFF, "provider": mine},
+                                 due_on=later(api))  # fmt: skip
+    [oneoff_id] = opened.facts["oneoffs"]
+    return "POST", f"/cases/{case.id}/complete-oneoff", {"oneoff_id": oneoff_id}
+
+
 REVIEW_STEPS = ("open-review", "investigate-review", "give-review-opinion", "decide-review")
 
 
@@ -329,6 +350,10 @@ REQUESTS: dict[str, Callable[[Api], Request]] = {
     "register_provider": lambda api: ("POST", "/providers", {"unit_id": api.org.township.org,
                                                              "name": "夕阳红服务社"}),
     "list_providers": lambda api: ("GET", "/providers", None),
+    "open_oneoff": lambda api: (
+        "POST", f"/cases/{case_in(api.svc, api.org, 'provisionally_approved').id}/open-oneoff",
+        {**ONEOFF, "due_on": later(api)}),
+    "complete_oneoff": oneoff_step,
     "provider_plans": lambda api: ("GET", "/provider-plans", None),
     "get_case": fresh_case(),
     "history": fresh_case("/history"),

@@ -42,6 +42,10 @@ EXPECTED: dict[str, set[Role]] = {
     # read the plans assigned to it; counties and townships (or an administrator) register them
     "record_visit": {V, T, C, P},
     "register_provider": {C, T},
+    # one-off projects (a repair): opened where the case is worked, completed by the village or
+    # the provider assigned
+    "open_oneoff": {V, T, C},
+    "complete_oneoff": {V, P},
     "list_providers": {V, T, C, AU},
     "provider_plans": {P},
     # money: the township settles bills and repayments; fines and write-offs are the county's

@@ -6,7 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..service.registry import LEVELS
-from ..workflows import fast_track, out_of_area, review, service_plan, standard, temporary
+from ..workflows import (
+    fast_track,
+    oneoff,
+    out_of_area,
+    review,
+    service_plan,
+    standard,
+    temporary,
+)
 
 PERSON = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
 HOUSEHOLD = "7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b"
@@ -31,6 +39,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "open_service_plan": {"kind": "cleaning", "provider": {"name": "暖心洁家"},
                           "recurrence": {"type": "interval", "days": 2}},
     "record_visit": {"plan_id": PLAN, "what": "打扫卫生", "notes": "老人身体尚好"},
+    "open_oneoff": {"kind": "rewiring", "what": "更换老化电线、加装漏电保护", "due_on": "2024-04-30",
+                    "provider": {"name": "安心电工服务社"}},
+    "complete_oneoff": {"oneoff_id": PLAN, "notes": "已通电测试"},
     "register_provider": {"unit_id": "320922100", "name": "暖心居家养老服务中心"},
     "suspend_service_plan": {"plan_id": PLAN, "reason": "住院期间暂停"},
     "resume_service_plan": {"plan_id": PLAN},
@@ -81,6 +92,7 @@ BODY_ENUMS: dict[tuple[str, str], list[Any]] = {
     ("mark_special", "reason"): list(standard.SPECIAL_REASONS),
     ("apply_standard", "special"): list(standard.SPECIAL_REASONS),
     ("open_service_plan", "kind"): list(service_plan.KINDS),
+    ("open_oneoff", "kind"): list(oneoff.KINDS),
     ("apply_temporary", "kind"): list(temporary.KINDS),
     ("record_objection", "route"): ["reinvestigate", "appraisal"],
     ("decide_standard", "decision"): ["confirm", "reject"],

@@ -82,6 +82,9 @@ ROUTES: tuple[Route, ...] = (
     case_command("suspend_service_plan", "service plans"),
     case_command("resume_service_plan", "service plans"),
     case_command("end_service_plan", "service plans"),
+    # one-off service projects (一次性服务项目: a repair)
+    case_command("open_oneoff", "service plans"),
+    case_command("complete_oneoff", "service plans"),
     # service providers (服务机构): registered under a unit; their staff see their own plans
     Route("register_provider", "POST", "/providers", 201, tag="service plans"),
     Route("list_providers", "GET", "/providers", tag="service plans"),

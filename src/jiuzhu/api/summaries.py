@@ -22,6 +22,8 @@ SUMMARIES: dict[str, str] = {
     "suspend_service_plan": "暂停服务 · suspend a service plan",
     "resume_service_plan": "恢复服务 · resume a service plan",
     "end_service_plan": "结束服务 · end a service plan",
+    "open_oneoff": "设立一次性服务项目 · open a one-off project",
+    "complete_oneoff": "完成一次性服务项目 · complete a one-off project",
     "register_provider": "登记服务机构 · register a service provider",
     "list_providers": "服务机构列表 · service providers",
     "provider_plans": "本机构待服务计划 · the provider's plans awaiting a visit",

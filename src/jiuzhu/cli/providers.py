@@ -1,4 +1,5 @@
-"""``jiuzhu provider``: service providers 服务机构 and what their staff see."""
+"""``jiuzhu provider``: service providers 服务机构 and what their staff see; ``jiuzhu oneoff``:
+one-off service projects 一次性服务项目 (a repair) on a case."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .common import service
-from .options import shared
+from .options import CaseArg, Write, shared
 from .output import emit_json, say
 
 if TYPE_CHECKING:
@@ -18,8 +19,13 @@ provider_app = typer.Typer(help="Service providers 服务机构: registered unde
                            no_args_is_help=True)  # fmt: skip
 
 
+oneoff_app = typer.Typer(help="One-off service projects 一次性服务项目 (a repair, e.g. rewiring): "
+                         "a due day, done once.", no_args_is_help=True)  # fmt: skip
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(provider_app, name="provider")
+    app.add_typer(oneoff_app, name="oneoff")
 
 
 @provider_app.command("register")
@@ -54,12 +60,64 @@ def provider_list(*, actor: Actor, db: str | None, json_out: bool) -> None:
 @provider_app.command("plans")
 @shared(actor=True)
 def provider_plans(*, actor: Actor, db: str | None, json_out: bool) -> None:
-    """The plans awaiting a visit 待服务计划 of the acting provider (--role provider)."""
+    """What awaits the acting provider 待服务事项 (--role provider): plans' visits, one-offs."""
     items = service(db).provider_plans(actor)
     if json_out:
         emit_json(items)
         return
     for i in items:
-        say(f"{i['due_at']}  case {i['case_id']}  plan {i['plan_id']}  {i['kind']} #{i['n']}")
+        what = (f"plan {i['plan_id']}  {i['kind']} #{i['n']}" if "plan_id" in i
+                else f"one-off {i['oneoff_id']}  {i['kind']} {i['what']} ({i['state']})")  # fmt: skip
+        say(f"{i['due_at']}  case {i['case_id']}  {what}")
     if not items:
         say("没有待服务计划 no plans awaiting a visit")
+
+
+@oneoff_app.command("open")
+@shared(actor=True, write="full")
+def oneoff_open(
+    case_id: CaseArg,
+    kind: Annotated[str, typer.Option("--kind", help="repair 维修改造, rewiring 电路改造, "
+                                      "accessibility 适老化改造, equipment 设备配置, other 其他.")],
+    what: Annotated[str, typer.Option("--what", help="What is to be done 项目内容.")],
+    due: Annotated[str, typer.Option("--due", help="Due day 完成期限 (YYYY-MM-DD).")],
+    provider_name: Annotated[str | None, typer.Option(
+        "--provider-name", help="A third-party provider 第三方社会组织.")] = None,
+    provider_org: Annotated[str | None, typer.Option(
+        "--provider-org", help="Or an organisation unit 服务单位.")] = None,
+    provider_id: Annotated[str | None, typer.Option(
+        "--provider-id", help="Or a registered service provider 已登记服务机构.")] = None,
+    *, actor: Actor, db: str | None, write: Write, json_out: bool,
+) -> None:  # fmt: skip
+    """Open a one-off project 设立一次性服务项目 on an approved case."""
+    from .plans import provider_of
+
+    svc = service(db)
+    view = svc.open_oneoff(actor, case_id, kind=kind, what=what, due_on=due,
+                           provider=provider_of(provider_name, provider_org, provider_id),
+                           **write)  # fmt: skip
+    event = next(e for e in reversed(svc.history(actor, view.id)) if e.seq == view.last_seq)
+    item = view.facts["oneoffs"][event.payload["oneoff_id"]]
+    if json_out:
+        emit_json({"oneoff": item, "case": view.to_dict()})
+        return
+    say(f"已设立 opened: 一次性服务项目 one-off {item['oneoff_id']} ({item['kind']}), "
+        f"due {item['due_on']}; case {view.id} version {view.row_version}")  # fmt: skip
+
+
+@oneoff_app.command("complete")
+@shared(actor=True, write="full")
+def oneoff_complete(
+    case_id: CaseArg,
+    oneoff: Annotated[str, typer.Option("--oneoff", help="One-off project id 项目编号.")],
+    notes: Annotated[str | None, typer.Option("--notes", help="Notes 备注.")] = None,
+    *, actor: Actor, db: str | None, write: Write, json_out: bool,
+) -> None:  # fmt: skip
+    """Record a one-off project done 完成一次性服务项目 (village, or its provider)."""
+    view = service(db).complete_oneoff(actor, case_id, oneoff_id=oneoff, notes=notes, **write)
+    item = view.facts["oneoffs"][oneoff.strip().lower()]
+    if json_out:
+        emit_json({"oneoff": item, "case": view.to_dict()})
+        return
+    say(f"已完成 completed: 一次性服务项目 one-off {item['oneoff_id']}; case {view.id} "
+        f"version {view.row_version}")  # fmt: skip

@@ -66,6 +66,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # a provider records visits only for the plans assigned to it (service/plans.py) and reads
     # only those plans (service/providers.py)
     "record_visit": LOCAL | {Role.PROVIDER},
+    # one-off projects (a repair): opened where the case is worked, completed by the village or
+    # the provider they are assigned to
+    "open_oneoff": LOCAL,
+    "complete_oneoff": frozenset({Role.VILLAGE, Role.PROVIDER}),
     "register_provider": frozenset({Role.COUNTY, Role.TOWNSHIP}),
     "list_providers": frozenset({Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.AUDITOR}),
     "provider_plans": frozenset({Role.PROVIDER}),

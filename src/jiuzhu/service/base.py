@@ -63,6 +63,8 @@ COMMAND_TRIGGERS = {
     "withdraw": {"withdraw"},
     "manage_service_plans": {"plan.open", "plan.suspend", "plan.resume", "plan.end"},
     "record_visit": {"plan.visit"},
+    "open_oneoff": {"oneoff.opened"},
+    "complete_oneoff": {"oneoff.completed"},
     # the standard path and temporary assistance
     "apply_standard": {"apply"},
     "accept_standard": {"accept"},

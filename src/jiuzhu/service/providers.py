@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 
 from ..clock import iso_utc
 from ..errors import InvalidInput, NotFound
@@ -79,8 +79,9 @@ class ProviderCommands(CommandBase):
         return sorted(set(above) | set(below))
 
     def provider_plans(self, actor: Actor) -> list[dict[str, Any]]:
-        """The plans assigned to the actor's provider that await a visit, the earliest due
-        first: what a visit needs (case id, its version, plan id, kind, occurrence) and no
+        """What is assigned to the actor's provider and awaits it, the earliest due first: the
+        plans' open occurrences and the open (or overdue) one-off projects, with what the work
+        needs (case id and version, village, plan or one-off id, kind, when due) and no
         household data."""
         require_role(actor, "provider_plans")
         path = self._actor_path(actor)
@@ -89,21 +90,28 @@ class ProviderCommands(CommandBase):
         query = (
             select(c.c.id, c.c.row_version, c.c.village_id, c.c.facts, d.c.kind, d.c.due_at)
             .join(d, d.c.case_id == c.c.id)
-            .where(and_(d.c.kind.startswith("visit_due/"), d.c.status == "pending",
+            .where(and_(or_(and_(d.c.kind.startswith("visit_due/"), d.c.status == "pending"),
+                            and_(d.c.kind.startswith("oneoff_due/"),
+                                 d.c.status.in_(("pending", "fired")))),
                         rows.in_subtree(c.c.org_path, path)))
             .order_by(d.c.due_at, d.c.id)
         )  # fmt: skip
         out = []
         with self.uow.read() as conn:
             for case_id, version, village_id, facts, kind, due_at in conn.execute(query):
-                plan = facts.get("plans", {}).get(kind.partition("/")[2], {})
-                if plan.get("provider") != mine:
+                base, _, entity = kind.partition("/")
+                head = {"case_id": case_id, "case_version": version, "village_id": village_id,
+                        "due_at": iso_utc(due_at)}  # fmt: skip
+                if base == "visit_due":
+                    plan = facts.get("plans", {}).get(entity, {})
+                    if plan.get("provider") == mine:
+                        out.append({**head, "plan_id": entity, "kind": plan["kind"],
+                                    "n": plan["n"], "scheduled_at": plan["scheduled_at"]})  # fmt: skip
                     continue
-                out.append({"case_id": case_id, "case_version": version,
-                            "village_id": village_id, "plan_id": plan["plan_id"],
-                            "kind": plan["kind"], "n": plan["n"],
-                            "scheduled_at": plan["scheduled_at"],
-                            "due_at": iso_utc(due_at)})  # fmt: skip
+                item = facts.get("oneoffs", {}).get(entity, {})
+                if item.get("provider") == mine and item.get("state") in ("open", "overdue"):
+                    out.append({**head, "oneoff_id": entity, "kind": item["kind"],
+                                "what": item["what"], "state": item["state"]})  # fmt: skip
         return out
 
 

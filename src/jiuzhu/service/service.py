@@ -24,6 +24,7 @@ from .firing import DeadlineFiring
 from .imports import ImportCommands
 from .letters import Letters
 from .money import MoneyCommands
+from .oneoffs import OneOffCommands
 from .out_of_area import OutOfAreaCommands
 from .plans import PlanCommands
 from .providers import ProviderCommands
@@ -42,6 +43,7 @@ class CaseService(
     Registry,
     FastTrackCommands,
     PlanCommands,
+    OneOffCommands,
     ProviderCommands,
     DeadlineFiring,
     MoneyCommands,

@@ -91,6 +91,8 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "amount": ("金额（元）", "amount (yuan)"),
     "multiple": ("倍数", "multiple"),
     "plan_id": ("服务计划编号", "plan id"),
+    "oneoff_id": ("一次性服务项目编号", "one-off project id"),
+    "due_on": ("完成期限", "due on"),
     "what": ("服务内容", "what was done"),
     "kind": ("服务类别", "kind"),
     "provider": ("服务提供方（JSON）", "provider (JSON)"),

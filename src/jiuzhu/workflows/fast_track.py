@@ -18,8 +18,8 @@ from ..money import yuan
 from ..policy import DEFAULT_SETTINGS
 from . import allowance as pay_run
 from . import fast_track_money as cash
+from . import oneoff, service_plan
 from . import review as rereview
-from . import service_plan
 from .base import SubFlow, Workflow
 from .calendar import add_months, month_of
 from .common import check_applicant, money, record, votes_add_up
@@ -342,7 +342,15 @@ WORKFLOW = Workflow(
             open_trigger="open",
             may_open=_plans_allowed,
             after_open=service_plan.after_open,
-        )
+        ),
+        "oneoff": SubFlow(
+            oneoff.WORKFLOW,
+            collection="oneoffs",
+            id_key="oneoff_id",
+            open_trigger="opened",
+            may_open=_plans_allowed,
+            after_open=oneoff.after_open,
+        ),
     },
     allowance_states=(*PAYING, "stopped"),
     hooks={**cash.HOOKS, **pay_run.HOOKS},

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..clock import parse_iso_utc
 from ..errors import GuardRejected
+from . import oneoff
 from .base import Workflow
 from .model import CaseModel, DeadlineRule, Firing, Label, Transition
 
@@ -134,7 +135,9 @@ WORKFLOW = Workflow(
 
 
 def end_all(model: CaseModel) -> None:
-    """End every plan of a case and drop their deadlines (the case was revoked or terminated)."""
+    """End every plan of a case and drop their deadlines (the case was revoked or terminated);
+    its open one-off projects are cancelled with them."""
+    oneoff.cancel_all(model)
     for plan in model.facts.get("plans", {}).values():
         if plan["state"] != "ended":
             plan["state"] = "ended"
