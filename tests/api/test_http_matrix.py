@@ -62,6 +62,10 @@ ENTITLED: dict[str, set[Role]] = {
     # one-off projects: opened where the case is worked; completed by the village or by the
     # provider assigned (the target one-off is)
     "open_oneoff": LOCAL,
+    # projects (帮扶项目): registered by a county or township; listed and reported to readers
+    "register_project": {Role.COUNTY, Role.TOWNSHIP},
+    "list_projects": READERS,
+    "report_projects": READERS,
     "complete_oneoff": {Role.VILLAGE, Role.PROVIDER},
     "suspend_service_plan": LOCAL,
     "resume_service_plan": LOCAL,
@@ -139,7 +143,7 @@ SCOPE = {"register_household": "own", "cases_page": "list", "count_by_state": "l
          "credit_records_page": "list", "findings": "list", "findings_summary": "list",
          "checkpoints": "list", "queue": "own", "unit_names": "own",
          "personal_data_reads": "own", "list_providers": "own",
-         "provider_plans": "own"}  # fmt: skip
+         "provider_plans": "own", "list_projects": "own", "report_projects": "own"}  # fmt: skip
 PLAN = {"kind": "cleaning", "provider": {"name": "暖心洁家"},
         "recurrence": {"type": "interval", "days": 2}}  # fmt: skip
 _units = itertools.count(101)  # past the villages of helpers.make_county
@@ -354,6 +358,10 @@ REQUESTS: dict[str, Callable[[Api], Request]] = {
         "POST", f"/cases/{case_in(api.svc, api.org, 'provisionally_approved').id}/open-oneoff",
         {**ONEOFF, "due_on": later(api)}),
     "complete_oneoff": oneoff_step,
+    "register_project": lambda api: ("POST", "/projects", {"unit_id": api.org.township.org,
+                                                           "name": "暖心助老", "year": 2024}),
+    "list_projects": lambda api: ("GET", "/projects", None),
+    "report_projects": lambda api: ("GET", "/reports/projects?year=2024", None),
     "provider_plans": lambda api: ("GET", "/provider-plans", None),
     "get_case": fresh_case(),
     "history": fresh_case("/history"),

@@ -45,6 +45,9 @@ EXPECTED: dict[str, set[Role]] = {
     # one-off projects (a repair): opened where the case is worked, completed by the village or
     # the provider assigned
     "open_oneoff": {V, T, C},
+    # projects (帮扶项目): registered by a county or township, read by every reader
+    "register_project": {C, T},
+    "list_projects": {V, T, C, VC, AU},
     "complete_oneoff": {V, P},
     "list_providers": {V, T, C, AU},
     "provider_plans": {P},
@@ -114,7 +117,7 @@ def test_require_role_raises_permission_denied_when_role_not_entitled(
 
 def test_auditor_may_only_read() -> None:
     # checking a letter recomputes it from the events: a read; so is the list of providers
-    reads = ["list_providers", "read", "check_letter"]
+    reads = ["list_providers", "list_projects", "read", "check_letter"]
     assert [c for c, roles in PERMISSIONS.items() if Role.AUDITOR in roles] == reads
 
 

@@ -42,6 +42,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "open_oneoff": {"kind": "rewiring", "what": "更换老化电线、加装漏电保护", "due_on": "2024-04-30",
                     "provider": {"name": "安心电工服务社"}},
     "complete_oneoff": {"oneoff_id": PLAN, "notes": "已通电测试"},
+    "register_project": {"unit_id": "320922100", "name": "暖心助老", "year": 2024},
     "register_provider": {"unit_id": "320922100", "name": "暖心居家养老服务中心"},
     "suspend_service_plan": {"plan_id": PLAN, "reason": "住院期间暂停"},
     "resume_service_plan": {"plan_id": PLAN},

@@ -181,6 +181,8 @@ def plan_open(
     provider_id: Annotated[str | None, typer.Option(
         "--provider-id", help="Or a registered service provider 已登记服务机构 (jiuzhu provider "
         "list); its staff then record the visits.")] = None,  # fmt: skip
+    project: Annotated[str | None, typer.Option(
+        "--project", help="The project 帮扶项目 it belongs to (jiuzhu project list).")] = None,
     cron: Annotated[str | None, typer.Option(
         "--cron", help="Cron fields 定时 in Shanghai time, e.g. 'day=1,8,15,22 hour=9' (four "
         "times a month); fields: year month day week day_of_week hour minute.")] = None,
@@ -209,7 +211,7 @@ def plan_open(
     view = svc.open_service_plan(actor, case_id, kind=kind, provider=provider, recurrence=spec,
                                  starts_at=local_instant(starts, "--starts"),
                                  ends_at=local_instant(ends, "--ends"), grace_hours=grace_hours,
-                                 **write)  # fmt: skip
+                                 project_id=project, **write)  # fmt: skip
     print_plan_result(view, opened_plan_id(svc, actor, view), "已设立 opened", json_out)
 
 

@@ -1,5 +1,6 @@
 """``jiuzhu provider``: service providers 服务机构 and what their staff see; ``jiuzhu oneoff``:
-one-off service projects 一次性服务项目 (a repair) on a case."""
+one-off service projects 一次性服务项目 (a repair) on a case; ``jiuzhu project``: projects
+帮扶项目 grouping plans and one-offs, and their report."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .common import service
+from .files import FormatOpt, OutputOpt, view_of, write_file, write_json
 from .options import CaseArg, Write, shared
 from .output import emit_json, say
 
@@ -23,9 +25,14 @@ oneoff_app = typer.Typer(help="One-off service projects 一次性服务项目 (a
                          "a due day, done once.", no_args_is_help=True)  # fmt: skip
 
 
+project_app = typer.Typer(help="Projects 帮扶项目: plans and one-offs across cases, by unit and "
+                          "year; their report.", no_args_is_help=True)  # fmt: skip
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(provider_app, name="provider")
     app.add_typer(oneoff_app, name="oneoff")
+    app.add_typer(project_app, name="project")
 
 
 @provider_app.command("register")
@@ -87,6 +94,8 @@ def oneoff_open(
         "--provider-org", help="Or an organisation unit 服务单位.")] = None,
     provider_id: Annotated[str | None, typer.Option(
         "--provider-id", help="Or a registered service provider 已登记服务机构.")] = None,
+    project: Annotated[str | None, typer.Option(
+        "--project", help="The project 帮扶项目 it belongs to.")] = None,
     *, actor: Actor, db: str | None, write: Write, json_out: bool,
 ) -> None:  # fmt: skip
     """Open a one-off project 设立一次性服务项目 on an approved case."""
@@ -95,7 +104,7 @@ def oneoff_open(
     svc = service(db)
     view = svc.open_oneoff(actor, case_id, kind=kind, what=what, due_on=due,
                            provider=provider_of(provider_name, provider_org, provider_id),
-                           **write)  # fmt: skip
+                           project_id=project, **write)  # fmt: skip
     event = next(e for e in reversed(svc.history(actor, view.id)) if e.seq == view.last_seq)
     item = view.facts["oneoffs"][event.payload["oneoff_id"]]
     if json_out:
@@ -121,3 +130,63 @@ def oneoff_complete(
         return
     say(f"已完成 completed: 一次性服务项目 one-off {item['oneoff_id']}; case {view.id} "
         f"version {view.row_version}")  # fmt: skip
+
+
+YearOpt = Annotated[int | None, typer.Option("--year", min=2000, max=2100,
+                                             help="Year 年度, e.g. 2024.")]  # fmt: skip
+
+
+@project_app.command("register")
+@shared(actor=True)
+def project_register(
+    unit: Annotated[str, typer.Option("--unit", help="Unit id 所属单位 it is registered under.")],
+    name: Annotated[str, typer.Option("--name", help="Project name 项目名称.")],
+    year: Annotated[int, typer.Option("--year", min=2000, max=2100, help="Year 年度.")],
+    *, actor: Actor, db: str | None, json_out: bool,
+) -> None:  # fmt: skip
+    """Register a project 登记帮扶项目 (a county or township, in its jurisdiction)."""
+    view = service(db).register_project(actor, unit_id=unit, name=name, year=year)
+    if json_out:
+        emit_json(view.to_dict())
+        return
+    say(f"已登记帮扶项目 registered project {view.name} {view.year} ({view.id}) under "
+        f"{view.unit_id}")  # fmt: skip
+
+
+@project_app.command("list")
+@shared(actor=True)
+def project_list(year: YearOpt = None, *, actor: Actor, db: str | None, json_out: bool) -> None:
+    """List the projects 帮扶项目列表 of the jurisdiction and of the units above it."""
+    views = service(db).list_projects(actor, year=year)
+    if json_out:
+        emit_json([v.to_dict() for v in views])
+        return
+    for v in views:
+        say(f"{v.id}  {v.year}  {v.unit_id}  {v.name}")
+    if not views:
+        say("没有帮扶项目 no projects")
+
+
+@project_app.command("report")
+@shared(actor=True, json=False)
+def project_report(year: YearOpt = None, fmt: FormatOpt = None, output: OutputOpt = None, *,
+                   actor: Actor, db: str | None) -> None:  # fmt: skip
+    """Per project 帮扶项目统计: beneficiary households (distinct) and person-times 服务人次.
+
+    Person-times are the visits done on the project's plans plus its one-offs completed; a household counts once however many plans and one-offs it has in the project.  For Excel: --format xlsx -o projects.xlsx (or --format csv).
+    """
+    from ..sheets import PROJECTS
+
+    view = view_of(fmt, output, None)
+    rows = service(db).report_projects(actor, year=year)
+    if view.file:
+        write_file(view, PROJECTS, rows)
+    elif view.json:
+        write_json(view, rows)
+    else:
+        for r in rows:
+            say(f"{r['year']}  {r['name']} ({r['unit_name']} {r['unit']}): 受益户数 households "
+                f"{r['beneficiary_households']} · 服务人次 person-times {r['person_times']} "
+                f"(上门 visits {r['visits']}, 一次性项目 one-offs {r['oneoffs_completed']})")  # fmt: skip
+        if not rows:
+            say("没有帮扶项目 no projects")

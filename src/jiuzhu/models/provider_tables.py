@@ -26,7 +26,7 @@ class ProviderRecord(SQLModel, table=True):
 
 
 providers: Table = ProviderRecord.__table__  # type: ignore[attr-defined]
-PROVIDER_TABLES = ("providers",)
+PROVIDER_TABLES = ("providers", "projects")
 
 
 def provider(provider_id: str) -> object:
@@ -43,3 +43,30 @@ def providers_of(unit_ids: list[str] | None) -> object:
     if unit_ids is not None:
         query = query.where(providers.c.unit_id.in_(unit_ids))
     return query.order_by(providers.c.unit_id, providers.c.name, providers.c.id)
+
+
+class ProjectRecord(SQLModel, table=True):
+    """A project (帮扶项目) that groups service plans and one-offs across cases: registered
+    under a unit, for a year."""
+
+    __tablename__ = "projects"
+
+    id: str = Field(primary_key=True, max_length=36)
+    unit_id: str = Field(foreign_key="org_units.id", max_length=32, index=True)
+    name: str = Field(max_length=100)
+    year: int
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+projects: Table = ProjectRecord.__table__  # type: ignore[attr-defined]
+
+
+def project(project_id: str) -> object:
+    return select(projects).where(projects.c.id == project_id)
+
+
+def projects_of(unit_ids: list[str], year: int | None) -> object:
+    query = select(projects).where(projects.c.unit_id.in_(unit_ids))
+    if year is not None:
+        query = query.where(projects.c.year == year)
+    return query.order_by(projects.c.year, projects.c.unit_id, projects.c.name, projects.c.id)

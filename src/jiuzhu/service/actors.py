@@ -73,6 +73,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "register_provider": frozenset({Role.COUNTY, Role.TOWNSHIP}),
     "list_providers": frozenset({Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.AUDITOR}),
     "provider_plans": frozenset({Role.PROVIDER}),
+    # projects (帮扶项目) group plans and one-offs: registered by a county or township, read by
+    # every reader (the projects report too)
+    "register_project": frozenset({Role.COUNTY, Role.TOWNSHIP}),
+    "list_projects": READ,
     # money (docs/domain.md §7): the township settles bills and repayments, the county decides fines
     # and write-offs
     "record_medical_bill": frozenset({Role.TOWNSHIP, Role.COUNTY}),

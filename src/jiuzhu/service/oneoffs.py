@@ -20,6 +20,7 @@ from ..workflows.base import CaseModel
 from . import inputs
 from .actors import Actor, Role
 from .base import CommandBase
+from .projects import check_in_project, project_path
 from .providers import check_assignable, provider_path
 from .views import CaseView
 
@@ -53,24 +54,30 @@ class OneOffCommands(CommandBase):
 
     def open_oneoff(self, actor: Actor, case_id: str, *, kind: str, what: str,
                     due_on: date | str, provider: dict[str, str],
-                    expected_version: int | None = None,
+                    project_id: str | None = None, expected_version: int | None = None,
                     idempotency_key: str | None = None) -> CaseView:  # fmt: skip
         """Open a one-off project on a case, e.g. rewiring the house by 2024-04-30;
-        ``provider`` is as for :meth:`open_service_plan`."""
+        ``provider`` is as for :meth:`open_service_plan`; ``project_id`` names the project
+        (帮扶项目) it belongs to, if any."""
         inputs.choice(kind, "one-off kind", oneoff.KINDS)
         done = inputs.text(what, "what is to be done", required=True, max_length=200)
         provider_doc = self._provider(provider)  # type: ignore[attr-defined]
         assigned = provider_path(self, provider_doc["provider"]) if "provider" in provider_doc \
             else None  # fmt: skip
+        project = None if project_id is None else inputs.record_id(project_id, "project id")
+        in_project = project_path(self, project)
         oneoff_id = str(uuid.uuid4())
 
         def build(model: CaseModel, today: date, earliest: date) -> tuple[str, dict[str, Any]]:
             if assigned is not None:
                 check_assignable(assigned, model.facts["org_path"], provider_doc["provider"])
+            check_in_project(in_project, model.facts["org_path"], project or "")
             due = _due_day(due_on, today)
             payload = {"oneoff_id": oneoff_id, "kind": kind, "what": done,
                        "provider": provider_doc, "due_on": due.isoformat(),
                        "due_at": iso_utc(due_instant(due))}  # fmt: skip
+            if project is not None:
+                payload["project_id"] = project
             return "oneoff.opened", payload
 
         return self._transition(actor, "open_oneoff", case_id, expected_version,

@@ -18,6 +18,7 @@ from ..workflows.base import CaseModel
 from . import inputs
 from .actors import Actor, Role
 from .base import CommandBase
+from .projects import check_in_project, project_path
 from .providers import check_assignable, provider_path, visit_view
 from .views import CaseView
 
@@ -31,7 +32,7 @@ class PlanCommands(CommandBase):
                           provider: dict[str, str], recurrence: dict[str, Any],
                           starts_at: datetime | str | None = None,
                           ends_at: datetime | str | None = None, grace_hours: int = 24,
-                          expected_version: int | None = None,
+                          project_id: str | None = None, expected_version: int | None = None,
                           idempotency_key: str | None = None) -> CaseView:  # fmt: skip
         """Start recurring services for a case, e.g. cleaning four times a month.
 
@@ -39,12 +40,15 @@ class PlanCommands(CommandBase):
         ``{"type": "cron", "day": "1,8,15,22", "hour": 9}``; ``provider`` is
         ``{"org": UNIT_ID}``, ``{"provider": PROVIDER_ID}`` (a registered provider, whose staff
         then record its visits) or ``{"name": "third-party organisation"}``.  An occurrence not
-        recorded as done within ``grace_hours`` of its time is ``missed``.
+        recorded as done within ``grace_hours`` of its time is ``missed``.  ``project_id``
+        names the project (帮扶项目) the plan belongs to, if any.
         """
         inputs.choice(kind, "service kind", service_plan.KINDS)
         provider_doc = self._provider(provider)
         assigned = provider_path(self, provider_doc["provider"]) if "provider" in provider_doc \
             else None  # fmt: skip
+        project = None if project_id is None else inputs.record_id(project_id, "project id")
+        in_project = project_path(self, project)
         grace = inputs.count(grace_hours, "grace hours")
         if not 1 <= grace <= MAX_GRACE_HOURS:
             raise InvalidInput(
@@ -57,6 +61,7 @@ class PlanCommands(CommandBase):
             now = self.clock.now()
             if assigned is not None:
                 check_assignable(assigned, model.facts["org_path"], provider_doc["provider"])
+            check_in_project(in_project, model.facts["org_path"], project or "")
             start = inputs.instant(starts_at, "start", default=now)
             end = None if ends_at is None else inputs.instant(ends_at, "end", default=now)
             if end is not None and end <= start:
@@ -74,7 +79,7 @@ class PlanCommands(CommandBase):
                 "recurrence": dict(recurrence), "starts_at": iso_utc(start),
                 "ends_at": None if end is None else iso_utc(end), "grace_hours": grace,
                 "first_at": None if first is None else iso_utc(first),
-            }  # fmt: skip
+            } | ({"project_id": project} if project else {})  # fmt: skip
 
         return self._transition(actor, "manage_service_plans", case_id, expected_version,
                                 idempotency_key, build)  # fmt: skip

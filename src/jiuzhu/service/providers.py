@@ -67,16 +67,9 @@ class ProviderCommands(CommandBase):
         a village or township can assign them, under the units above it)."""
         require_role(actor, "list_providers")
         path = self._actor_path(actor)
-        units = self._units_around(path)
+        units = units_around(self, path)
         with self.uow.read() as conn:
             return [_view(r) for r in conn.execute(sql.providers_of(units))]
-
-    def _units_around(self, path: str) -> list[str]:
-        above = path.split("/")
-        with self.uow.read() as conn:
-            query = select(rows.org_units.c.id).where(rows.in_subtree(rows.org_units.c.path, path))
-            below = list(conn.execute(query).scalars())
-        return sorted(set(above) | set(below))
 
     def provider_plans(self, actor: Actor) -> list[dict[str, Any]]:
         """What is assigned to the actor's provider and awaits it, the earliest due first: the
@@ -113,6 +106,14 @@ class ProviderCommands(CommandBase):
                     out.append({**head, "oneoff_id": entity, "kind": item["kind"],
                                 "what": item["what"], "state": item["state"]})  # fmt: skip
         return out
+
+
+def units_around(owner: CommandBase, path: str) -> list[str]:
+    """The units of the subtree at ``path`` and the units above it."""
+    with owner.uow.read() as conn:
+        query = select(rows.org_units.c.id).where(rows.in_subtree(rows.org_units.c.path, path))
+        below = list(conn.execute(query).scalars())
+    return sorted(set(path.split("/")) | set(below))
 
 
 def visit_view(view: CaseView, plan_id: str) -> CaseView:

@@ -27,6 +27,7 @@ from .money import MoneyCommands
 from .oneoffs import OneOffCommands
 from .out_of_area import OutOfAreaCommands
 from .plans import PlanCommands
+from .projects import ProjectCommands
 from .providers import ProviderCommands
 from .queues import Queues
 from .reads import Reads
@@ -45,6 +46,7 @@ class CaseService(
     PlanCommands,
     OneOffCommands,
     ProviderCommands,
+    ProjectCommands,
     DeadlineFiring,
     MoneyCommands,
     Reports,

@@ -93,6 +93,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "plan_id": ("服务计划编号", "plan id"),
     "oneoff_id": ("一次性服务项目编号", "one-off project id"),
     "due_on": ("完成期限", "due on"),
+    "project_id": ("帮扶项目编号", "project id"),
     "what": ("服务内容", "what was done"),
     "kind": ("服务类别", "kind"),
     "provider": ("服务提供方（JSON）", "provider (JSON)"),

@@ -56,6 +56,8 @@ def _plan_facts(payload: Mapping[str, Any]) -> dict[str, Any]:
     keep = ("plan_id", "kind", "provider", "recurrence", "starts_at", "ends_at", "grace_hours")
     plan = {key: payload[key] for key in keep}
     plan.update(n=0, scheduled_at=None, done=0, missed=0)
+    if payload.get("project_id"):  # the project (帮扶项目) it belongs to; older plans name none
+        plan["project_id"] = payload["project_id"]
     return plan
 
 
