@@ -156,10 +156,17 @@ def api(api: Api) -> Api:
     and a service provider registered at the target village's township (``api.provider``, the
     actor of its staff)."""
     api.svc.policy_book = api.svc.policy_book.with_dibao_line(*BINHAI_LINE)
-    view = api.svc.register_provider(api.org.county, unit_id=api.org.township.org,
-                                     name="暖心护理")  # fmt: skip
-    api.provider = Actor(Role.PROVIDER, view.unit_id, "nurse-1", view.id)  # type: ignore[attr-defined]
+    provider_of(api)
     return api
+
+
+def provider_of(api: Api) -> Actor:
+    """The staff of a provider registered at the target village's township (made once)."""
+    if not hasattr(api, "provider"):
+        view = api.svc.register_provider(api.org.county, unit_id=api.org.township.org,
+                                         name="暖心护理")  # fmt: skip
+        api.provider = Actor(Role.PROVIDER, view.unit_id, "nurse-1", view.id)  # type: ignore[attr-defined]
+    return api.provider  # type: ignore[attr-defined,no-any-return]
 
 
 def actors(api: Api) -> list[tuple[str, Actor, bool]]:
@@ -179,7 +186,7 @@ def actors(api: Api) -> list[tuple[str, Actor, bool]]:
         ("other_centre", other.centre, False),
         ("other_auditor", other.auditor, False),
         ("other_village", other.village, False),
-        ("provider", api.provider, True),  # type: ignore[attr-defined]
+        ("provider", provider_of(api), True),
     ]
 
 
@@ -203,7 +210,7 @@ def plan_step(
         before = set(case.facts.get("plans", {}))
         plan = dict(PLAN)
         if command == "record-visit":  # assigned to the provider, whose staff may record it
-            plan["provider"] = {"provider": api.provider.provider}  # type: ignore[attr-defined]
+            plan["provider"] = {"provider": provider_of(api).provider or ""}
         opened = api.svc.open_service_plan(api.org.village, case.id, **plan)
         [plan_id] = set(opened.facts["plans"]) - before
         if suspended:
@@ -223,7 +230,7 @@ def later(api: Api) -> str:
 def oneoff_step(api: Api) -> Request:
     """A one-off assigned to the provider, to complete."""
     case = case_in(api.svc, api.org, "provisionally_approved")
-    mine = {"provider": api.provider.provider}  # type: ignore[attr-defined]
+    mine = {"provider": provider_of(api).provider or ""}
     opened = api.svc.open_oneoff(api.org.village, case.id, **{**ONEOFF, "provider": mine},
                                  due_on=later(api))  # fmt: skip
     [oneoff_id] = opened.facts["oneoffs"]

@@ -18,7 +18,7 @@ from ..errors import GuardRejected, InvalidInput, PermissionDenied
 from ..workflows import oneoff
 from ..workflows.base import CaseModel
 from . import inputs
-from .actors import Actor, Role
+from .actors import Actor, Role, require_role
 from .base import CommandBase
 from .projects import check_in_project, project_path
 from .providers import check_assignable, provider_path
@@ -59,6 +59,7 @@ class OneOffCommands(CommandBase):
         """Open a one-off project on a case, e.g. rewiring the house by 2024-04-30;
         ``provider`` is as for :meth:`open_service_plan`; ``project_id`` names the project
         (帮扶项目) it belongs to, if any."""
+        require_role(actor, "open_oneoff")  # before the provider or project is read
         inputs.choice(kind, "one-off kind", oneoff.KINDS)
         done = inputs.text(what, "what is to be done", required=True, max_length=200)
         provider_doc = self._provider(provider)  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from ..scheduler import recurrence
 from ..workflows import service_plan
 from ..workflows.base import CaseModel
 from . import inputs
-from .actors import Actor, Role
+from .actors import Actor, Role, require_role
 from .base import CommandBase
 from .projects import check_in_project, project_path
 from .providers import check_assignable, provider_path, visit_view
@@ -43,6 +43,7 @@ class PlanCommands(CommandBase):
         recorded as done within ``grace_hours`` of its time is ``missed``.  ``project_id``
         names the project (帮扶项目) the plan belongs to, if any.
         """
+        require_role(actor, "manage_service_plans")  # before the provider or project is read
         inputs.choice(kind, "service kind", service_plan.KINDS)
         provider_doc = self._provider(provider)
         assigned = provider_path(self, provider_doc["provider"]) if "provider" in provider_doc \
