@@ -15,9 +15,10 @@ registered in the process (or a second app in a test) mixes in.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from time import perf_counter
+from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -25,9 +26,11 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, and_, func, select
 
 from .clock import ensure_utc
+from .errors import JiuzhuError
 from .models import rows
 from .models.audit_tables import CheckpointRecord
 
+T = TypeVar("T")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 PROCESS = CollectorRegistry()
 COMMANDS = Counter("jiuzhu_commands", "Commands run by this process, by command and outcome "
@@ -39,10 +42,20 @@ COMMAND_SECONDS = Histogram("jiuzhu_command_seconds", "Time a command took in th
                                      1.0, 2.5, 5.0))  # fmt: skip
 
 
-def observe(command: str, outcome: str, seconds: float) -> None:
-    """Count one command and its duration."""
-    COMMANDS.labels(command, outcome).inc()
-    COMMAND_SECONDS.labels(command).observe(seconds)
+def measured(command: str, call: Callable[[], T]) -> T:
+    """Run a command, counting it by outcome (``ok``, the refusal's code, or ``internal`` for an
+    error jiuzhu did not raise) and timing it."""
+    started, outcome = perf_counter(), "internal"
+    try:
+        result = call()
+        outcome = "ok"
+        return result
+    except JiuzhuError as exc:
+        outcome = exc.code
+        raise
+    finally:
+        COMMANDS.labels(command, outcome).inc()
+        COMMAND_SECONDS.labels(command).observe(perf_counter() - started)
 
 
 class DatabaseCollector(Collector):

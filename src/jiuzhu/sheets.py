@@ -243,6 +243,18 @@ REPORT = Sheet("report-units", "救助统计", "Assistance report", (
 ))  # fmt: skip
 
 
+PROJECTS = Sheet("report-projects", "帮扶项目统计", "Projects report", (
+    _c("name", "项目名称", "Project"), _c("year", "年度", "Year", "count"), *UNIT,
+    _c("beneficiary_households", "受益户数", "Beneficiary households", "count"),
+    _c("person_times", "服务人次", "Person-times", "count"),
+    _c("visits", "上门服务次数", "Visits done", "count"),
+    _c("oneoffs_completed", "完成一次性项目", "One-offs completed", "count"),
+    _c("plans", "服务计划数", "Plans", "count"),
+    _c("oneoffs", "一次性项目数", "One-offs", "count"),
+    _c("project_id", "项目ID", "Project id"),
+))  # fmt: skip
+
+
 def report_sheet() -> Sheet:
     """The report's columns, with one count per state of every workflow (fixed, whatever
     states the data holds)."""

@@ -35,7 +35,8 @@ class Api:
     def token(self, actor: Actor) -> str:
         if actor not in self.tokens:
             _, text = tokens.create_token(self.svc.engine, self.clock, role=actor.role.value,
-                                          org=actor.org or None, user=actor.user)  # fmt: skip
+                                          org=actor.org or None, user=actor.user,
+                                          provider=actor.provider)  # fmt: skip
             self.tokens[actor] = text
         return self.tokens[actor]
 

@@ -62,3 +62,23 @@ def test_an_unknown_report_format_is_refused_with_the_valid_ones(api: Api) -> No
     response = api.get(api.org.county, "/reports/units?format=pdf")
     assert response.status_code == 422
     assert "xlsx" in str(problem_of(response))
+
+
+def test_the_projects_report_comes_as_json_csv_and_xlsx(api: Api) -> None:
+    project = api.svc.register_project(api.org.township, unit_id=api.org.township.org,
+                                       name="暖心助老", year=2024)  # fmt: skip
+    case = case_in(api.svc, api.org, "provisionally_approved")
+    api.svc.open_service_plan(api.org.village, case.id, kind="home_visit",
+                              provider={"name": "暖心护理"}, project_id=project.id,
+                              recurrence={"type": "interval", "days": 2})  # fmt: skip
+    [row] = api.get(api.org.county, "/reports/projects?year=2024").json()["items"]
+    assert (row["project_id"], row["beneficiary_households"], row["person_times"]) == (
+        project.id, 1, 0)  # fmt: skip
+    response = api.get(api.org.county, "/reports/projects?year=2024&format=csv")
+    assert response.status_code == 200 and response.content.startswith(b"\xef\xbb\xbf")
+    assert 'filename="report-projects-320922-2024.csv"' in response.headers["content-disposition"]
+    [line] = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert line["项目名称 Project"] == "暖心助老" and line["受益户数 Beneficiary households"] == "1"
+    sheet = api.get(api.org.county, "/reports/projects?format=xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(sheet.content)).active
+    assert book.cell(row=2, column=1).value == "暖心助老"

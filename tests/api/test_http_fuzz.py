@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from test_http_matrix import BINHAI_LINE, ENTITLED, REQUESTS
+from test_http_matrix import BINHAI_LINE, ENTITLED, REQUESTS, provider_of
 
 from jiuzhu import Role
 from jiuzhu.api import create_app
@@ -44,10 +44,10 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # Body fields that name records: generated values cannot name a real one, so the real one
 # of the operation's target is put in their place (the rest of the body stays generated).
 RECORD_FIELDS = ("household_id", "applicant_id", "signed_by", "plan_id", "parent_id",
-                 "commitment_signed_by", "members")  # fmt: skip
+                 "commitment_signed_by", "members", "oneoff_id")  # fmt: skip
 ROUTE_OF = {(r.method, r.path): r.name for r in ROUTES}
 ROLE_ORDER = (Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.VERIFICATION_CENTRE, Role.AUDITOR,
-              Role.ADMIN)  # fmt: skip
+              Role.ADMIN, Role.PROVIDER)  # fmt: skip
 
 
 @pytest.fixture
@@ -68,7 +68,8 @@ def fuzz_target(api: Api, operation: Any) -> dict[str, Any]:
     target["body"] = {k: v for k, v in (body or {}).items() if k in RECORD_FIELDS}
     by_role = {Role.VILLAGE: api.org.village, Role.TOWNSHIP: api.org.township,
                Role.COUNTY: api.org.county, Role.VERIFICATION_CENTRE: api.org.centre,
-               Role.AUDITOR: api.org.auditor, Role.ADMIN: api.org.admin}  # fmt: skip
+               Role.AUDITOR: api.org.auditor, Role.ADMIN: api.org.admin,
+               Role.PROVIDER: provider_of(api)}  # fmt: skip
     target["actor"] = next(by_role[r] for r in ROLE_ORDER if r in ENTITLED[name])
     return target
 

@@ -53,7 +53,20 @@ ENTITLED: dict[str, set[Role]] = {
     "record_verification": {Role.COUNTY, Role.VERIFICATION_CENTRE},
     "withdraw": {Role.VILLAGE, Role.TOWNSHIP},
     "open_service_plan": LOCAL,
-    "record_visit": LOCAL,
+    # a provider's staff record visits for the plans assigned to their provider (the target
+    # plan is), and read only those plans; counties and townships register providers
+    "record_visit": LOCAL | {Role.PROVIDER},
+    "register_provider": {Role.COUNTY, Role.TOWNSHIP},
+    "list_providers": {Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.AUDITOR},
+    "provider_plans": {Role.PROVIDER},
+    # one-off projects: opened where the case is worked; completed by the village or by the
+    # provider assigned (the target one-off is)
+    "open_oneoff": LOCAL,
+    # projects (帮扶项目): registered by a county or township; listed and reported to readers
+    "register_project": {Role.COUNTY, Role.TOWNSHIP},
+    "list_projects": READERS,
+    "report_projects": READERS,
+    "complete_oneoff": {Role.VILLAGE, Role.PROVIDER},
     "suspend_service_plan": LOCAL,
     "resume_service_plan": LOCAL,
     "end_service_plan": LOCAL,
@@ -137,7 +150,8 @@ SCOPE = {"register_household": "own", "cases_page": "list", "count_by_state": "l
          "overdue_verifications_page": "list", "missed_visits_page": "list", "limit_alarms_page": "list",
          "credit_records_page": "list", "findings": "list", "findings_summary": "list",
          "checkpoints": "list", "queue": "own", "unit_names": "own",
-         "personal_data_reads": "own"}  # fmt: skip
+         "personal_data_reads": "own", "list_providers": "own",
+         "provider_plans": "own", "list_projects": "own", "report_projects": "own"}  # fmt: skip
 PLAN = {"kind": "cleaning", "provider": {"name": "暖心洁家"},
         "recurrence": {"type": "interval", "days": 2}}  # fmt: skip
 _units = itertools.count(101)  # past the villages of helpers.make_county
@@ -146,9 +160,21 @@ BINHAI_LINE = ("3209", "2024-01-01", "800")  # Yancheng: configured, not sourced
 
 @pytest.fixture
 def api(api: Api) -> Api:
-    """The conftest's ``api``, with a dibao line for Binhai's city (both counties lie in it)."""
+    """The conftest's ``api``, with a dibao line for Binhai's city (both counties lie in it),
+    and a service provider registered at the target village's township (``api.provider``, the
+    actor of its staff)."""
     api.svc.policy_book = api.svc.policy_book.with_dibao_line(*BINHAI_LINE)
+    provider_of(api)
     return api
+
+
+def provider_of(api: Api) -> Actor:
+    """The staff of a provider registered at the target village's township (made once)."""
+    if not hasattr(api, "provider"):
+        view = api.svc.register_provider(api.org.county, unit_id=api.org.township.org,
+                                         name="暖心护理")  # fmt: skip
+        api.provider = Actor(Role.PROVIDER, view.unit_id, "nurse-1", view.id)  # type: ignore[attr-defined]
+    return api.provider  # type: ignore[attr-defined,no-any-return]
 
 
 def actors(api: Api) -> list[tuple[str, Actor, bool]]:
@@ -168,6 +194,7 @@ def actors(api: Api) -> list[tuple[str, Actor, bool]]:
         ("other_centre", other.centre, False),
         ("other_auditor", other.auditor, False),
         ("other_village", other.village, False),
+        ("provider", provider_of(api), True),
     ]
 
 
@@ -189,13 +216,33 @@ def plan_step(
     def make(api: Api) -> Request:
         case = case_in(api.svc, api.org, "provisionally_approved")
         before = set(case.facts.get("plans", {}))
-        opened = api.svc.open_service_plan(api.org.village, case.id, **PLAN)
+        plan = dict(PLAN)
+        if command == "record-visit":  # assigned to the provider, whose staff may record it
+            plan["provider"] = {"provider": provider_of(api).provider or ""}
+        opened = api.svc.open_service_plan(api.org.village, case.id, **plan)
         [plan_id] = set(opened.facts["plans"]) - before
         if suspended:
             api.svc.suspend_service_plan(api.org.village, case.id, plan_id=plan_id, reason="住院")
         return "POST", f"/cases/{case.id}/{command}", {"plan_id": plan_id, **body}
 
     return make
+
+
+ONEOFF = {"kind": "rewiring", "what": "更换老化电线", "provider": {"name": "安心电工服务社"}}
+
+
+def later(api: Api) -> str:
+    return (local_date(api.clock.now()) + timedelta(days=30)).isoformat()
+
+
+def oneoff_step(api: Api) -> Request:
+    """A one-off assigned to the provider, to complete."""
+    case = case_in(api.svc, api.org, "provisionally_approved")
+    mine = {"provider": provider_of(api).provider or ""}
+    opened = api.svc.open_oneoff(api.org.village, case.id, **{**ONEOFF, "provider": mine},
+                                 due_on=later(api))  # fmt: skip
+    [oneoff_id] = opened.facts["oneoffs"]
+    return "POST", f"/cases/{case.id}/complete-oneoff", {"oneoff_id": oneoff_id}
 
 
 REVIEW_STEPS = ("open-review", "investigate-review", "give-review-opinion", "decide-review")
@@ -343,6 +390,18 @@ REQUESTS: dict[str, Callable[[Api], Request]] = {
     "suspend_service_plan": plan_step("suspend-service-plan", {"reason": "住院治疗"}),
     "resume_service_plan": plan_step("resume-service-plan", {}, suspended=True),
     "end_service_plan": plan_step("end-service-plan", {"reason": "服务项目结束"}),
+    "register_provider": lambda api: ("POST", "/providers", {"unit_id": api.org.township.org,
+                                                             "name": "夕阳红服务社"}),
+    "list_providers": lambda api: ("GET", "/providers", None),
+    "open_oneoff": lambda api: (
+        "POST", f"/cases/{case_in(api.svc, api.org, 'provisionally_approved').id}/open-oneoff",
+        {**ONEOFF, "due_on": later(api)}),
+    "complete_oneoff": oneoff_step,
+    "register_project": lambda api: ("POST", "/projects", {"unit_id": api.org.township.org,
+                                                           "name": "暖心助老", "year": 2024}),
+    "list_projects": lambda api: ("GET", "/projects", None),
+    "report_projects": lambda api: ("GET", "/reports/projects?year=2024", None),
+    "provider_plans": lambda api: ("GET", "/provider-plans", None),
     "get_case": fresh_case(),
     "history": fresh_case("/history"),
     "replay": fresh_case("/replay"),

@@ -44,6 +44,7 @@ ENTITLED = {
     "withdraw": {Role.VILLAGE, Role.TOWNSHIP},
 }
 UNKNOWN_CASE = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
+PROVIDER_ID = "5a0e2c7d-1b3f-4e8a-9c6d-2f4b6a8c0e1d"
 
 
 def actor_in_place(org: Org, role: Role) -> Actor:
@@ -56,6 +57,9 @@ def actor_in_place(org: Org, role: Role) -> Actor:
         Role.AUDITOR: org.auditor,
         Role.ADMIN: org.admin,
         Role.SYSTEM: Actor(Role.SYSTEM, org.county.org, "worker-1"),
+        # a provider's staff at the township (its provider id need not exist: the role alone
+        # refuses it before anything is read)
+        Role.PROVIDER: Actor(Role.PROVIDER, org.township.org, "nurse-1", PROVIDER_ID),
     }[role]
 
 
@@ -305,3 +309,74 @@ def test_case_call_is_refused_with_not_found_when_case_unknown(
 def test_get_case_finds_case_when_id_given_in_upper_case(svc: CaseService, org: Org) -> None:
     case = open_case(svc, org)
     assert svc.get_case(org.village, f"  {case.id.upper()} ").id == case.id
+
+
+# -- service providers -------------------------------------------------------------------------
+
+VISIT_PLAN = {"kind": "home_visit", "recurrence": {"type": "interval", "days": 2}}
+
+
+def provider_plan(svc: CaseService, org: Org, provider: dict[str, str]) -> tuple[str, str]:
+    case = case_in(svc, org, "provisionally_approved")
+    opened = svc.open_service_plan(org.village, case.id, provider=provider, **VISIT_PLAN)
+    [plan_id] = opened.facts["plans"]
+    return case.id, plan_id
+
+
+def staff_of(svc: CaseService, org: Org) -> Actor:
+    view = svc.register_provider(org.county, unit_id=org.township.org, name="暖心护理")
+    return Actor(Role.PROVIDER, org.township.org, "nurse-1", view.id)
+
+
+@pytest.mark.parametrize("assigned", sorted({"own", "other_provider", "named", "unit"}))
+def test_a_provider_records_a_visit_only_on_a_plan_assigned_to_it(
+    svc: CaseService, org: Org, assigned: str
+) -> None:
+    staff = staff_of(svc, org)
+    other = staff_of(svc, org)
+    provider = {"own": {"provider": staff.provider or ""},
+                "other_provider": {"provider": other.provider or ""},
+                "named": {"name": "暖心护理"}, "unit": {"org": org.village.org}}[assigned]  # fmt: skip
+    case_id, plan_id = provider_plan(svc, org, provider)
+    if assigned == "own":
+        after = svc.record_visit(staff, case_id, plan_id=plan_id, what="探访")
+        assert after.facts["plans"][plan_id]["done"] == 1
+        return
+    before = db_snapshot(svc)
+    with pytest.raises(PermissionDenied, match="not assigned"):
+        svc.record_visit(staff, case_id, plan_id=plan_id, what="探访")
+    assert db_snapshot(svc) == before
+
+
+@pytest.mark.parametrize(
+    "call",
+    sorted({"open_service_plan", "suspend_service_plan", "end_service_plan", "get_case",
+            "history", "list_cases", "get_household", "list_providers", "register_provider",
+            "missed_visits"}),
+)  # fmt: skip
+def test_a_provider_holds_no_other_command_and_no_other_read(
+    svc: CaseService, org: Org, call: str
+) -> None:
+    staff = staff_of(svc, org)
+    case_id, plan_id = provider_plan(svc, org, {"provider": staff.provider or ""})
+    household = svc.get_case(org.county, case_id).household_id
+    calls = {
+        "open_service_plan": lambda: svc.open_service_plan(
+            staff, case_id, provider={"provider": staff.provider or ""}, **VISIT_PLAN),
+        "suspend_service_plan": lambda: svc.suspend_service_plan(
+            staff, case_id, plan_id=plan_id, reason="住院"),
+        "end_service_plan": lambda: svc.end_service_plan(
+            staff, case_id, plan_id=plan_id, reason="结束"),
+        "get_case": lambda: svc.get_case(staff, case_id),
+        "history": lambda: svc.history(staff, case_id),
+        "list_cases": lambda: svc.list_cases(staff),
+        "get_household": lambda: svc.get_household(staff, household),
+        "list_providers": lambda: svc.list_providers(staff),
+        "register_provider": lambda: svc.register_provider(
+            staff, unit_id=org.township.org, name="另一机构"),
+        "missed_visits": lambda: svc.missed_visits(staff),
+    }  # fmt: skip
+    before = db_snapshot(svc)
+    with pytest.raises(PermissionDenied):
+        calls[call]()
+    assert db_snapshot(svc) == before

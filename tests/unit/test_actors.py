@@ -10,13 +10,14 @@ import pytest
 from jiuzhu import Actor, InvalidInput, PermissionDenied, Role
 from jiuzhu.service.actors import PERMISSIONS, ROLE_LABELS, ROLE_LEVEL, require_role, within
 
-V, T, C, VC, AU, AD = (
+V, T, C, VC, AU, AD, P = (
     Role.VILLAGE,
     Role.TOWNSHIP,
     Role.COUNTY,
     Role.VERIFICATION_CENTRE,
     Role.AUDITOR,
     Role.ADMIN,
+    Role.PROVIDER,
 )
 EXPECTED: dict[str, set[Role]] = {
     "add_org_unit": {AD, C},
@@ -39,7 +40,19 @@ EXPECTED: dict[str, set[Role]] = {
         T,
         C,
     },  # district, town and village together (docs/domain.md §6)
-    "record_visit": {V, T, C},
+    # a service provider's staff record visits (for its own plans only: service/plans.py) and
+    # read the plans assigned to it; counties and townships (or an administrator) register them
+    "record_visit": {V, T, C, P},
+    "register_provider": {C, T},
+    # one-off projects (a repair): opened where the case is worked, completed by the village or
+    # the provider assigned
+    "open_oneoff": {V, T, C},
+    # projects (帮扶项目): registered by a county or township, read by every reader
+    "register_project": {C, T},
+    "list_projects": {V, T, C, VC, AU},
+    "complete_oneoff": {V, P},
+    "list_providers": {V, T, C, AU},
+    "provider_plans": {P},
     # money: the township settles bills and repayments; fines and write-offs are the county's
     "record_medical_bill": {T, C},
     "record_repayment": {T, C},
@@ -111,8 +124,9 @@ def test_require_role_raises_permission_denied_when_role_not_entitled(
 
 
 def test_auditor_may_only_read() -> None:
-    # checking a letter recomputes it from the events: a read; metrics are counts
-    reads = ["read_metrics", "read", "check_letter"]
+    # checking a letter recomputes it from the events: a read; so is the list of providers;
+    # metrics are counts
+    reads = ["read_metrics", "list_providers", "list_projects", "read", "check_letter"]
     assert [c for c, roles in PERMISSIONS.items() if Role.AUDITOR in roles] == reads
 
 
@@ -126,6 +140,7 @@ def test_every_role_has_labels_and_a_level() -> None:
         VC: "county",
         AU: None,
         AD: None,
+        P: None,  # a provider sits at the level of the unit it is registered under
         Role.SYSTEM: None,
     }
 

@@ -47,9 +47,25 @@ def report(service: CaseService, actor: Actor, *, org: str | None = None,
                     headers={"Content-Disposition": attachment(stem, format)})  # fmt: skip
 
 
-def attachment(stem: str, ending: str) -> str:
+def project_report(service: CaseService, actor: Actor, *, year: int | None = None,
+                   format: ReportFormat = "json") -> list[dict[str, Any]] | Response:  # noqa: A002  # fmt: skip
+    """One row per project (帮扶项目) of the jurisdiction, of ``year`` if given: its unit and
+    year, the distinct households that benefit (the households of the cases with a plan or a
+    one-off in it) and the person-times (visits done plus one-offs completed).  With
+    ``format=csv`` or ``format=xlsx`` the same rows come as a file for Excel."""
+    rows = service.report_projects(actor, year=year)
+    if format == "json":
+        return rows
+    data = sheets.file_bytes(sheets.PROJECTS, rows, format)
+    stem = f"{actor.org}-{year or 'all'}"
+    return Response(data, media_type=sheets.MEDIA_TYPES[format],
+                    headers={"Content-Disposition": attachment(stem, format, "projects",
+                                                               "帮扶项目统计")})  # fmt: skip
+
+
+def attachment(stem: str, ending: str, what: str = "units", zh: str = "救助统计") -> str:
     """``attachment; filename="report-units-<stem>.<ending>"; filename*=UTF-8''救助统计-…``."""
-    ascii_name = f"report-units-{stem}.{ending}".encode("ascii", "replace").decode("ascii")
+    ascii_name = f"report-{what}-{stem}.{ending}".encode("ascii", "replace").decode("ascii")
     ascii_name = ascii_name.replace('"', "_").replace("\\", "_")
     return (f'attachment; filename="{ascii_name}"; '
-            f"filename*=UTF-8''{quote(f'救助统计-{stem}.{ending}', safe='')}")  # fmt: skip
+            f"filename*=UTF-8''{quote(f'{zh}-{stem}.{ending}', safe='')}")  # fmt: skip

@@ -83,6 +83,16 @@ ROUTES: tuple[Route, ...] = (
     case_command("suspend_service_plan", "service plans"),
     case_command("resume_service_plan", "service plans"),
     case_command("end_service_plan", "service plans"),
+    # one-off service projects (一次性服务项目: a repair)
+    case_command("open_oneoff", "service plans"),
+    case_command("complete_oneoff", "service plans"),
+    # service providers (服务机构): registered under a unit; their staff see their own plans
+    Route("register_provider", "POST", "/providers", 201, tag="service plans"),
+    Route("list_providers", "GET", "/providers", tag="service plans"),
+    Route("provider_plans", "GET", "/provider-plans", tag="service plans"),
+    # projects (帮扶项目) grouping plans and one-offs across cases
+    Route("register_project", "POST", "/projects", 201, tag="service plans"),
+    Route("list_projects", "GET", "/projects", tag="service plans"),
     # the standard path (审核确认)
     Route(
         "apply_standard",
@@ -174,6 +184,15 @@ ROUTES: tuple[Route, ...] = (
         responses=files.RESPONSES,
     ),  # format=csv|xlsx: a file (api/files.py)
     Route(
+        "report_projects",
+        "GET",
+        "/reports/projects",
+        tag="reports",
+        call=files.project_report,
+        response=list[dict[str, Any]],
+        responses=files.RESPONSES,
+    ),  # format=csv|xlsx: a file (api/files.py)
+    Route(
         "count_by_state",
         "GET",
         "/reports/counts",
@@ -217,6 +236,8 @@ NOT_SERVED: dict[str, str] = {
     "missed_visits": "the whole list; HTTP serves missed_visits_page",
     "overdue_verifications": "the whole list; HTTP serves overdue_verifications_page",
     "limit_alarms": "the whole list; HTTP serves limit_alarms_page",
+    "report_projects": "served by GET /reports/projects (api/files.py: JSON, or format=csv|xlsx "
+    "a file)",
     "report": "served by GET /reports/units (api/files.py: JSON, or format=csv|xlsx a file)",
     "letter": "served by GET /cases/{case}/letters/{kind} (api/letters.py: a PDF download)",
     "check_letter": "served by POST /letters/check (api/letters.py; a PDF is checked by jiuzhu "

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, Table, select
 
 from ..clock import Clock, iso_utc
 from ..errors import InvalidInput, NotFound
+from ..models import provider_tables as provider_sql
 from ..models import rows as store
 from ..models.api_tables import ApiTokenRecord
 from ..service import inputs
@@ -46,6 +47,7 @@ class TokenInfo:
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    provider: str | None = None  # the role provider's provider id
 
     def status(self, now: datetime) -> str:
         if self.revoked_at is not None:
@@ -58,7 +60,8 @@ class TokenInfo:
         return {"id": self.id, "role": self.role, "org": self.org, "user": self.user,
                 "note": self.note, "created_at": iso_utc(self.created_at),
                 "expires_at": _iso(self.expires_at), "revoked_at": _iso(self.revoked_at),
-                "status": self.status(now)}  # fmt: skip
+                "status": self.status(now)} | (
+                    {"provider": self.provider} if self.provider else {})  # fmt: skip
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -98,9 +101,11 @@ def parse_expiry(text: str | None, now: datetime) -> datetime:
 
 def create_token(engine: Engine, clock: Clock, *, role: str, org: str | None,
                  user: str | None = None, expires_at: datetime | None = None,
-                 note: str | None = None) -> tuple[TokenInfo, str]:  # fmt: skip
-    """Store a new token for the actor (role, org, user); return it and its text (shown once)."""
-    actor = Actor.parse(role, org or "", user)
+                 note: str | None = None,
+                 provider: str | None = None) -> tuple[TokenInfo, str]:  # fmt: skip
+    """Store a new token for the actor (role, org, user, and a provider's staff their
+    provider); return it and its text (shown once)."""
+    actor = Actor.parse(role, org or "", user, provider)
     if actor.role is Role.SYSTEM:
         raise InvalidInput(
             "the system role belongs to the deadline worker; no token is issued for it",
@@ -112,12 +117,13 @@ def create_token(engine: Engine, clock: Clock, *, role: str, org: str | None,
     unit = _check_unit(engine, actor)
     token_id = secrets.token_hex(6)
     text = f"jz_{token_id}_{secrets.token_urlsafe(32)}"
-    info = TokenInfo(token_id, actor.role.value, unit, user, note, clock.now(), expires_at, None)
+    info = TokenInfo(token_id, actor.role.value, unit, user, note, clock.now(), expires_at, None,
+                     actor.provider)  # fmt: skip
     with engine.begin() as conn:
         conn.execute(tokens.insert(), {
             "id": info.id, "secret_sha256": digest(text), "role": info.role, "org": info.org,
             "user": info.user, "note": info.note, "created_at": info.created_at,
-            "expires_at": info.expires_at, "revoked_at": None,
+            "expires_at": info.expires_at, "revoked_at": None, "provider": info.provider,
         })  # fmt: skip
     return info, text
 
@@ -140,12 +146,19 @@ def _check_unit(engine: Engine, actor: Actor) -> str | None:
     if wanted is not None and row.level != wanted:
         raise InvalidInput(f"role '{actor.role.value}' acts from a {wanted}, but {unit} is a "
                            f"{row.level}", f"角色与单位层级不符（{unit} 为 {row.level}）")  # fmt: skip
+    if actor.role is Role.PROVIDER:
+        with engine.connect() as conn:
+            found = conn.execute(provider_sql.provider(inputs.record_id(
+                actor.provider, "provider id"))).first()  # fmt: skip
+        if found is None or found.unit_id != unit:
+            raise InvalidInput(f"no service provider {actor.provider} is registered under {unit}",
+                               f"单位 {unit} 下未登记服务机构 {actor.provider}")  # fmt: skip
     return unit
 
 
 def _info(row: Any) -> TokenInfo:
     return TokenInfo(row.id, row.role, row.org, row.user, row.note, row.created_at,
-                     row.expires_at, row.revoked_at)  # fmt: skip
+                     row.expires_at, row.revoked_at, row.provider)  # fmt: skip
 
 
 def list_tokens(engine: Engine) -> list[TokenInfo]:
@@ -185,4 +198,4 @@ def resolve(engine: Engine, text: str, now: datetime) -> Actor:
         raise unauthenticated("the bearer token was revoked", "令牌已被吊销")
     if row.expires_at is not None and row.expires_at <= now:
         raise unauthenticated("the bearer token has expired", "令牌已过期")
-    return Actor(Role(row.role), row.org or "", row.user)
+    return Actor(Role(row.role), row.org or "", row.user, row.provider)

@@ -11,6 +11,7 @@ its ledger rebuilt; the stored credit records are read alongside.  Findings, by 
 * ``verification_overdue`` -- the data check has not returned and its due time has passed
   (``days`` says by how long, at ``now``); ``verification_late`` -- it returned, late;
 * ``visit_missed`` -- a service-plan visit that was not made;
+* ``oneoff_overdue`` -- a one-off service project (a repair) not completed by its due day;
 * ``review_overdue`` -- a step of a re-review (复核: the village's investigation, the township's
   opinion, the county's decision) whose working-day limit has passed and which is not done, or
   a re-review after a change of circumstance not decided by its ``recheck_due`` (``days`` says
@@ -51,6 +52,7 @@ LABELS = {
     "verification_overdue": "核对逾期未返回 verification overdue",
     "verification_late": "核对逾期后返回 verification returned late",
     "visit_missed": "服务漏访 missed visit",
+    "oneoff_overdue": "一次性服务项目逾期 one-off project overdue",
     "review_overdue": "复核逾期未办结 re-review step overdue",
     "amount_outside_policy": "金额超出政策 amount outside policy",
     "overlap_withheld": "同户他案已发放当月救助金 allowance withheld: paid under another case",
@@ -99,6 +101,9 @@ def findings_of(events: list[dict[str, Any]], credit_seqs: set[int],
         if ev["type"] == "plan.miss":
             add(ev["seq"], "visit_missed", f"plan {ev['payload'].get('plan_id')} occurrence "
                 f"{ev['payload'].get('n')} was not made")  # fmt: skip
+        if ev["type"] == "oneoff.overdue":
+            add(ev["seq"], "oneoff_overdue", f"one-off {ev['payload'].get('oneoff_id')} due "
+                f"{ev['payload'].get('due_on')} was not completed by then")  # fmt: skip
     _amounts(events, entries, opening.get("policy", {}), add)
     _overlaps(events, model.facts if model is not None else {}, add)
     return out

@@ -31,13 +31,14 @@ if TYPE_CHECKING:
 
 
 # -- the actor -----------------------------------------------------------------------------
-def actor_of(role: str | None, org: str | None, user: str | None) -> Actor:
+def actor_of(role: str | None, org: str | None, user: str | None,
+             provider: str | None = None) -> Actor:  # fmt: skip
     if not role:
         raise InvalidInput(
             "give the acting role with --role (or $JIUZHU_ROLE), e.g. --role village",
             "请用 --role（或环境变量 JIUZHU_ROLE）指定操作角色，例如 --role village",
         )
-    actor = Actor.parse(role, org or "", user)
+    actor = Actor.parse(role, org or "", user, provider)
     if actor.role is not Role.ADMIN and not org:
         raise InvalidInput(
             f"give the organisation unit of role '{actor.role.value}' with --org (or $JIUZHU_ORG)",

@@ -9,8 +9,8 @@ the command line in their place and hands the command what they mean::
                      write: Write, json_out: bool) -> None:
         view = service(db).approve(actor, case_id, ..., **write)
 
-* ``actor=True``: ``--role``/``--org``/``--user`` (or ``$JIUZHU_ROLE``/``$JIUZHU_ORG``/
-  ``$JIUZHU_USER``), handed over as ``actor`` (an :class:`~jiuzhu.service.actors.Actor`);
+* ``actor=True``: ``--role``/``--org``/``--user``/``--provider`` (or ``$JIUZHU_ROLE``/
+  ``$JIUZHU_ORG``/``$JIUZHU_USER``/``$JIUZHU_PROVIDER``), handed over as ``actor`` (an :class:`~jiuzhu.service.actors.Actor`);
 * ``db``: ``--db`` (or ``$JIUZHU_DATABASE_URL``), handed over as ``db``, the text given;
   ``"existing"`` (the default) says in its help that the database must exist, ``"create"``
   that it is created, ``"optional"`` that without it no database is read; ``None``: no --db;
@@ -49,7 +49,7 @@ DB_HELP = {
 ROLE = typer.Option(
     "--role", envvar="JIUZHU_ROLE", show_envvar=True,
     help="Acting role 角色: village 村（社区）, township 乡镇（街道）, county 县民政局, "
-    "verification_centre 核对中心, auditor 审计, admin 管理员.")  # fmt: skip
+    "verification_centre 核对中心, auditor 审计, admin 管理员, provider 服务机构.")  # fmt: skip
 ORG = typer.Option(
     "--org",
     envvar="JIUZHU_ORG",
@@ -59,6 +59,9 @@ ORG = typer.Option(
 USER = typer.Option(
     "--user", envvar="JIUZHU_USER", help="Staff id 工作人员编号 recorded with events (optional; "
     "never a personal ID number).")  # fmt: skip
+PROVIDER = typer.Option(
+    "--provider", envvar="JIUZHU_PROVIDER", help="Service provider 服务机构 id, for the role "
+    "provider only (its staff record the visits of the plans assigned to it).")  # fmt: skip
 EXPECT = typer.Option(
     "--expect-version", min=1, max=2**31 - 1, help="Optimistic lock 乐观锁: refuse (exit 3) "
     "unless the case is still at this row version.")  # fmt: skip
@@ -97,7 +100,8 @@ def shared(*, actor: bool = False, db: DbMode | None = "existing",
     if actor:
         added += [("role", Annotated[str | None, ROLE], None),
                   ("org", Annotated[str | None, ORG], None),
-                  ("user", Annotated[str | None, USER], None)]  # fmt: skip
+                  ("user", Annotated[str | None, USER], None),
+                  ("provider", Annotated[str | None, PROVIDER], None)]  # fmt: skip
     if db is not None:
         option = typer.Option("--db", envvar=ENV_URL, show_envvar=True, help=DB_HELP[db])
         added.append(("db", Annotated[str | None, option], None))
@@ -124,7 +128,8 @@ def shared(*, actor: bool = False, db: DbMode | None = "existing",
 
         def run(**given: Any) -> Any:
             if actor:
-                given["actor"] = actor_of(given.pop("role"), given.pop("org"), given.pop("user"))
+                given["actor"] = actor_of(given.pop("role"), given.pop("org"), given.pop("user"),
+                                          given.pop("provider"))  # fmt: skip
             if write == "full":
                 given["write"] = {"expected_version": given.pop("expect_version"),
                                   "idempotency_key": given.pop("idempotency_key")}  # fmt: skip

@@ -83,13 +83,19 @@ def recurrence_of(cron: str | None, weeks: int | None, days: int | None,
     return parse_cron(cron) if cron is not None else {"type": "interval", **every}
 
 
-def provider_of(name: str | None, org: str | None) -> dict[str, str]:
-    if (name is None) == (org is None):
+def provider_of(
+    name: str | None, org: str | None, provider_id: str | None = None
+) -> dict[str, str]:
+    if [name, org, provider_id].count(None) != 2:
         raise InvalidInput(
-            "give the provider either with --provider-org UNIT_ID (a village, township or "
-            "county) or with --provider-name 'third-party organisation', not both",
-            "请用 --provider-org（单位编码）或 --provider-name（第三方机构名称）之一指定服务提供方",
+            "give the provider with one of --provider-org UNIT_ID (a village, township or "
+            "county), --provider-id PROVIDER_ID (a registered provider) or --provider-name "
+            "'third-party organisation'",
+            "请用 --provider-org（单位编码）、--provider-id（已登记服务机构）或 --provider-name"
+            "（第三方机构名称）之一指定服务提供方",
         )
+    if provider_id is not None:
+        return {"provider": provider_id}
     return {"org": org} if org is not None else {"name": name or ""}
 
 
@@ -115,6 +121,8 @@ def provider_text(provider: dict[str, str] | None) -> str:
         return "—"
     if "org" in provider:
         return f"单位 unit {provider['org']}"
+    if "provider" in provider:
+        return f"服务机构 provider {provider['provider']}"
     return f"{provider.get('name')}（第三方 third party）"
 
 
@@ -170,6 +178,11 @@ def plan_open(
     provider_org: Annotated[str | None, typer.Option(
         "--provider-org", help="Or an organisation unit 服务单位 (village, township, county id).")
     ] = None,  # fmt: skip
+    provider_id: Annotated[str | None, typer.Option(
+        "--provider-id", help="Or a registered service provider 已登记服务机构 (jiuzhu provider "
+        "list); its staff then record the visits.")] = None,  # fmt: skip
+    project: Annotated[str | None, typer.Option(
+        "--project", help="The project 帮扶项目 it belongs to (jiuzhu project list).")] = None,
     cron: Annotated[str | None, typer.Option(
         "--cron", help="Cron fields 定时 in Shanghai time, e.g. 'day=1,8,15,22 hour=9' (four "
         "times a month); fields: year month day week day_of_week hour minute.")] = None,
@@ -192,13 +205,13 @@ def plan_open(
 ) -> None:  # fmt: skip
     """Open a service plan 设立服务计划 on an approved case (village, township or county)."""
     kind = required(kind, "--kind", "the service", "服务类型（如 cleaning）")
-    provider = provider_of(provider_name, provider_org)
+    provider = provider_of(provider_name, provider_org, provider_id)
     spec = recurrence_of(cron, every_weeks, every_days, every_hours)
     svc = service(db)
     view = svc.open_service_plan(actor, case_id, kind=kind, provider=provider, recurrence=spec,
                                  starts_at=local_instant(starts, "--starts"),
                                  ends_at=local_instant(ends, "--ends"), grace_hours=grace_hours,
-                                 **write)  # fmt: skip
+                                 project_id=project, **write)  # fmt: skip
     print_plan_result(view, opened_plan_id(svc, actor, view), "已设立 opened", json_out)
 
 

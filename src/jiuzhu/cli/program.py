@@ -27,6 +27,7 @@ from . import (
     money,
     plans,
     policy,
+    providers,
     registry,
     review,
     search,
@@ -78,7 +79,7 @@ def root(
 
 # In the order of `jiuzhu --help`: set-up, the paths of a case, money and audit, operations.
 for group in (db, registry, cases, standard, temporary, review, circumstance, policy, plans,
-              money, audit, calendar, worker, serve, users, demo):  # fmt: skip
+              providers, money, audit, calendar, worker, serve, users, demo):  # fmt: skip
     group.register(app)
 search.register(app)  # case search, queue, audit reads
 household.register(app)  # jiuzhu household show: the household's chain

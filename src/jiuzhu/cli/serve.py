@@ -189,6 +189,8 @@ def token_create(
                                          "2w or an ISO date-time; default 90d, at most 365d "
                                          "(最长 365 天).")] = "90d",
     note: Annotated[str | None, typer.Option("--note", help="What the token is for 用途.")] = None,
+    provider: Annotated[str | None, typer.Option("--provider", help="Service provider 服务机构 "
+                                                 "id (role provider only).")] = None,  # fmt: skip
     *, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     """Make a token 签发令牌 for a role at a unit; its text is shown ONCE (only a hash is kept)."""
@@ -201,7 +203,8 @@ def token_create(
         clock = SystemClock()
         expiry = tokens.parse_expiry(expires, clock.now())
         info, text = tokens.create_token(svc.engine, clock, role=role, org=org, user=user,
-                                         expires_at=expiry, note=note)  # fmt: skip
+                                         expires_at=expiry, note=note,
+                                         provider=provider)  # fmt: skip
     finally:
         svc.close()
     if json_out:

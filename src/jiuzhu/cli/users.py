@@ -95,6 +95,8 @@ def user_create(
                                       "姓名（页面显示）.")],  # fmt: skip
     org: Annotated[str | None, typer.Option("--org", help="Organisation unit 所属单位 "
                                             "(not for admin).")] = None,  # fmt: skip
+    provider: Annotated[str | None, typer.Option("--provider", help="Service provider 服务机构 "
+                                                 "id (role provider only).")] = None,  # fmt: skip
     password_stdin: PasswordStdin = False,
     generate: Generate = False,
     *, db: str | None, json_out: bool,
@@ -104,7 +106,7 @@ def user_create(
     svc = service(db)
     try:
         view = svc.create_user(_admin(), username=username, password=password, role=role,
-                               org=org, display_name=name)  # fmt: skip
+                               org=org, display_name=name, provider=provider)  # fmt: skip
     finally:
         svc.close()
     _tell(view, password if made_up else None, json_out,

@@ -27,6 +27,7 @@ class UserRecord(SQLModel, table=True):
     display_name: str = Field(max_length=100)
     role: str = Field(max_length=32)
     org: str | None = Field(default=None, foreign_key="org_units.id", max_length=32)
+    provider: str | None = Field(default=None, max_length=36)  # role provider: its providers.id
     password_hash: str = Field(max_length=200)  # argon2id, PHC string format
     failed_sign_ins: int = Field(sa_column=Column(Integer, nullable=False, default=0))
     locked_until: datetime | None = _when()  # type: ignore[assignment]

@@ -23,6 +23,7 @@ class ApiTokenRecord(SQLModel, table=True):
     role: str = Field(max_length=32)
     org: str | None = Field(default=None, foreign_key="org_units.id", max_length=32)
     user: str | None = Field(default=None, max_length=64)
+    provider: str | None = Field(default=None, max_length=36)  # role provider: its providers.id
     note: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

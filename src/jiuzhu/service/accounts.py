@@ -27,11 +27,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..clock import iso_utc
-from ..errors import AccountLocked, InvalidInput, NotFound, SignInRefused
+from ..errors import AccountLocked, InvalidInput, NotFound, PermissionDenied, SignInRefused
 from ..models import account_sql as sql
 from . import inputs
 from .actors import ROLE_LEVEL, Actor, Role, require_role
 from .base import CommandBase
+from .provider_check import provider_unit
 
 MAX_FAILED_SIGN_INS = 5
 LOCK_MINUTES = 15
@@ -52,6 +53,7 @@ class UserView:
     status: str  # active | locked | disabled
     created_at: datetime
     last_sign_in_at: datetime | None
+    provider: str | None = None  # the role provider's provider id
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -98,13 +100,15 @@ class Accounts(CommandBase):
     # -- managing users -------------------------------------------------------------------------
 
     def create_user(self, actor: Actor, *, username: str, password: str, role: str,
-                    org: str | None, display_name: str) -> UserView:  # fmt: skip
-        """Add a person who signs in as ``role`` at unit ``org`` (none for an administrator)."""
+                    org: str | None, display_name: str,
+                    provider: str | None = None) -> UserView:  # fmt: skip
+        """Add a person who signs in as ``role`` at unit ``org`` (none for an administrator);
+        a provider's staff (role ``provider``) name their provider, registered at ``org``."""
         require_role(actor, "manage_users")
         username = inputs.staff_id(username)
         display_name = str(inputs.text(display_name, "display name 姓名", required=True,
                                        max_length=100))  # fmt: skip
-        wanted = Actor.parse(role, org or "", username)
+        wanted = Actor.parse(role, org or "", username, provider)
         self._check_grant(actor, wanted)
         _check_password(password, username)
         now = self.clock.now()
@@ -116,7 +120,7 @@ class Accounts(CommandBase):
                 "username": username, "display_name": display_name, "role": wanted.role.value,
                 "org": wanted.org or None, "password_hash": _HASHER.hash(password),
                 "failed_sign_ins": 0, "locked_until": None, "disabled_at": None,
-                "created_at": now, "last_sign_in_at": None,
+                "created_at": now, "last_sign_in_at": None, "provider": wanted.provider,
             })  # fmt: skip
             row = conn.execute(sql.user(username)).one()
         return _view(row, now)
@@ -182,6 +186,11 @@ class Accounts(CommandBase):
                                f"角色与单位层级不符（{wanted.org} 为 {level}）")  # fmt: skip
         if actor.role is not Role.ADMIN:
             self._require_jurisdiction(actor, path, f"unit {wanted.org}")
+        if wanted.role is Role.PROVIDER:
+            try:
+                provider_unit(self, wanted)
+            except PermissionDenied as err:
+                raise InvalidInput(err.message, err.zh) from None
 
     # -- signing in ------------------------------------------------------------------------------
 
@@ -259,7 +268,7 @@ class Accounts(CommandBase):
 
 
 def _actor(row: Any) -> Actor:
-    return Actor(Role(row.role), row.org or "", row.username)
+    return Actor(Role(row.role), row.org or "", row.username, row.provider)
 
 
 def _status(row: Any, now: datetime) -> str:
@@ -272,7 +281,8 @@ def _status(row: Any, now: datetime) -> str:
 
 def _view(row: Any, now: datetime) -> UserView:
     return UserView(row.username, row.display_name, row.role, row.org, row.org_name,
-                    _status(row, now), row.created_at, row.last_sign_in_at)  # fmt: skip
+                    _status(row, now), row.created_at, row.last_sign_in_at,
+                    row.provider)  # fmt: skip
 
 
 def _locked_error() -> AccountLocked:

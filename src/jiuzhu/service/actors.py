@@ -20,6 +20,7 @@ class Role(StrEnum):
     VERIFICATION_CENTRE = "verification_centre"  # 家庭经济状况核对中心 (county level)
     AUDITOR = "auditor"  # read-only
     ADMIN = "admin"  # sets up organisation units only
+    PROVIDER = "provider"  # 服务机构: a third-party provider's staff, visits for its plans only
     SYSTEM = "system"  # the deadline worker; holds no command, acts only through deadlines
 
 
@@ -30,10 +31,12 @@ ROLE_LABELS = {
     Role.VERIFICATION_CENTRE: Label("经济状况核对中心", "verification centre"),
     Role.AUDITOR: Label("审计监督", "auditor"),
     Role.ADMIN: Label("系统管理员", "administrator"),
+    Role.PROVIDER: Label("服务机构", "service provider"),
     Role.SYSTEM: Label("系统定时任务", "deadline worker"),
 }
 
-# The organisation level each role sits at (None: any level, or none for ADMIN).
+# The organisation level each role sits at (None: any level, or none for ADMIN; a provider sits
+# at the level of the unit it is registered under).
 ROLE_LEVEL: dict[Role, str | None] = {
     Role.VILLAGE: "village",
     Role.TOWNSHIP: "township",
@@ -41,10 +44,11 @@ ROLE_LEVEL: dict[Role, str | None] = {
     Role.VERIFICATION_CENTRE: "county",
     Role.AUDITOR: None,
     Role.ADMIN: None,
+    Role.PROVIDER: None,
     Role.SYSTEM: None,
 }
 
-READ = frozenset(Role) - {Role.ADMIN, Role.SYSTEM}
+READ = frozenset(Role) - {Role.ADMIN, Role.SYSTEM, Role.PROVIDER}
 LOCAL = frozenset({Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY})  # 区—镇—村 three levels together
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "add_org_unit": frozenset({Role.ADMIN, Role.COUNTY}),
@@ -62,7 +66,20 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "record_verification": frozenset({Role.COUNTY, Role.VERIFICATION_CENTRE}),
     "withdraw": frozenset({Role.VILLAGE, Role.TOWNSHIP}),
     "manage_service_plans": LOCAL,
-    "record_visit": LOCAL,
+    # a provider records visits only for the plans assigned to it (service/plans.py) and reads
+    # only those plans (service/providers.py)
+    "record_visit": LOCAL | {Role.PROVIDER},
+    # one-off projects (a repair): opened where the case is worked, completed by the village or
+    # the provider they are assigned to
+    "open_oneoff": LOCAL,
+    "complete_oneoff": frozenset({Role.VILLAGE, Role.PROVIDER}),
+    "register_provider": frozenset({Role.COUNTY, Role.TOWNSHIP}),
+    "list_providers": frozenset({Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.AUDITOR}),
+    "provider_plans": frozenset({Role.PROVIDER}),
+    # projects (帮扶项目) group plans and one-offs: registered by a county or township, read by
+    # every reader (the projects report too)
+    "register_project": frozenset({Role.COUNTY, Role.TOWNSHIP}),
+    "list_projects": READ,
     # money (docs/domain.md §7): the township settles bills and repayments, the county decides fines
     # and write-offs
     "record_medical_bill": frozenset({Role.TOWNSHIP, Role.COUNTY}),
@@ -109,14 +126,17 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
 
 @dataclass(frozen=True)
 class Actor:
-    """A role at an organisation unit, with an optional staff id (never a personal ID number)."""
+    """A role at an organisation unit, with an optional staff id (never a personal ID number);
+    a provider's staff also name their provider (``provider``, its id)."""
 
     role: Role
     org: str
     user: str | None = None
+    provider: str | None = None
 
     @classmethod
-    def parse(cls, role: str, org: str, user: str | None = None) -> Actor:
+    def parse(cls, role: str, org: str, user: str | None = None,
+              provider: str | None = None) -> Actor:  # fmt: skip
         try:
             parsed = Role(role)
         except ValueError:
@@ -124,7 +144,12 @@ class Actor:
                 f"unknown role '{role}'; expected one of: {', '.join(r.value for r in Role)}",
                 f"未知角色“{role}”；可用：{', '.join(r.value for r in Role)}",
             ) from None
-        return cls(parsed, org, user)
+        if (parsed is Role.PROVIDER) != bool(provider):
+            raise InvalidInput(
+                "the role provider, and only it, names its provider (--provider PROVIDER_ID)",
+                "服务机构角色须且只有该角色须指定所属服务机构（--provider）",
+            )
+        return cls(parsed, org, user, provider or None)
 
     def as_event_actor(self) -> dict[str, str]:
         actor = {"role": self.role.value, "org": self.org}

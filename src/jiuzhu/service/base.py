@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from datetime import date, datetime
 from os import PathLike
-from time import perf_counter
 from types import SimpleNamespace
 from typing import Any
 
@@ -45,6 +44,7 @@ from ..workflows.base import CaseModel, Outcome
 from . import chain, inputs
 from .actors import ROLE_LEVEL, Actor, Role, require_role, within
 from .calendar import CalendarStore
+from .provider_check import provider_unit
 from .unit_of_work import UnitOfWork
 from .views import CaseView, case_view
 
@@ -64,6 +64,8 @@ COMMAND_TRIGGERS = {
     "withdraw": {"withdraw"},
     "manage_service_plans": {"plan.open", "plan.suspend", "plan.resume", "plan.end"},
     "record_visit": {"plan.visit"},
+    "open_oneoff": {"oneoff.opened"},
+    "complete_oneoff": {"oneoff.completed"},
     # the standard path and temporary assistance
     "apply_standard": {"apply"},
     "accept_standard": {"accept"},
@@ -200,27 +202,23 @@ class CommandBase:
 
     def _command(self, actor: Actor, run: Callable[[Connection], CaseView], key: str | None,
                  case_id: str | None, command: str) -> CaseView:  # fmt: skip
-        started, outcome = perf_counter(), "internal"  # an error jiuzhu did not raise
+        return metrics.measured(command, lambda: self._run(actor, run, key, case_id, command))
+
+    def _run(self, actor: Actor, run: Callable[[Connection], CaseView], key: str | None,
+             case_id: str | None, command: str) -> CaseView:  # fmt: skip
         try:
             with self.uow.write() as conn:
-                view = run(conn)
-            outcome = "ok"
-            return view
-        except (PermissionDenied, InvalidInput, NotFound) as exc:
-            outcome = exc.code
+                return run(conn)
+        except (PermissionDenied, InvalidInput, NotFound):
             raise  # never answer from an earlier result what the caller may not do now
-        except JiuzhuError as exc:
+        except JiuzhuError:
             # The command failed against the current state.  If its key was applied before,
             # this is a retry: answer with that first result instead (writing nothing).
             if key is not None:
                 earlier = self._replay_key(actor, key, case_id, command)
                 if earlier is not None:
-                    outcome = "replayed"
                     return earlier
-            outcome = exc.code
             raise
-        finally:
-            metrics.observe(command, outcome, perf_counter() - started)
 
     def _append(self, conn: Connection, model: CaseModel, row: Any, trigger: str,
                 payload: dict[str, Any], actor: Actor, now: datetime, key: str | None,
@@ -386,6 +384,8 @@ class CommandBase:
                 f"role '{actor.role.value}' acts from a {wanted}, but {actor.org} is a {level}",
                 f"角色与所属单位层级不符（{actor.org} 为 {level}）",
             )
+        if actor.role is Role.PROVIDER:
+            provider_unit(self, actor)  # its provider, registered at its unit
         return path
 
     def _require_jurisdiction(self, actor: Actor, target_path: str, what: str) -> None:

@@ -11,13 +11,15 @@ from datetime import date, datetime
 from typing import Any
 
 from ..clock import iso_utc, parse_iso_utc
-from ..errors import GuardRejected, InvalidInput
+from ..errors import GuardRejected, InvalidInput, PermissionDenied
 from ..scheduler import recurrence
 from ..workflows import service_plan
 from ..workflows.base import CaseModel
 from . import inputs
-from .actors import Actor
+from .actors import Actor, Role, require_role
 from .base import CommandBase
+from .projects import check_in_project, project_path
+from .providers import check_assignable, provider_path, visit_view
 from .views import CaseView
 
 MAX_GRACE_HOURS = 24 * 31
@@ -30,17 +32,24 @@ class PlanCommands(CommandBase):
                           provider: dict[str, str], recurrence: dict[str, Any],
                           starts_at: datetime | str | None = None,
                           ends_at: datetime | str | None = None, grace_hours: int = 24,
-                          expected_version: int | None = None,
+                          project_id: str | None = None, expected_version: int | None = None,
                           idempotency_key: str | None = None) -> CaseView:  # fmt: skip
         """Start recurring services for a case, e.g. cleaning four times a month.
 
         ``recurrence`` is an APScheduler cron or interval spec read in Shanghai time, e.g.
         ``{"type": "cron", "day": "1,8,15,22", "hour": 9}``; ``provider`` is
-        ``{"org": UNIT_ID}`` or ``{"name": "third-party organisation"}``.  An occurrence not
-        recorded as done within ``grace_hours`` of its time is ``missed``.
+        ``{"org": UNIT_ID}``, ``{"provider": PROVIDER_ID}`` (a registered provider, whose staff
+        then record its visits) or ``{"name": "third-party organisation"}``.  An occurrence not
+        recorded as done within ``grace_hours`` of its time is ``missed``.  ``project_id``
+        names the project (帮扶项目) the plan belongs to, if any.
         """
+        require_role(actor, "manage_service_plans")  # before the provider or project is read
         inputs.choice(kind, "service kind", service_plan.KINDS)
         provider_doc = self._provider(provider)
+        assigned = provider_path(self, provider_doc["provider"]) if "provider" in provider_doc \
+            else None  # fmt: skip
+        project = None if project_id is None else inputs.record_id(project_id, "project id")
+        in_project = project_path(self, project)
         grace = inputs.count(grace_hours, "grace hours")
         if not 1 <= grace <= MAX_GRACE_HOURS:
             raise InvalidInput(
@@ -51,6 +60,9 @@ class PlanCommands(CommandBase):
 
         def build(model: CaseModel, today: date, earliest: date) -> tuple[str, dict[str, Any]]:
             now = self.clock.now()
+            if assigned is not None:
+                check_assignable(assigned, model.facts["org_path"], provider_doc["provider"])
+            check_in_project(in_project, model.facts["org_path"], project or "")
             start = inputs.instant(starts_at, "start", default=now)
             end = None if ends_at is None else inputs.instant(ends_at, "end", default=now)
             if end is not None and end <= start:
@@ -68,7 +80,7 @@ class PlanCommands(CommandBase):
                 "recurrence": dict(recurrence), "starts_at": iso_utc(start),
                 "ends_at": None if end is None else iso_utc(end), "grace_hours": grace,
                 "first_at": None if first is None else iso_utc(first),
-            }  # fmt: skip
+            } | ({"project_id": project} if project else {})  # fmt: skip
 
         return self._transition(actor, "manage_service_plans", case_id, expected_version,
                                 idempotency_key, build)  # fmt: skip
@@ -85,6 +97,13 @@ class PlanCommands(CommandBase):
         def build(model: CaseModel, today: date, earliest: date) -> tuple[str, dict[str, Any]]:
             now = self.clock.now()
             plan = _plan(model, plan_id)
+            if actor.role is Role.PROVIDER and plan["provider"] != {"provider": actor.provider}:
+                raise PermissionDenied(
+                    f"plan {plan_id} is not assigned to provider {actor.provider}",
+                    "该服务计划未指派给本服务机构",
+                    command="record_visit",
+                    role=actor.role.value,
+                )
             when = inputs.instant(visited_at, "visit time", default=now)
             if when > now:
                 raise InvalidInput(
@@ -100,10 +119,13 @@ class PlanCommands(CommandBase):
                        "next_at": following(plan)}  # fmt: skip
             if note is not None:
                 payload["notes"] = note
+            if actor.role is Role.PROVIDER:
+                payload["provider"] = actor.provider
             return "plan.visit", payload
 
-        return self._transition(actor, "record_visit", case_id, expected_version,
+        view = self._transition(actor, "record_visit", case_id, expected_version,
                                 idempotency_key, build)  # fmt: skip
+        return visit_view(view, plan_id) if actor.role is Role.PROVIDER else view
 
     def suspend_service_plan(self, actor: Actor, case_id: str, *, plan_id: str, reason: str,
                              expected_version: int | None = None,
@@ -149,12 +171,15 @@ class PlanCommands(CommandBase):
         if isinstance(provider, dict) and set(provider) == {"org"}:
             self._org(inputs.org_id(provider["org"]))  # must exist
             return {"org": provider["org"]}
+        if isinstance(provider, dict) and set(provider) == {"provider"}:
+            return {"provider": inputs.record_id(provider["provider"], "provider id")}
         if isinstance(provider, dict) and set(provider) == {"name"}:
             name = inputs.text(provider["name"], "provider name", required=True, max_length=100)
             return {"name": name or ""}
         raise InvalidInput(
-            "provider must be {'org': UNIT_ID} or {'name': 'third-party organisation'}",
-            "服务提供方应为单位编码或第三方机构名称",
+            "provider must be {'org': UNIT_ID}, {'provider': PROVIDER_ID} or "
+            "{'name': 'third-party organisation'}",
+            "服务提供方应为单位编码、已登记服务机构编号或第三方机构名称",
         )
 
 

@@ -26,8 +26,11 @@ from .household import HouseholdReads
 from .imports import ImportCommands
 from .letters import Letters
 from .money import MoneyCommands
+from .oneoffs import OneOffCommands
 from .out_of_area import OutOfAreaCommands
 from .plans import PlanCommands
+from .projects import ProjectCommands
+from .providers import ProviderCommands
 from .queues import Queues
 from .reads import Reads
 from .registry import Registry
@@ -43,6 +46,9 @@ class CaseService(
     Registry,
     FastTrackCommands,
     PlanCommands,
+    OneOffCommands,
+    ProviderCommands,
+    ProjectCommands,
     DeadlineFiring,
     MoneyCommands,
     Reports,

@@ -99,6 +99,15 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "plan.suspend": ("暂停服务计划：{reason}", "suspended a service plan: {reason}"),
     "plan.resume": ("恢复服务计划", "resumed a service plan"),
     "plan.end": ("结束服务计划：{reason}", "ended a service plan: {reason}"),
+    "oneoff.opened": (
+        "设立一次性服务项目：{what}（{due_on} 前完成）",
+        "opened a one-off project: {what} (due {due_on})",
+    ),
+    "oneoff.completed": ("一次性服务项目已完成", "one-off project completed"),
+    "oneoff.overdue": (
+        "一次性服务项目逾期未完成（{due_on}）",
+        "one-off project not completed by {due_on}",
+    ),
 }
 _AMOUNT_KEYS = ("amount_fen", "paid_fen", "fine_fen", "medical_fen")
 

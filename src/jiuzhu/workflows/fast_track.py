@@ -19,8 +19,8 @@ from ..policy_settings import DEFAULT_SETTINGS
 from . import allowance as pay_run
 from . import circumstance as dynamic
 from . import fast_track_money as cash
+from . import oneoff, service_plan, transfer
 from . import review as rereview
-from . import service_plan, transfer
 from .base import SubFlow, Workflow
 from .calendar import add_months, month_of
 from .common import check_applicant, money, record, votes_add_up
@@ -345,7 +345,15 @@ WORKFLOW = Workflow(
             open_trigger="open",
             may_open=_plans_allowed,
             after_open=service_plan.after_open,
-        )
+        ),
+        "oneoff": SubFlow(
+            oneoff.WORKFLOW,
+            collection="oneoffs",
+            id_key="oneoff_id",
+            open_trigger="opened",
+            may_open=_plans_allowed,
+            after_open=oneoff.after_open,
+        ),
     },
     allowance_states=(*PAYING, "stopped"),
     hooks={**cash.HOOKS, **pay_run.HOOKS},

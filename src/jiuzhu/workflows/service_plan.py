@@ -16,6 +16,7 @@ from typing import Any
 
 from ..clock import parse_iso_utc
 from ..errors import GuardRejected
+from . import oneoff
 from .base import Workflow
 from .model import CaseModel, DeadlineRule, Firing, Label, Transition
 
@@ -55,6 +56,8 @@ def _plan_facts(payload: Mapping[str, Any]) -> dict[str, Any]:
     keep = ("plan_id", "kind", "provider", "recurrence", "starts_at", "ends_at", "grace_hours")
     plan = {key: payload[key] for key in keep}
     plan.update(n=0, scheduled_at=None, done=0, missed=0)
+    if payload.get("project_id"):  # the project (帮扶项目) it belongs to; older plans name none
+        plan["project_id"] = payload["project_id"]
     return plan
 
 
@@ -134,7 +137,9 @@ WORKFLOW = Workflow(
 
 
 def end_all(model: CaseModel) -> None:
-    """End every plan of a case and drop their deadlines (the case was revoked or terminated)."""
+    """End every plan of a case and drop their deadlines (the case was revoked or terminated);
+    its open one-off projects are cancelled with them."""
+    oneoff.cancel_all(model)
     for plan in model.facts.get("plans", {}).values():
         if plan["state"] != "ended":
             plan["state"] = "ended"
