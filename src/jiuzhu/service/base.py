@@ -202,9 +202,11 @@ class CommandBase:
 
     def _command(self, actor: Actor, run: Callable[[Connection], CaseView], key: str | None,
                  case_id: str | None, command: str) -> CaseView:  # fmt: skip
-        return metrics.measured(command, lambda: self._run(actor, run, key, case_id, command))
+        return metrics.measured(
+            command, lambda: self._write_command(actor, run, key, case_id, command)
+        )
 
-    def _run(self, actor: Actor, run: Callable[[Connection], CaseView], key: str | None,
+    def _write_command(self, actor: Actor, run: Callable[[Connection], CaseView], key: str | None,
              case_id: str | None, command: str) -> CaseView:  # fmt: skip
         try:
             with self.uow.write() as conn:
