@@ -66,7 +66,7 @@ def test_demo_runs_200_cases_for_a_year_prints_the_stories_and_passes_the_audit(
     for label in ("核对通过", "verified", "先行批准", "provisionally approved", "已撤销",
                   "revoked"):  # fmt: skip
         assert label in out
-    assert "applications: 200 generated + 11 stories" in out
+    assert "applications: 200 generated + 12 stories" in out
     assert re.search(r"常规程序 standard path: \d+ cases \(.*confirmed \d+", out)
     assert re.search(r"临时救助 temporary assistance: \d+ cases", out)
     assert "refused at intake" in out and "commands/s" in out
@@ -92,6 +92,10 @@ def test_demo_runs_200_cases_for_a_year_prints_the_stories_and_passes_the_audit(
     assert "已停止保障stoppedafterare-review" in phased[2]  # April to August at 1,635 yuan
     assert "paid已发放8,175.00" in phased[3]
     assert "re-review复核1:渐退phase-outpaying2024-06,2024-07,2024-08" in phased[3]
+    served = stories["服务机构上门探访与电路改造aprovider'svisitsandarewiringproject"]
+    assert "核对通过verified" in served[2]  # 12 months at 1,500 yuan
+    assert "paid已发放18,000.00" in served[3] and "电路改造rewiring:已完成completed" in served[3]
+    assert "上门探访homevisit:14done,0missed,已结束ended" in served[3]
     assert "audit passed" in out
     assert re.search(r"检查点 checkpoint 1 at 2025-02-20 17:30: root [0-9a-f]{16}… over [\d,]+ "
                      r"chain heads", out)  # fmt: skip

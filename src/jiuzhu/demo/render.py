@@ -10,8 +10,8 @@ from .. import ledger
 from ..cli.output import grouped_yuan
 from ..clock import local_date, parse_iso_utc
 from ..service.views import CaseView
+from ..workflows import oneoff, service_plan
 from ..workflows import review as review_workflow
-from ..workflows import service_plan
 from ..workflows.base import Label
 from .county import COUNTY, TOWNSHIPS
 from .simulation import END, START
@@ -181,6 +181,9 @@ def story_facts(view: CaseView) -> list[str]:
         if decision["outcome"] == "phase_out":
             change = f" paying {', '.join(decision['paid_months'])}"
         facts.append(f"re-review 复核 {review['number']}: {outcome.zh} {outcome.en}{change}")
+    for item in view.facts.get("oneoffs", {}).values():
+        kind, state = oneoff.KINDS[item["kind"]], oneoff.STATES[item["state"]]
+        facts.append(f"{kind.zh} {kind.en}: {state.zh} {state.en}")
     for plan in view.facts.get("plans", {}).values():
         kind, state = service_plan.KINDS[plan["kind"]], service_plan.STATES[plan["state"]]
         facts.append(f"{kind.zh} {kind.en}: {plan['done']} done, {plan['missed']} missed, "

@@ -9,10 +9,9 @@ one-off project: rewiring his old house (更换老化电线、加装漏电保护
 nurse records each visit until the end of March (14 of them); its electrician finishes the
 rewiring on 20 March.  The projects report counts one household and 15 person-times.
 
-Not wired into the demo's year (:mod:`.year`); to run it there, add after
-``paths.schedule(sim, seed)`` (which sets up Qinhuai's units)::
-
-    story_provider.schedule(sim, seed)
+The verification centre returns the data check on 28 March: he meets the standard.  The demo's
+year (:mod:`.year`) plays the story after ``paths.schedule(sim, seed)``, which sets up Qinhuai's
+units.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from random import Random
 from typing import Any
 
 from ..service.actors import Actor, Role
-from .paths import FUZIMIAO, PathStory, Qinhuai, Script, at
+from .paths import FUZIMIAO, QINHUAI, PathStory, Qinhuai, Script, at
 from .story_new_citizen import qinhuai
 
 VISITS = 14  # every other day from 4 March: the 4th, 6th, ..., 30th
@@ -74,5 +73,8 @@ def served(sim: Any, q: Qinhuai, story: PathStory, rng: Random) -> Script:
         if n == 8:  # 20 March, the rewiring is done
             sim.call(svc.complete_oneoff, electrician, case.id, oneoff_id=oneoff_id,
                      notes="已通电测试，漏电保护器动作正常")  # fmt: skip
+        if n == 12:  # 28 March, within the month
+            sim.call(svc.record_verification, Actor(Role.VERIFICATION_CENTRE, QINHUAI[0], "demo"),
+                     case.id, result="meets_standard")  # fmt: skip
     sim.call(svc.end_service_plan, q.village, case.id, plan_id=plan_id,
              reason="三月探访计划结束，四月起另行安排")  # fmt: skip

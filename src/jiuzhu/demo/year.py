@@ -21,7 +21,7 @@ from ..service.service import CaseService
 from ..service.views import CaseView
 from ..simulation import mark_simulation
 from ..workflows import fast_track, service_plan
-from . import paths, story_new_citizen, story_phase_out, story_review
+from . import paths, story_new_citizen, story_phase_out, story_provider, story_review
 from .caseload import schedule_arrivals
 from .county import Units, set_up_county
 from .simulation import END, START, Simulation, Stats
@@ -109,6 +109,7 @@ def run(svc: CaseService, clock: FakeClock, units: Units, *, cases: int, seed: i
     path_stories.append(story_new_citizen.schedule(sim, seed))  # out-of-area dibao
     path_stories.append(story_review.schedule(sim, seed))  # a re-review lowers the amount
     path_stories.append(story_phase_out.schedule(sim, seed))  # an income rise phased out
+    path_stories.append(story_provider.schedule(sim, seed))  # a provider's visits, a rewiring
     schedule_arrivals(sim, cases, Random(seed))
     sim.run(END, on_day)
     clock.set(END)
