@@ -22,7 +22,7 @@ by state, for the demo's report.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from random import Random
@@ -241,3 +241,30 @@ def summary(svc: CaseService, actors: list[Actor]) -> dict[str, dict[str, int]]:
                     money["grants_fen"] += view.facts.get("paid", {}).get("in_kind_fen", 0)
             offset += len(page)
     return {**counts, "money": money}
+
+
+def confirmed_in_march(sim: Any, q: Qinhuai, story: PathStory, rng: Random, *, head_age: int,
+                       category: str, investigators: list[str]) -> Generator[datetime, None, Any]:  # fmt: skip
+    """A family of three in Gongyuan community on the standard path, March 2024: applies on the
+    4th with 1,200 yuan a month, confirmed on the 20th at 945 x 3 - 1,200 = 1,635 yuan a month
+    as ``category``; returns the household (``yield from`` it in a story's script)."""
+    svc = sim.svc
+    centre = Actor(Role.VERIFICATION_CENTRE, QINHUAI[0], "demo")
+    home = sim.call(svc.register_household, q.village, members=members(sim, rng, 3, head_age))
+    case = sim.call(svc.apply_standard, q.village, household_id=home.id,
+                    applicant_id=home.member_ids[0])  # fmt: skip
+    story.case_id = case.id
+    sim.call(svc.accept_standard, q.township, case.id)
+    yield at("2024-03-05", 10)
+    sim.call(svc.start_investigation, q.township, case.id, investigators=investigators)
+    sim.call(svc.complete_investigation, q.township, case.id, household_income="1200",
+             signed_by=home.member_ids[0], investigators=investigators)  # fmt: skip
+    yield at("2024-03-06", 10)
+    sim.call(svc.start_verification, centre, case.id)
+    sim.call(svc.record_check, centre, case.id, result="meets_standard")
+    yield at("2024-03-08", 10)
+    sim.call(svc.give_opinion, q.township, case.id, recommend=True, opinion="经调查核实符合条件")
+    yield at("2024-03-20", 10)  # the 7-day notice ended on the 16th
+    sim.call(svc.decide_standard, q.county, case.id, decision="confirm",
+             household_category=category)  # fmt: skip
+    return home

@@ -18,8 +18,7 @@ from __future__ import annotations
 from random import Random
 from typing import Any
 
-from ..service.actors import Actor, Role
-from .paths import QINHUAI, PathStory, Qinhuai, Script, at, members
+from .paths import PathStory, Qinhuai, Script, at, confirmed_in_march
 from .story_new_citizen import qinhuai
 
 INVESTIGATORS = ["qh-41", "qh-42"]
@@ -39,35 +38,20 @@ def schedule(sim: Any, seed: int, q: Qinhuai | None = None) -> PathStory:
 
 def phased_out(sim: Any, q: Qinhuai, story: PathStory, rng: Random) -> Script:
     svc = sim.svc
-    centre = Actor(Role.VERIFICATION_CENTRE, QINHUAI[0], "demo")
-    home = sim.call(svc.register_household, q.village, members=members(sim, rng, 3, 48))
-    case = sim.call(svc.apply_standard, q.village, household_id=home.id,
-                    applicant_id=home.member_ids[0])  # fmt: skip
-    story.case_id = case.id
-    sim.call(svc.accept_standard, q.township, case.id)
-    yield at("2024-03-05", 10)
-    sim.call(svc.start_investigation, q.township, case.id, investigators=INVESTIGATORS)
-    sim.call(svc.complete_investigation, q.township, case.id, household_income="1200",
-             signed_by=home.member_ids[0], investigators=INVESTIGATORS)  # fmt: skip
-    yield at("2024-03-06", 10)
-    sim.call(svc.start_verification, centre, case.id)
-    sim.call(svc.record_check, centre, case.id, result="meets_standard")
-    yield at("2024-03-08", 10)
-    sim.call(svc.give_opinion, q.township, case.id, recommend=True, opinion="经调查核实符合条件")
-    yield at("2024-03-20", 10)  # the 7-day notice ended on the 16th
-    sim.call(svc.decide_standard, q.county, case.id, decision="confirm",
-             household_category="stable")  # fmt: skip
+    home = yield from confirmed_in_march(sim, q, story, rng, head_age=48, category="stable",
+                                         investigators=INVESTIGATORS)  # fmt: skip
+    case_id = story.case_id
     yield at("2024-06-03", 10)
-    sim.call(svc.record_circumstance, q.village, case.id, kind="work_found",
+    sim.call(svc.record_circumstance, q.village, case_id, kind="work_found",
              person_id=home.member_ids[1], note="配偶在园区企业就业")  # fmt: skip
-    sim.call(svc.record_circumstance, q.township, case.id, kind="income_change",
+    sim.call(svc.record_circumstance, q.township, case_id, kind="income_change",
              household_income="3200")  # fmt: skip
     yield at("2024-06-05", 10)
-    sim.call(svc.investigate_review, q.village, case.id, findings="配偶已就业，家庭月收入 3,200 元",
+    sim.call(svc.investigate_review, q.village, case_id, findings="配偶已就业，家庭月收入 3,200 元",
              investigators=INVESTIGATORS, household_income="3200")  # fmt: skip
     yield at("2024-06-07", 10)
-    sim.call(svc.give_review_opinion, q.township, case.id,
+    sim.call(svc.give_review_opinion, q.township, case_id,
              opinion="家庭人均收入超过低保标准，建议渐退 3 个月")  # fmt: skip
     yield at("2024-06-12", 10)
-    sim.call(svc.decide_phase_out, q.county, case.id, months=3,
+    sim.call(svc.decide_phase_out, q.county, case_id, months=3,
              reasons="家庭成员就业，人均收入超过低保标准；给予 3 个月渐退期后停止保障")  # fmt: skip

@@ -18,8 +18,7 @@ from __future__ import annotations
 from random import Random
 from typing import Any
 
-from ..service.actors import Actor, Role
-from .paths import QINHUAI, PathStory, Qinhuai, Script, at, members
+from .paths import PathStory, Qinhuai, Script, at, confirmed_in_march
 from .story_new_citizen import qinhuai
 
 INVESTIGATORS = ["qh-31", "qh-32"]
@@ -39,31 +38,16 @@ def schedule(sim: Any, seed: int, q: Qinhuai | None = None) -> PathStory:
 
 def re_reviewed(sim: Any, q: Qinhuai, story: PathStory, rng: Random) -> Script:
     svc = sim.svc
-    centre = Actor(Role.VERIFICATION_CENTRE, QINHUAI[0], "demo")
-    home = sim.call(svc.register_household, q.village, members=members(sim, rng, 3, 52))
-    case = sim.call(svc.apply_standard, q.village, household_id=home.id,
-                    applicant_id=home.member_ids[0])  # fmt: skip
-    story.case_id = case.id
-    sim.call(svc.accept_standard, q.township, case.id)
-    yield at("2024-03-05", 10)
-    sim.call(svc.start_investigation, q.township, case.id, investigators=INVESTIGATORS)
-    sim.call(svc.complete_investigation, q.township, case.id, household_income="1200",
-             signed_by=home.member_ids[0], investigators=INVESTIGATORS)  # fmt: skip
-    yield at("2024-03-06", 10)
-    sim.call(svc.start_verification, centre, case.id)
-    sim.call(svc.record_check, centre, case.id, result="meets_standard")
-    yield at("2024-03-08", 10)
-    sim.call(svc.give_opinion, q.township, case.id, recommend=True, opinion="经调查核实符合条件")
-    yield at("2024-03-20", 10)  # the 7-day notice ended on the 16th
-    sim.call(svc.decide_standard, q.county, case.id, decision="confirm",
-             household_category="able_to_work")  # fmt: skip
+    yield from confirmed_in_march(sim, q, story, rng, head_age=52, category="able_to_work",
+                                         investigators=INVESTIGATORS)  # fmt: skip
+    case_id = story.case_id
     yield at("2024-09-03", 10)  # the worker opened the re-review at 00:00 on 1 September
-    sim.call(svc.investigate_review, q.village, case.id, findings="儿子已就业，家庭月收入 2,000 元",
+    sim.call(svc.investigate_review, q.village, case_id, findings="儿子已就业，家庭月收入 2,000 元",
              investigators=INVESTIGATORS, household_income="2000")  # fmt: skip
     yield at("2024-09-05", 10)
-    sim.call(svc.give_review_opinion, q.township, case.id,
+    sim.call(svc.give_review_opinion, q.township, case_id,
              opinion="建议按 945 × 3 − 2,000 = 835 元调减")  # fmt: skip
     yield at("2024-09-10", 10)
-    sim.call(svc.decide_review, q.county, case.id, outcome="change",
+    sim.call(svc.decide_review, q.county, case_id, outcome="change",
              reasons="家庭成员就业，收入增加；按新收入重新核定保障金额", monthly_amount="835",
              from_month="2024-10", household_category="stable")  # fmt: skip
