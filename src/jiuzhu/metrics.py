@@ -9,20 +9,19 @@ Two kinds, from two places:
   the worker's lag (how late the oldest due deadline is), deadlines fired, cases by workflow
   and state, and the latest audit checkpoint.
 
-prometheus-client writes the format; jiuzhu keeps its own registry, so that nothing else
-registered in the process (or a second app in a test) mixes in.
+prometheus-client writes the format, imported only when the page is asked for; each page has
+its own registry, so that nothing else registered in the process mixes in.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from time import perf_counter
 from typing import Any, TypeVar
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.registry import Collector
 from sqlalchemy import Engine, and_, func, select
 
 from .clock import ensure_utc
@@ -32,14 +31,60 @@ from .models.audit_tables import CheckpointRecord
 
 T = TypeVar("T")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-PROCESS = CollectorRegistry()
-COMMANDS = Counter("jiuzhu_commands", "Commands run by this process, by command and outcome "
-                   "(ok, or the code of the refusal)", ["command", "outcome"],
-                   registry=PROCESS)  # fmt: skip
-COMMAND_SECONDS = Histogram("jiuzhu_command_seconds", "Time a command took in this process, "
-                            "from its check to its commit", ["command"], registry=PROCESS,
-                            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-                                     1.0, 2.5, 5.0))  # fmt: skip
+BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)  # seconds
+
+
+@dataclass
+class Timing:
+    counts: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))  # per bucket
+    total: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(eq=False)  # registered by identity
+class Tally:
+    """This process' commands: a lock and two dicts, so that counting costs a command next to
+    nothing and no command line pays for importing prometheus-client."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    outcomes: dict[tuple[str, str], int] = field(default_factory=dict)
+    timings: dict[str, Timing] = field(default_factory=dict)
+
+    def add(self, command: str, outcome: str, seconds: float) -> None:
+        with self.lock:
+            key = (command, outcome)
+            self.outcomes[key] = self.outcomes.get(key, 0) + 1
+            timing = self.timings.setdefault(command, Timing())
+            for i, bound in enumerate(BUCKETS):
+                if seconds <= bound:
+                    timing.counts[i] += 1
+                    break
+            timing.total += 1
+            timing.seconds += seconds
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+
+        commands = CounterMetricFamily("jiuzhu_commands", "Commands run by this process, by "
+                                       "command and outcome (ok, or the code of the refusal)",
+                                       labels=["command", "outcome"])  # fmt: skip
+        seconds = HistogramMetricFamily("jiuzhu_command_seconds", "Time a command took in this "
+                                        "process, from its check to its commit",
+                                        labels=["command"])  # fmt: skip
+        with self.lock:
+            for (command, outcome), n in sorted(self.outcomes.items()):
+                commands.add_metric([command, outcome], n)
+            for command, t in sorted(self.timings.items()):
+                running, buckets = 0, []
+                for bound, n in zip(BUCKETS, t.counts, strict=True):
+                    running += n
+                    buckets.append((repr(bound), running))
+                buckets.append(("+Inf", t.total))
+                seconds.add_metric([command], buckets, t.seconds)
+        yield from (commands, seconds)
+
+
+PROCESS = Tally()
 
 
 def measured(command: str, call: Callable[[], T]) -> T:
@@ -54,17 +99,18 @@ def measured(command: str, call: Callable[[], T]) -> T:
         outcome = exc.code
         raise
     finally:
-        COMMANDS.labels(command, outcome).inc()
-        COMMAND_SECONDS.labels(command).observe(perf_counter() - started)
+        PROCESS.add(command, outcome, perf_counter() - started)
 
 
-class DatabaseCollector(Collector):
+class DatabaseCollector:
     """The database's gauges, read at ``now`` (one read transaction per scrape)."""
 
     def __init__(self, engine: Engine, now: datetime) -> None:
         self.engine, self.now = engine, now
 
     def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
         d, c = rows.deadlines, rows.cases
         k = CheckpointRecord.__table__  # type: ignore[attr-defined]
         by_status = GaugeMetricFamily("jiuzhu_deadlines", "Deadlines by status", labels=["status"])
@@ -106,6 +152,9 @@ class DatabaseCollector(Collector):
 
 def exposition(engine: Engine, now: datetime) -> bytes:
     """The metrics page: this process' counters, then the database's gauges at ``now``."""
-    database = CollectorRegistry()
-    database.register(DatabaseCollector(engine, now))
-    return generate_latest(PROCESS) + generate_latest(database)
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(PROCESS)
+    registry.register(DatabaseCollector(engine, now))
+    return generate_latest(registry)
