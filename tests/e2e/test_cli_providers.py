@@ -41,5 +41,11 @@ def test_a_provider_is_registered_assigned_and_does_its_visits_and_one_off(
                               "json").stdout)  # fmt: skip
     assert (row["beneficiary_households"], row["person_times"]) == (1, 2)
     assert "服务人次 person-times 2" in cli.ok("project", "report", *TOWNSHIP).stdout
+    # the county's report per project: the same row, read with an auditor's rights of each county
+    [county_row] = json.loads(cli.ok("report", "--projects", "--year", "2024", "--format",
+                                     "json").stdout)  # fmt: skip
+    assert county_row == row
+    assert json.loads(cli.ok("report", "--projects", "--year", "2023", "--format",
+                             "json").stdout) == []  # fmt: skip
     refused = cli("case", "show", case_id, *staff)
     assert refused.returncode != 0 and "Traceback" not in refused.stderr

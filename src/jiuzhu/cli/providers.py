@@ -4,7 +4,7 @@ one-off service projects 一次性服务项目 (a repair) on a case; ``jiuzhu pr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -175,10 +175,14 @@ def project_report(year: YearOpt = None, fmt: FormatOpt = None, output: OutputOp
 
     Person-times are the visits done on the project's plans plus its one-offs completed; a household counts once however many plans and one-offs it has in the project.  For Excel: --format xlsx -o projects.xlsx (or --format csv).
     """
+    show_projects(service(db).report_projects(actor, year=year), fmt, output)
+
+
+def show_projects(rows: list[dict[str, Any]], fmt: Any, output: Any) -> None:
+    """The projects report as lines, json, csv or xlsx (``project report``, ``report --projects``)."""
     from ..sheets import PROJECTS
 
     view = view_of(fmt, output, None)
-    rows = service(db).report_projects(actor, year=year)
     if view.file:
         write_file(view, PROJECTS, rows)
     elif view.json:

@@ -17,6 +17,7 @@ from .common import service
 from .files import FormatOpt, OutputOpt, view_of, write_file, write_json
 from .options import shared
 from .output import out, say, yuan_text
+from .providers import YearOpt, show_projects
 
 if TYPE_CHECKING:
     from ..service.service import CaseService
@@ -34,12 +35,19 @@ def report_command(
     month: Annotated[str | None, typer.Option("--month", help="The month of 'paid this month' "
                                               "(YYYY-MM; default: this month).")] = None,
     output: OutputOpt = None,
+    projects: Annotated[bool, typer.Option("--projects", help="Report the projects 帮扶项目 "
+                                           "instead: beneficiary households and person-times "
+                                           "服务人次 per project, unit and year.")] = False,
+    year: YearOpt = None,
     *, db: str | None,
 ) -> None:  # fmt: skip
     """Per county and township 分县、乡镇统计: cases, beneficiaries, money paid and owed back.
 
-    Cases by state, fast-track cases, beneficiaries (persons), paid this month and in total, open recoveries, overdue verifications, missed visits.  Read with the rights of an auditor of the unit (or of each county).  Amounts are yuan in the table, csv and xlsx, fen in json.  For Excel: --format xlsx -o report.xlsx (or --format csv, UTF-8 with BOM).
+    Cases by state, fast-track cases, beneficiaries (persons), paid this month and in total, open recoveries, overdue verifications, missed visits.  Read with the rights of an auditor of the unit (or of each county).  Amounts are yuan in the table, csv and xlsx, fen in json.  For Excel: --format xlsx -o report.xlsx (or --format csv, UTF-8 with BOM).  With --projects [--year Y]: the projects report (as jiuzhu project report).
     """
+    if projects:
+        show_projects(project_rows(service(db), unit, year), fmt, output)
+        return
     view = view_of(fmt, output, None)
     rows = report_rows(service(db), unit, month)
     if view.file:
@@ -62,6 +70,13 @@ def report_rows(svc: CaseService, unit: str | None, month: str | None) -> list[d
     for county in county_ids(svc):
         rows += svc.report(Actor(Role.AUDITOR, county), month=month)
     return rows
+
+
+def project_rows(svc: CaseService, unit: str | None, year: int | None) -> list[dict[str, Any]]:
+    from ..service.actors import Actor, Role
+
+    units = [unit] if unit is not None else county_ids(svc)
+    return [row for u in units for row in svc.report_projects(Actor(Role.AUDITOR, u), year=year)]
 
 
 def print_report(rows: list[dict[str, Any]]) -> None:
