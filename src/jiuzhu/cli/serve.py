@@ -180,7 +180,8 @@ def _start_deadline_worker(url: str) -> tuple[threading.Event, threading.Thread]
 @shared()
 def token_create(
     role: Annotated[str, typer.Option("--role", help="Role 角色: village, township, county, "
-                                      "verification_centre, auditor, admin.")],  # fmt: skip
+                                      "verification_centre, auditor, admin, provider (with "
+                                      "--provider).")],  # fmt: skip
     org: Annotated[str | None, typer.Option("--org", help="Organisation unit 所属单位 "
                                             "(not for admin).")] = None,  # fmt: skip
     user: Annotated[str | None, typer.Option("--user", help="Staff id 工作人员编号 recorded "

@@ -90,7 +90,8 @@ def _tell(view: Any, made_up: str | None, json_out: bool, line: str) -> None:
 def user_create(
     username: UsernameArg,
     role: Annotated[str, typer.Option("--role", help="Role 角色: village, township, county, "
-                                      "verification_centre, auditor, admin.")],  # fmt: skip
+                                      "verification_centre, auditor, admin, provider (with "
+                                      "--provider).")],  # fmt: skip
     name: Annotated[str, typer.Option("--name", help="The person's name as shown on pages "
                                       "姓名（页面显示）.")],  # fmt: skip
     org: Annotated[str | None, typer.Option("--org", help="Organisation unit 所属单位 "
