@@ -41,8 +41,9 @@ def test_a_provider_records_visits_for_its_plans_and_the_event_names_it(
     case_id, plan_id = assigned_plan(svc, org, provider_id)
     [todo] = svc.provider_plans(staff)
     assert todo["case_id"] == case_id and todo["plan_id"] == plan_id
-    assert set(todo) == {"case_id", "case_version", "village_id", "plan_id", "kind", "n",
-                         "scheduled_at", "due_at"}  # fmt: skip
+    assert set(todo) == {"case_id", "case_version", "village_id", "village_name", "plan_id",
+                         "kind", "n", "scheduled_at", "due_at"}  # fmt: skip
+    assert todo["village_name"] == "团结社区"
     clock.advance(timedelta(hours=1))
     after = svc.record_visit(staff, case_id, plan_id=plan_id, what="测血压、陪聊")
     assert after.facts == {"plans": {plan_id: after.facts["plans"][plan_id]}}

@@ -74,7 +74,7 @@ class ProviderCommands(CommandBase):
     def provider_plans(self, actor: Actor) -> list[dict[str, Any]]:
         """What is assigned to the actor's provider and awaits it, the earliest due first: the
         plans' open occurrences and the open (or overdue) one-off projects, with what the work
-        needs (case id and version, village, plan or one-off id, kind, when due) and no
+        needs (case id and version, village and its name, plan or one-off id, kind, when due) and no
         household data."""
         require_role(actor, "provider_plans")
         path = self._actor_path(actor)
@@ -94,6 +94,7 @@ class ProviderCommands(CommandBase):
             for case_id, version, village_id, facts, kind, due_at in conn.execute(query):
                 base, _, entity = kind.partition("/")
                 head = {"case_id": case_id, "case_version": version, "village_id": village_id,
+                        "village_name": self._unit_name(village_id, conn),
                         "due_at": iso_utc(due_at)}  # fmt: skip
                 if base == "visit_due":
                     plan = facts.get("plans", {}).get(entity, {})

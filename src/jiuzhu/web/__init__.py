@@ -32,6 +32,7 @@ from . import (
     pages_case,
     pages_find,
     pages_household,
+    pages_provider,
 )
 
 __all__ = ["mount"]
@@ -46,7 +47,7 @@ def mount(app: FastAPI, service: CaseService) -> None:
         (frame.DownloadRoute if path in DOWNLOADS else frame.PageRoute)(
             path, _safe(endpoint), methods=methods, name=f"web.{endpoint.__name__}")
         for module in (pages_account, pages_find, pages_apply, pages_case, pages_household,
-                       pages_audit)
+                       pages_provider, pages_audit)
         for path, endpoint, methods in module.routes()
     ]  # fmt: skip
     # ahead of the API's routes: a page route only matches a browser's request

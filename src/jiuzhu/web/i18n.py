@@ -31,6 +31,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "请使用本单位分配的账户登录。",
         "Sign in with the account your unit gave you.",
     ),
+    "provider_tasks": ("服务任务", "Service tasks"),
+    "provider_intro": (
+        "本机构承接的上门服务和一次性项目，按应办时间排序。完成后在此登记。",
+        "The visits and one-off projects assigned to your organisation, the earliest due "
+        "first. Record each here once done.",
+    ),
+    "no_tasks": ("暂无待办的服务任务。", "Nothing awaits your organisation."),
+    "task_recorded": ("已登记，谢谢。", "Recorded, thank you."),
+    "service_done": ("服务内容", "What was done"),
+    "notes": ("备注", "Notes"),
+    "record_visit": ("登记到访", "Record the visit"),
+    "mark_done": ("登记完成", "Mark it done"),
     "error": ("出错了", "Something went wrong"),
     "refused": ("未能办理", "Not done"),
     "csrf_title": ("请求已被拒绝", "Request refused"),
