@@ -87,6 +87,27 @@ def test_served_responses_carry_no_server_banner_and_the_log_no_token(
     assert secret not in log and secret.split("_", 2)[2] not in log  # the secret may hold "_"
 
 
+def test_json_log_lines_carry_the_request_id_the_caller_sent_or_a_new_one(
+    db_url: str, org: Org
+) -> None:
+    args = ["--db", db_url, "--log-level", "info", "--log-format", "json"]
+    with running_serve(args, clean_env()) as (base, process):
+        given = httpx.get(f"{base}/cases", headers={"X-Request-Id": "trace-42"})
+        odd = httpx.get(f"{base}/cases", headers={"X-Request-Id": "no spaces allowed"})
+        process.send_signal(signal.SIGTERM)
+        log, _ = process.communicate(timeout=60)
+    assert given.status_code == 401 and given.headers["x-request-id"] == "trace-42"
+    made = odd.headers["x-request-id"]
+    assert len(made) == 32 and int(made, 16) >= 0  # a new id for one that is not a plain token
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    access = {line["request_id"]: line for line in lines if line["name"] == "uvicorn.access"}
+    assert '"GET /cases HTTP/1.1" 401' in access["trace-42"]["message"]
+    assert made in access and access["trace-42"]["levelname"] == "INFO"
+    assert {"time", "levelname", "name", "request_id", "message"} <= set(access[made])
+    started = [line for line in lines if "Application startup complete" in line["message"]]
+    assert started and started[0]["request_id"] == "-"  # outside any request
+
+
 def test_token_lifetime_is_capped_and_the_cap_stated_in_help(sqlite_url: str) -> None:
     helped = jiuzhu_cli("token", "create", "--help", db=sqlite_url)
     assert "365" in helped.stdout and "90d" in helped.stdout

@@ -31,6 +31,7 @@ from .endpoints import build
 from .guard import DEFAULT_MAX_BODY, DEFAULT_MAX_UPLOAD, RequestGuard, SafeHeaders
 from .imports import router as imports_router
 from .letters import router as letters_router
+from .logs import RequestIds
 from .markdown import markdown
 from .messages import error_zh, status_text
 from .problems import BY_STATUS, MEDIA_TYPE, STATUS, TITLES, from_error, problem
@@ -84,6 +85,7 @@ def create_app(service: CaseService, *, max_body: int = DEFAULT_MAX_BODY,
     _install_handlers(app)
     app.add_middleware(RequestGuard, max_body=max_body, max_upload=max_upload)
     app.add_middleware(SafeHeaders)
+    app.add_middleware(RequestIds)  # outermost: every response and log line carries the id
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

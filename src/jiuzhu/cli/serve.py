@@ -50,6 +50,11 @@ class LogLevel(StrEnum):  # uvicorn's
     trace = "trace"
 
 
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 # -- jiuzhu serve --------------------------------------------------------------------------------
 @shared(db="existing", json=False)
 def serve_command(
@@ -73,6 +78,10 @@ def serve_command(
         "temporary folder).")] = None,
     log_level: Annotated[LogLevel, typer.Option("--log-level", help="uvicorn log level.")]
     = LogLevel.info,
+    log_format: Annotated[LogFormat, typer.Option("--log-format", help="Log lines 日志格式: "
+                                                  "text, or json (one object per line, for a "
+                                                  "log collector); each carries the request "
+                                                  "id 请求编号 (X-Request-Id).")] = LogFormat.text,
     policy: PolicyOpt = None,
     *, db: str | None,
 ) -> None:  # fmt: skip
@@ -123,7 +132,7 @@ def serve_command(
     try:
         uvicorn.run("jiuzhu.web.site:site_from_env", factory=True, fd=listener.fileno(),
                     workers=workers, log_level=log_level.value, proxy_headers=False,
-                    server_header=False, log_config=log_config())  # fmt: skip
+                    server_header=False, log_config=log_config(log_format.value))  # fmt: skip
     finally:
         if deadline_worker is not None:
             stop, thread = deadline_worker
