@@ -20,6 +20,7 @@ from sqlalchemy import Engine, Table, select
 
 from ..clock import Clock, iso_utc
 from ..errors import InvalidInput, NotFound
+from ..models import log_sql
 from ..models import provider_tables as provider_sql
 from ..models import rows as store
 from ..models.api_tables import ApiTokenRecord
@@ -125,6 +126,7 @@ def create_token(engine: Engine, clock: Clock, *, role: str, org: str | None,
             "user": info.user, "note": info.note, "created_at": info.created_at,
             "expires_at": info.expires_at, "revoked_at": None, "provider": info.provider,
         })  # fmt: skip
+        log_sql.append(conn, log_sql.record_leaves(conn, "token", [info.id]))
     return info, text
 
 
@@ -177,6 +179,7 @@ def revoke_token(engine: Engine, clock: Clock, token_id: str) -> TokenInfo:
         if row.revoked_at is None:
             conn.execute(tokens.update().where(tokens.c.id == token_id)
                          .values(revoked_at=clock.now()))  # fmt: skip
+            log_sql.append(conn, log_sql.record_leaves(conn, "token", [token_id]))
         row = conn.execute(select(tokens).where(tokens.c.id == token_id)).one()
     return _info(row)
 

@@ -8,6 +8,7 @@ from .audit_tables import AUDIT_TABLES  # noqa: F401  (audit checkpoints join th
 from .calendar_tables import CALENDAR_TABLES  # noqa: F401  (calendar and settings join it)
 from .db import make_engine, resolve_url
 from .import_tables import IMPORT_TABLES  # noqa: F401  (import jobs and rows join it)
+from .log_tables import LOG_TABLES  # noqa: F401  (the Merkle log joins it)
 from .provider_tables import PROVIDER_TABLES  # noqa: F401  (service providers join it)
 from .tables import (
     TABLES,

@@ -19,8 +19,9 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
 
+from ..audit.leaves import credit_leaf, entry_leaves, event_leaf
 from ..ledger import Entry
-from . import rows
+from . import log_sql, rows
 from .dialect import Dialect, dialect_of
 from .types import UTCDateTime
 
@@ -168,6 +169,7 @@ class CursorStatements:
 
     def append_event(self, conn: Connection, params: dict[str, Any]) -> None:
         self._run(conn, self.insert_event, self.events.encode(params))
+        log_sql.queue(conn, [event_leaf(params["case_id"], params["seq"], params["hash"])])
 
     def open_deadline(self, conn: Connection, case_id: str, kind: str, due: datetime,
                       seq: int) -> None:  # fmt: skip
@@ -219,6 +221,7 @@ class CursorStatements:
             cur.executemany(self.insert_ledger, rows)
         finally:
             cur.close()
+        log_sql.queue(conn, entry_leaves(entries))
 
     def hold_months(self, conn: Connection, household_id: str, programme: str,
                     periods: Sequence[str], case_id: str, seq: int,
@@ -260,6 +263,7 @@ class CursorStatements:
             "person_id": person_id, "case_id": case_id, "seq": seq, "reason": reason,
             "recorded_on": self.codec.write_date(on), "created_at": self.codec.write_instant(at),
         })  # fmt: skip
+        log_sql.queue(conn, [credit_leaf(case_id, seq, person_id, reason, on)])
 
     def claim_due(self, conn: Connection, *, worker: str, now: datetime, batch: int,
                   lease: timedelta) -> list[tuple[int, str, datetime]]:  # fmt: skip

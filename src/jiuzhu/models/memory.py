@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+from ..audit.leaves import credit_leaf, entry_leaves, event_leaf
 from ..errors import ConcurrencyConflict
 from ..ledger import Entry
 from ..workflows.workdays import BUILTIN, WorkCalendar
@@ -54,6 +55,7 @@ class MemoryData:
     settings: dict[str, str] = field(default_factory=dict)
     person_digests: dict[str, str] = field(default_factory=dict)  # digest -> person id
     personal_data_reads: list[dict[str, Any]] = field(default_factory=list)
+    log: list[Any] = field(default_factory=list)  # the Merkle log's leaves, in order
 
 
 class MemoryUnitOfWork:
@@ -131,6 +133,7 @@ class MemoryStatements:
         if any(e.case_id == params["case_id"] and e.seq == params["seq"] for e in conn.events):
             raise Duplicate(f"event {params['case_id']}/{params['seq']}")
         conn.events.append(SimpleNamespace(id=next(self._ids), **copy.deepcopy(params)))
+        conn.log.append(event_leaf(params["case_id"], params["seq"], params["hash"]))
 
     def events_of(self, conn: MemoryData, case_id: str, upto: int | None = None) -> list[Any]:
         found = [e for e in conn.events if e.case_id == case_id and (upto is None or e.seq <= upto)]
@@ -184,6 +187,7 @@ class MemoryStatements:
     def book(self, conn: MemoryData, entries: Sequence[Entry], org_path: str,
              at: datetime) -> None:  # fmt: skip
         conn.ledger.extend(entries)
+        conn.log.extend(entry_leaves(entries))
 
     def hold_months(self, conn: MemoryData, household_id: str, programme: str,
                     periods: Sequence[str], case_id: str, seq: int,
@@ -202,6 +206,7 @@ class MemoryStatements:
         conn.credit_records.append(SimpleNamespace(person_id=person_id, case_id=case_id,
                                                    seq=seq, reason=reason, recorded_on=on,
                                                    created_at=at))  # fmt: skip
+        conn.log.append(credit_leaf(case_id, seq, person_id, reason, on))
 
     # -- organisation units and households -------------------------------------------------
     def org_unit(self, conn: MemoryData, unit_id: str) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from . import find_sql, rows
+from . import find_sql, log_sql, rows
 from .cursor import CursorStatements
 
 
@@ -28,6 +28,7 @@ class Statements(CursorStatements):
 
     def insert_org_unit(self, conn: Connection, values: dict[str, Any]) -> None:
         conn.execute(rows.INSERT_ORG, values)
+        log_sql.log_records(conn, "org_unit", [values["id"]])
 
     def household(self, conn: Connection, household_id: str) -> Any:
         return conn.execute(rows.SELECT_HOUSEHOLD, {"id": household_id}).first()
@@ -36,6 +37,7 @@ class Statements(CursorStatements):
         """The household now lives in ``village_id`` (moving house: its cases' events say so)."""
         h = rows.households
         conn.execute(h.update().where(h.c.id == household_id).values(village_id=village_id))
+        log_sql.log_records(conn, "household", [household_id])
 
     def persons(self, conn: Connection, household_id: str) -> list[Any]:
         return list(conn.execute(rows.SELECT_PERSONS, {"household_id": household_id}).all())
@@ -48,7 +50,8 @@ class Statements(CursorStatements):
                          members: list[dict[str, Any]]) -> None:  # fmt: skip
         conn.execute(rows.INSERT_HOUSEHOLD, values)
         conn.execute(rows.INSERT_PERSON, members)
-
+        log_sql.log_records(conn, "household", [values["id"]])
+        log_sql.log_records(conn, "person", [m["id"] for m in members])
     # -- events and idempotency keys -------------------------------------------------------
     def events_of(self, conn: Connection, case_id: str, upto: int | None = None) -> list[Any]:
         if upto is None:

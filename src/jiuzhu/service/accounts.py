@@ -29,6 +29,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from ..clock import iso_utc
 from ..errors import AccountLocked, InvalidInput, NotFound, PermissionDenied, SignInRefused
 from ..models import account_sql as sql
+from ..models import log_sql
 from . import inputs
 from .actors import ROLE_LEVEL, Actor, Role, require_role
 from .base import CommandBase
@@ -122,6 +123,7 @@ class Accounts(CommandBase):
                 "failed_sign_ins": 0, "locked_until": None, "disabled_at": None,
                 "created_at": now, "last_sign_in_at": None, "provider": wanted.provider,
             })  # fmt: skip
+            log_sql.log_records(conn, "user", [username])
             row = conn.execute(sql.user(username)).one()
         return _view(row, now)
 
@@ -155,6 +157,7 @@ class Accounts(CommandBase):
             if disable:
                 if row.disabled_at is None:
                     conn.execute(sql.update_user(username, disabled_at=now))
+                    log_sql.log_records(conn, "user", [username])
                 conn.execute(sql.end_sessions_of(username, now))
             if password is not None:
                 conn.execute(sql.update_user(username, password_hash=_HASHER.hash(password),

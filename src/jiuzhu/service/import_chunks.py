@@ -20,9 +20,11 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ..audit.chain import GENESIS, event_hash
+from ..audit.leaves import event_leaf
 from ..clock import iso_utc
 from ..errors import JiuzhuError
 from ..models import import_sql as q
+from ..models import log_sql
 from ..models.digests import case_no
 from ..policy import city_code
 from ..workflows import REGISTRY, fast_track
@@ -303,6 +305,9 @@ class ImportChunks(CommandBase):
                              ("cases", chunk.cases), ("events", chunk.events),
                              ("deadlines", chunk.deadlines), ("import_rows", chunk.outcomes)):  # fmt: skip
             q.insert_many(conn, dialect, table, batch)
+        log_sql.log_records(conn, "household", [h["id"] for h in chunk.households])
+        log_sql.log_records(conn, "person", [p["id"] for p in chunk.persons])
+        log_sql.queue(conn, [event_leaf(e["case_id"], e["seq"], e["hash"]) for e in chunk.events])
 
 
 def _home(row: CaseRow, by_key: dict[str, Any], heads: dict[str, Any]) -> str | None:

@@ -20,6 +20,7 @@ from sqlalchemy import and_, or_, select
 
 from ..clock import iso_utc
 from ..errors import InvalidInput, NotFound
+from ..models import log_sql
 from ..models import provider_tables as sql
 from ..models import rows
 from ..workflows.service_plan import deadline_key
@@ -60,6 +61,7 @@ class ProviderCommands(CommandBase):
                "created_at": self.clock.now()}  # fmt: skip
         with self.uow.write() as conn:
             conn.execute(sql.insert_provider(), row)
+            log_sql.log_records(conn, "provider", [row["id"]])
         return ProviderView(**row)
 
     def list_providers(self, actor: Actor) -> list[ProviderView]:

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ..errors import ConcurrencyConflict, JiuzhuError, StorageError
+from ..models import log_sql
 from ..models.db import begin_sqlite
 
 
@@ -35,7 +36,12 @@ class UnitOfWork:
                 if self.sqlite:
                     begin_sqlite(conn, write=True)
                 with conn.begin():
-                    yield conn
+                    log_sql.begin(conn)  # the leaves of the Merkle log, appended last
+                    try:
+                        yield conn
+                        log_sql.flush_pending(conn)
+                    finally:
+                        log_sql.discard(conn)
         except JiuzhuError:
             raise
         except self._integrity as exc:

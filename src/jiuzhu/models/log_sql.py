@@ -1,0 +1,169 @@
+"""Appending to the Merkle log, and reading it back.
+
+A unit of work collects the leaves its statements produce (:func:`queue`) and appends them as
+its last statement before it commits (:func:`flush`): the single row of ``log_head`` is the
+counter, so the leaves of concurrent transactions get consecutive numbers in the order those
+transactions commit.  Taking the counter last keeps its row lock to the commit itself, and
+since no transaction takes another lock after it, the counter cannot deadlock.  On PostgreSQL
+the counter and the leaves are one statement (an ``UPDATE ... RETURNING`` feeding the
+``INSERT``), so the log costs one round trip per command.  Writes outside a unit of work
+(``jiuzhu token create`` say) append at once (:func:`append`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+
+from ..audit.leaves import REGISTRY, Leaf, record_leaf
+from . import log_tables  # noqa: F401  (the tables join the metadata)
+from .tables import metadata
+
+PENDING = "jiuzhu.log_pending"
+PG_BATCH = 2000
+LEAVES: Table = metadata.tables["log_leaves"]
+NODES: Table = metadata.tables["log_nodes"]
+CHECKPOINTS: Table = metadata.tables["log_checkpoints"]
+HEAD: Table = metadata.tables["log_head"]
+
+
+def begin(conn: Connection) -> None:
+    """Start collecting the leaves of this transaction (a unit of work calls it)."""
+    conn.info[PENDING] = []
+
+
+def discard(conn: Connection) -> None:
+    conn.info.pop(PENDING, None)
+
+
+def queue(conn: Connection, leaves: Iterable[Leaf]) -> None:
+    """Add leaves to this transaction's; outside a unit of work they are appended at once."""
+    pending = conn.info.get(PENDING)
+    if pending is None:
+        flush(conn, list(leaves))
+    else:
+        pending.extend(leaves)
+
+
+append = queue
+
+
+def flush_pending(conn: Connection) -> None:
+    pending = conn.info.pop(PENDING, None)
+    if pending:
+        flush(conn, pending)
+
+
+def flush(conn: Connection, leaves: Sequence[Leaf]) -> None:
+    """Append ``leaves`` to the log, numbered after every leaf committed before."""
+    if not leaves:
+        return
+    cur = conn.connection.cursor()
+    try:
+        if conn.dialect.name == "postgresql":
+            for at in range(0, len(leaves), PG_BATCH):  # a statement takes 65,535 parameters
+                part = leaves[at : at + PG_BATCH]
+                params: dict[str, Any] = {"k": len(part)}
+                for i, leaf in enumerate(part):
+                    params.update({f"k{i}": leaf.kind, f"r{i}": leaf.ref,
+                                   f"h{i}": leaf.hash.hex(), f"d{i}": leaf.data.decode()})  # fmt: skip
+                cur.execute(_pg_append(len(part)), params)
+        else:
+            cur.execute("UPDATE log_head SET size = size + :k WHERE id = 1 RETURNING size",
+                        {"k": len(leaves)})  # fmt: skip
+            start = int(cur.fetchone()[0]) - len(leaves)
+            cur.executemany(
+                "INSERT INTO log_leaves (idx, kind, ref, hash, data) VALUES (:i, :k, :r, :h, :d)",
+                [
+                    {
+                        "i": start + i,
+                        "k": leaf.kind,
+                        "r": leaf.ref,
+                        "h": leaf.hash.hex(),
+                        "d": leaf.data.decode(),
+                    }
+                    for i, leaf in enumerate(leaves)
+                ],  # fmt: skip
+            )
+    finally:
+        cur.close()
+
+
+@cache
+def _pg_append(n: int) -> str:
+    values = ", ".join(f"({i}, %(k{i})s, %(r{i})s, %(h{i})s, %(d{i})s)" for i in range(n))
+    return (
+        "WITH head AS (UPDATE log_head SET size = size + %(k)s WHERE id = 1 RETURNING size) "
+        "INSERT INTO log_leaves (idx, kind, ref, hash, data) "
+        "SELECT head.size - %(k)s + v.o, v.kind, v.ref, v.hash, v.data "
+        f"FROM head, (VALUES {values}) AS v (o, kind, ref, hash, data)"
+    )
+
+
+def record_leaves(conn: Connection, kind: str, keys: Iterable[str]) -> list[Leaf]:
+    """Leaves of registry records as they are stored now (read back after a write)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return []
+    table: Table = metadata.tables[REGISTRY[kind][0]]
+    column = table.c[REGISTRY[kind][1]]
+    found = []
+    for start in range(0, len(wanted), 500):
+        query = select(table).where(column.in_(wanted[start : start + 500])).order_by(column)
+        found += [record_leaf(kind, row._mapping) for row in conn.execute(query)]
+    return found
+
+
+def log_records(conn: Connection, kind: str, keys: Iterable[str]) -> None:
+    """Queue the leaves of registry records this transaction wrote."""
+    queue(conn, record_leaves(conn, kind, keys))
+
+
+# -- reading ------------------------------------------------------------------------------------
+def size(conn: Connection) -> int:
+    return int(conn.execute(select(HEAD.c.size).where(HEAD.c.id == 1)).scalar_one())
+
+
+def leaf_hashes(conn: Connection, start: int, end: int) -> list[bytes]:
+    query = (select(LEAVES.c.hash).where(LEAVES.c.idx >= start, LEAVES.c.idx < end)
+             .order_by(LEAVES.c.idx))  # fmt: skip
+    return [bytes.fromhex(h) for (h,) in conn.execute(query)]
+
+
+def leaf_rows(conn: Connection, start: int = 0, end: int | None = None,
+              batch: int = 5000) -> Iterator[Any]:  # fmt: skip
+    """(idx, kind, ref, hash, data) of the leaves in [start, end), in order, streamed."""
+    query = select(LEAVES.c.idx, LEAVES.c.kind, LEAVES.c.ref, LEAVES.c.hash, LEAVES.c.data)
+    query = query.where(LEAVES.c.idx >= start)
+    if end is not None:
+        query = query.where(LEAVES.c.idx < end)
+    query = query.order_by(LEAVES.c.idx).execution_options(stream_results=True, yield_per=batch)
+    yield from conn.execute(query)
+
+
+def leaves_of(conn: Connection, kind: str, ref: str) -> list[Any]:
+    """(idx, hash, data) of every leaf for one row, oldest first."""
+    query = (select(LEAVES.c.idx, LEAVES.c.hash, LEAVES.c.data)
+             .where(LEAVES.c.kind == kind, LEAVES.c.ref == ref).order_by(LEAVES.c.idx))  # fmt: skip
+    return list(conn.execute(query))
+
+
+def nodes(conn: Connection, level: int, start: int, end: int) -> dict[int, bytes]:
+    query = select(NODES.c.idx, NODES.c.hash).where(
+        NODES.c.level == level, NODES.c.idx >= start, NODES.c.idx < end)  # fmt: skip
+    return {int(i): bytes.fromhex(h) for i, h in conn.execute(query)}
+
+
+def stored_node_count(conn: Connection, level: int) -> int:
+    from sqlalchemy import func
+
+    query = select(func.count()).select_from(NODES).where(NODES.c.level == level)
+    return int(conn.execute(query).scalar_one())
+
+
+def insert_nodes(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(NODES.insert(), rows)
