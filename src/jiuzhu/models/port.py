@@ -52,6 +52,7 @@ class Statements(CursorStatements):
         conn.execute(rows.INSERT_PERSON, members)
         log_sql.log_records(conn, "household", [values["id"]])
         log_sql.log_records(conn, "person", [m["id"] for m in members])
+
     # -- events and idempotency keys -------------------------------------------------------
     def events_of(self, conn: Connection, case_id: str, upto: int | None = None) -> list[Any]:
         if upto is None:

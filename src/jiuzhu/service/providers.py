@@ -20,9 +20,8 @@ from sqlalchemy import and_, or_, select
 
 from ..clock import iso_utc
 from ..errors import InvalidInput, NotFound
-from ..models import log_sql
+from ..models import log_sql, rows
 from ..models import provider_tables as sql
-from ..models import rows
 from ..workflows.service_plan import deadline_key
 from . import inputs
 from .actors import Actor, require_role
