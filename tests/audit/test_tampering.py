@@ -7,8 +7,7 @@ back, as an owner of the database could do it: with the append-only triggers out
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -16,13 +15,13 @@ from typing import Any
 import pytest
 from helpers import STATES, Org, case_in
 from sqlalchemy import Connection, and_, select
+from tamper import delete_case, tampered
 
 from jiuzhu import CaseService, FakeClock
 from jiuzhu.audit.chain import event_hash
 from jiuzhu.audit.checkpoint import take_checkpoint
 from jiuzhu.audit.verify import verify_connection, verify_database
 from jiuzhu.models import rows as store
-from jiuzhu.models.db import begin_sqlite
 
 events, cases = store.events, store.cases
 
@@ -41,26 +40,6 @@ def generated(svc: CaseService, org: Org, clock: FakeClock) -> Generated:
     later = [case_in(svc, org, state).id for state in ("verified", "rejected")]
     assert verify_database(svc.engine).ok
     return Generated(covered, later)
-
-
-@contextmanager
-def tampered(svc: CaseService) -> Iterator[Connection]:
-    """A transaction without the append-only guards, rolled back at the end."""
-    with svc.engine.connect() as conn:
-        if svc.engine.dialect.name == "sqlite":
-            begin_sqlite(conn, write=True)
-            trans = conn.begin()
-            names = conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars().all()  # fmt: skip
-            for name in names:
-                conn.exec_driver_sql(f"DROP TRIGGER {name}")
-        else:
-            trans = conn.begin()
-            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        try:
-            yield conn
-        finally:
-            trans.rollback()
 
 
 def found(conn: Connection) -> set[tuple[str, int, str]]:
@@ -191,18 +170,6 @@ def test_every_cut_chain_is_truncated_even_with_its_row_rewritten(
                 conn.execute(cases.update().where(cases.c.id == case_id)
                              .values(**head_row_values(svc, case_id, keep)))  # fmt: skip
                 assert (case_id, keep + 1, "truncated") in found(conn)
-
-
-def delete_case(conn: Connection, case_id: str) -> None:
-    for table in (
-        store.events,
-        store.deadlines,
-        store.ledger,
-        store.household_months,
-        store.credit_records,
-    ):
-        conn.execute(table.delete().where(table.c.case_id == case_id))
-    conn.execute(cases.delete().where(cases.c.id == case_id))
 
 
 def test_every_case_deleted_whole_is_found_by_the_checkpoint(

@@ -21,7 +21,9 @@ another ``seq`` tells where it came from.  From that, each break gets one kind:
 ``projection_differs``
     the stored case row (or its open deadlines) differs from what replaying the events gives;
 ``checkpoint``
-    a checkpoint itself is broken (hash, link to the one before, signature, root or counts).
+    a checkpoint itself is broken (hash, link to the one before, signature, root or counts);
+``log``
+    the Merkle log is broken, or a stored row disagrees with it (``jiuzhu.audit.log``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from .canonical import CanonicalJSONError
 from .chain import GENESIS, SCHEMA_VERSION, event_hash
 
 KINDS = ("altered", "missing", "inserted", "reordered", "truncated", "deleted_case",
-         "projection_differs", "checkpoint")  # fmt: skip
+         "projection_differs", "checkpoint", "log")  # fmt: skip
 KIND_LABELS = {
     "altered": "篡改 altered",
     "missing": "缺失 missing",
@@ -46,6 +48,7 @@ KIND_LABELS = {
     "deleted_case": "整案删除 deleted case",
     "projection_differs": "投影不符 projection differs",
     "checkpoint": "检查点 checkpoint",
+    "log": "默克尔日志 Merkle log",
 }
 
 

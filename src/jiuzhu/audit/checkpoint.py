@@ -32,6 +32,7 @@ from ..models.dialect import dialect_of
 from .breaks import Break
 from .canonical import canonical_bytes
 from .chain import GENESIS
+from .log import take_log_checkpoint
 
 VERSION = 1
 DOCUMENT_FIELDS = ("number", "taken_at", "high_water", "cases", "events", "changed", "root",
@@ -180,7 +181,12 @@ def take_checkpoint(engine: Engine, *, now: datetime, taken_by: str,
         dialect.begin_write(conn)
         with conn.begin():
             sql.lock_for_checkpoint(conn, dialect)
-            return _take(conn, now, taken_by, key)
+            taken = _take(conn, now, taken_by, key)
+    with engine.connect() as conn:  # the Merkle log's needs no lock (see jiuzhu.audit.log)
+        dialect.begin_write(conn)
+        with conn.begin():
+            take_log_checkpoint(conn, now=now, taken_by=taken_by, key=key)
+    return taken
 
 
 def _take(conn: Connection, now: datetime, taken_by: str, key: Any) -> Checkpoint:

@@ -32,6 +32,7 @@ from ..models.db import snapshot
 from . import sources
 from .breaks import Break, chain_breaks
 from .checkpoint import Checkpoint, checkpoint_breaks, head_line, load_checkpoints
+from .log import log_breaks
 from .replay import expected_row, ledger_entries
 
 COMPARED = ("state", "row_version", "programme", "household_id", "village_id", "org_path",
@@ -118,7 +119,9 @@ def verify_connection(conn: Connection, *, progress: Progress | None = None,
                       trusted_key: str | None = None) -> VerifyReport:  # fmt: skip
     """:func:`verify_database` inside the caller's transaction (tests tamper, verify, roll back)."""
     source = sources.DatabaseSource(conn)
-    return Audit(load_checkpoints(conn), trusted_key, with_ids=True).run(source, progress)
+    report = Audit(load_checkpoints(conn), trusted_key, with_ids=True).run(source, progress)
+    report.breaks += log_breaks(conn, trusted_key)
+    return report
 
 
 def verify_export(directory: Path, *, progress: Progress | None = None,

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 
 from ..audit.leaves import REGISTRY, Leaf, record_leaf
+from ..errors import StorageError
 from . import log_tables  # noqa: F401  (the tables join the metadata)
 from .tables import metadata
 
@@ -71,10 +72,15 @@ def flush(conn: Connection, leaves: Sequence[Leaf]) -> None:
                     params.update({f"k{i}": leaf.kind, f"r{i}": leaf.ref,
                                    f"h{i}": leaf.hash.hex(), f"d{i}": leaf.data.decode()})  # fmt: skip
                 cur.execute(_pg_append(len(part)), params)
+                if cur.rowcount != len(part):
+                    raise _no_head()
         else:
             cur.execute("UPDATE log_head SET size = size + :k WHERE id = 1 RETURNING size",
                         {"k": len(leaves)})  # fmt: skip
-            start = int(cur.fetchone()[0]) - len(leaves)
+            head = cur.fetchone()
+            if head is None:
+                raise _no_head()
+            start = int(head[0]) - len(leaves)
             cur.executemany(
                 "INSERT INTO log_leaves (idx, kind, ref, hash, data) VALUES (:i, :k, :r, :h, :d)",
                 [
@@ -90,6 +96,12 @@ def flush(conn: Connection, leaves: Sequence[Leaf]) -> None:
             )
     finally:
         cur.close()
+
+
+def _no_head() -> StorageError:
+    return StorageError("the Merkle log's counter (table log_head) has no row: the database "
+                        "was not set up by jiuzhu's migrations or was tampered with",
+                        "默克尔日志计数器（log_head 表）缺少记录：数据库未经 jiuzhu 迁移建立，或已被篡改")  # fmt: skip
 
 
 @cache
