@@ -96,6 +96,21 @@ def test_the_builder_gives_the_root_at_every_size() -> None:
         assert builder.root() == naive_mth(d[:n])
 
 
+def test_a_builder_resumes_from_its_peaks() -> None:
+    d = data(45)
+    for cut in range(0, 45):
+        first = TreeBuilder()
+        first.extend(leaf_hash(x) for x in d[:cut])
+        assert len(first.peaks) == bin(cut).count("1")
+        resumed = TreeBuilder.resume(cut, first.peaks)
+        resumed.extend(leaf_hash(x) for x in d[cut:])
+        assert resumed.root() == naive_mth(d) and resumed.size == 45
+    with pytest.raises(ValueError):
+        TreeBuilder.resume(3, [leaf_hash(b"x")])
+    with pytest.raises(ValueError):
+        TreeBuilder.resume(1, [b"short"])
+
+
 def inclusion_fails_when_tampered(index: int, size: int, leaf: bytes, proof: list[bytes],
                                   top: bytes) -> None:  # fmt: skip
     for i in range(len(proof)):
