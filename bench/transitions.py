@@ -466,6 +466,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="cProfile the timed commands only; writes "
                              "PREFIX.<label>.<backend>.prof (the figures then include the "
                              "profiler's overhead: do not compare them)")  # fmt: skip
+    parser.add_argument("--without-log", action="store_true",
+                        help="the engine discards the Merkle log's leaves instead of appending "
+                             "them: run once with and once without, and the two ratios to the "
+                             "baseline give the log's share of a command")  # fmt: skip
     args = parser.parse_args(argv)
     if args.n is None:
         args.n = QUICK_LIFECYCLES if args.quick else DEFAULT_LIFECYCLES
@@ -513,6 +517,12 @@ def main(argv: list[str] | None = None) -> int:
     _exit_on_sigterm()
     profiles = Profiles(args.profile)
     import sqlite3
+
+    if args.without_log:  # the leaves are collected, then dropped instead of appended
+        from jiuzhu.models import log_sql
+
+        log_sql.flush_pending = log_sql.discard
+        info("--without-log: the engine appends nothing to the Merkle log")
 
     info(f"python {sys.version.split()[0]}, SQLAlchemy {sqlalchemy.__version__}, "
          f"SQLite {sqlite3.sqlite_version}, jiuzhu {jiuzhu.__version__} "
