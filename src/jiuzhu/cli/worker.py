@@ -62,8 +62,9 @@ def worker_command(
         "--worker-id", help="Worker id 调度进程标识 recorded on claims and events "
         "(default host:pid).")] = None,
     once: Annotated[bool, typer.Option(
-        "--once", help="One catch-up sweep 单次补扫: fire what is due, print the report as a "
-        "JSON line, exit (for cron; exit 6 when a deadline could not fire).")] = False,
+        "--once", help="One catch-up sweep 单次补扫: say what is due, fire it with a progress bar "
+        "进度 on stderr (a log line every 5 s off a terminal), end with a summary, print the "
+        "report as a JSON line, exit (for cron; exit 6 when a deadline could not fire).")] = False,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Fire nothing 只查看不触发: list what is due now 当前到期, by workflow and "
         "kind, and how late 迟了多久; runs beside a live worker.")] = False,
@@ -102,7 +103,15 @@ def worker_command(
         run_worker(url, worker_id=worker_id, interval=interval, batch=batch, lease=lease,
                    checkpoint_key=key, clock=cli_clock(db))  # fmt: skip
         return
-    report = run_once(url, worker_id=worker_id, batch=batch, lease=lease, clock=cli_clock(db))
+    from .worker_progress import BarCatchUp, catch_up_display
+
+    catch_up = catch_up_display()  # what is due, progress on stderr, a summary at the end
+    try:
+        report = run_once(url, worker_id=worker_id, batch=batch, lease=lease,
+                          clock=cli_clock(db), catch_up=catch_up)  # fmt: skip
+    finally:
+        if isinstance(catch_up, BarCatchUp):
+            catch_up.close()
     typer.echo(json.dumps({"worker": worker_id, **report.to_dict()}, ensure_ascii=False))
     if report.failed:  # logged on stderr; they stay due and the next sweep retries them
         raise typer.Exit(EXIT_UNAVAILABLE)

@@ -78,13 +78,15 @@ def release(svc: CaseService, *, worker: str, ids: list[int]) -> None:
 def sweep(svc: CaseService, *, worker: str, now: datetime | None = None,
           batch: int = DEFAULT_BATCH, lease: timedelta = DEFAULT_LEASE,
           chunk: int = DEFAULT_CHUNK,
-          should_stop: Callable[[], bool] | None = None) -> SweepReport:  # fmt: skip
+          should_stop: Callable[[], bool] | None = None,
+          on_chunk: Callable[[list[Fired]], None] | None = None) -> SweepReport:  # fmt: skip
     """Fire every deadline due at ``now`` (default: the service's clock), batch by batch.
 
     Each chunk of ``chunk`` claimed deadlines is fired in one transaction (``chunk=1``: one
     transaction per deadline).  Rows that firing arms and that are already due (the next visit
     of a long-missed plan) are claimed in a later round, so catch-up keeps due order.
-    ``should_stop`` is asked between chunks (a worker shutting down).
+    ``should_stop`` is asked between chunks (a worker shutting down); ``on_chunk`` is given
+    each chunk's results (a catch-up's progress, ``catchup.py``).
     """
     report = SweepReport()
     while not (should_stop and should_stop()):
@@ -98,6 +100,8 @@ def sweep(svc: CaseService, *, worker: str, now: datetime | None = None,
             results = svc.fire_chunk(part, worker=worker, now=now)
             for fired in results:
                 report.tally(fired)
+            if on_chunk is not None:
+                on_chunk(results)
             done += len(results)
             if len(results) < len(part):
                 break  # something due earlier was opened: give the rest back, claim again

@@ -34,6 +34,7 @@ from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..clock import SHANGHAI, Clock, SystemClock, local_date, parse_iso_utc
+from .catchup import CatchUp
 from .startup import (
     DEFAULT_INTERVAL,
     WorkerAlreadyRunning,
@@ -226,8 +227,12 @@ def run_worker(url: str | None = None, *, worker_id: str | None = None,
 
 def run_once(url: str | None = None, *, worker_id: str | None = None,
              batch: int = DEFAULT_BATCH, lease: timedelta = DEFAULT_LEASE,
-             clock: Clock | None = None) -> SweepReport:  # fmt: skip
-    """One catch-up sweep and return (for cron-driven deployments); same lock as a worker."""
+             clock: Clock | None = None, catch_up: CatchUp | None = None) -> SweepReport:  # fmt: skip
+    """One catch-up sweep and return (for cron-driven deployments); same lock as a worker.
+
+    ``catch_up`` is told what is due at the start and each fired chunk, and shows its progress
+    and summary (``catchup.py``).
+    """
     worker_id = check_worker_id(worker_id)
     check_settings(batch, lease)
     import jiuzhu
@@ -235,7 +240,12 @@ def run_once(url: str | None = None, *, worker_id: str | None = None,
     with worker_lock(url):
         svc = jiuzhu.connect(url, clock=clock)
         try:
-            report = sweep(svc, worker=worker_id, batch=batch, lease=lease)
+            if catch_up is not None:
+                catch_up.watch(svc.engine, svc.clock)  # what is due now, recounted as it goes
+            report = sweep(svc, worker=worker_id, batch=batch, lease=lease,
+                           on_chunk=catch_up.advance if catch_up else None)  # fmt: skip
+            if catch_up is not None:
+                catch_up.end()
             warn_calendar(svc)
         finally:
             svc.close()
