@@ -173,3 +173,14 @@ def test_worker_help_names_its_options_in_english_and_chinese() -> None:
         assert option in result.output
     for term in ("扫描间隔", "每批认领数", "认领租期", "调度进程标识", "单次补扫"):
         assert term in result.output
+
+
+def test_worker_refuses_a_lease_above_the_maximum_naming_it(cli: Cli) -> None:
+    """``--lease-seconds 3153600000`` (a hundred years) would stop every deadline it claims."""
+    refused = cli("worker", "--once", "--lease-seconds", "3153600000")
+    assert refused.returncode == 4 and "Traceback" not in refused.stderr
+    assert "longer than the maximum lease of 3600 s" in refused.stderr
+    assert (
+        "超过最长认领租期 3600 秒" in refused.stderr
+        and "JIUZHU_MAX_LEASE_SECONDS" in refused.stderr
+    )

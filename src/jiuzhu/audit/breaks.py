@@ -21,7 +21,10 @@ another ``seq`` tells where it came from.  From that, each break gets one kind:
 ``projection_differs``
     the stored case row (or its open deadlines) differs from what replaying the events gives;
 ``checkpoint``
-    a checkpoint itself is broken (hash, link to the one before, signature, root or counts).
+    a checkpoint itself is broken (hash, link to the one before, signature, root or counts);
+``stuck_claim``
+    a due deadline held by a claim with a lease longer than any worker is given, or held long
+    past its lease: it does not fire (a database only; see ``claims.py``).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from .canonical import CanonicalJSONError
 from .chain import GENESIS, SCHEMA_VERSION, event_hash
 
 KINDS = ("altered", "missing", "inserted", "reordered", "truncated", "deleted_case",
-         "projection_differs", "checkpoint")  # fmt: skip
+         "projection_differs", "checkpoint", "stuck_claim")  # fmt: skip
 KIND_LABELS = {
     "altered": "篡改 altered",
     "missing": "缺失 missing",
@@ -46,6 +49,7 @@ KIND_LABELS = {
     "deleted_case": "整案删除 deleted case",
     "projection_differs": "投影不符 projection differs",
     "checkpoint": "检查点 checkpoint",
+    "stuck_claim": "期限被占用 stuck claim",
 }
 
 

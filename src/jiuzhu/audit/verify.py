@@ -21,6 +21,7 @@ import bisect
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from ..models.db import snapshot
 from . import sources
 from .breaks import Break, chain_breaks
 from .checkpoint import Checkpoint, checkpoint_breaks, head_line, load_checkpoints
+from .claims import bad_claims
 from .replay import expected_row, ledger_entries
 
 COMPARED = ("state", "row_version", "programme", "household_id", "village_id", "org_path",
@@ -108,17 +110,26 @@ def replay_on(conn: Connection, case_id: str) -> ReplayResult:
 
 # -- the whole database / an export ------------------------------------------------------------
 def verify_database(engine: Engine, *, progress: Progress | None = None,
-                    trusted_key: str | None = None) -> VerifyReport:  # fmt: skip
+                    trusted_key: str | None = None,
+                    now: datetime | None = None) -> VerifyReport:  # fmt: skip
     """Check everything in one consistent snapshot, even while others write."""
     with snapshot(engine) as conn:
-        return verify_connection(conn, progress=progress, trusted_key=trusted_key)
+        return verify_connection(conn, progress=progress, trusted_key=trusted_key, now=now)
 
 
 def verify_connection(conn: Connection, *, progress: Progress | None = None,
-                      trusted_key: str | None = None) -> VerifyReport:  # fmt: skip
-    """:func:`verify_database` inside the caller's transaction (tests tamper, verify, roll back)."""
+                      trusted_key: str | None = None,
+                      now: datetime | None = None) -> VerifyReport:  # fmt: skip
+    """:func:`verify_database` inside the caller's transaction (tests tamper, verify, roll back).
+
+    Besides the chains, it names every due deadline held by an absurd or long-over claim
+    (``stuck_claim``, at ``now``: default the wall clock; see :mod:`jiuzhu.audit.claims`).
+    """
     source = sources.DatabaseSource(conn)
-    return Audit(load_checkpoints(conn), trusted_key, with_ids=True).run(source, progress)
+    report = Audit(load_checkpoints(conn), trusted_key, with_ids=True).run(source, progress)
+    report.breaks += [Break(b.case_id, b.seq, "stuck_claim", b.detail)
+                      for b in bad_claims(conn, now=now)]  # fmt: skip
+    return report
 
 
 def verify_export(directory: Path, *, progress: Progress | None = None,

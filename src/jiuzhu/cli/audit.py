@@ -72,7 +72,8 @@ def verify_with_progress(engine: Engine, trusted_key: str | None = None) -> Veri
     from ..audit.verify import verify_database
 
     with progress_bar("核对哈希链 verifying chains", count_cases(engine)) as advance:
-        return verify_database(engine, progress=advance, trusted_key=trusted_key)
+        return verify_database(engine, progress=advance, trusted_key=trusted_key,
+                               now=clock_of(engine))  # fmt: skip
 
 
 def render_report(report: VerifyReport) -> None:
@@ -123,7 +124,8 @@ def audit_verify(
 
     Lists every break with its case, sequence number and kind: altered 篡改, missing 缺失,
     inserted 插入, reordered 乱序, truncated 截断, deleted_case 整案删除, projection_differs
-    投影不符, checkpoint 检查点.
+    投影不符, checkpoint 检查点, stuck_claim 期限被占用 (a due deadline held by an absurd or
+    long-over claim).
     """
     from ..audit import checkpoint as checkpoints
     from ..audit.verify import check_source

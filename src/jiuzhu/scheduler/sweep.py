@@ -5,7 +5,10 @@ other workers hold (``FOR UPDATE SKIP LOCKED``), so several workers share the wo
 (:meth:`CaseService.fire_chunk`, ``chunk`` deadlines per transaction) re-checks each claim
 inside the firing transaction and marks the row ``fired`` there, in the transaction that
 writes its event, so each deadline fires exactly once.  A worker killed mid-batch leaves
-its unfired rows ``claimed``; once the lease runs out any worker claims them again.
+its unfired rows ``claimed``; once the lease runs out any worker claims them again.  A claim
+whose lease ends later than ``now`` plus the configured maximum (:mod:`jiuzhu.leases`) was
+never given by a worker (a row set ``claimed`` by hand, a ghost's): it is claimed again at
+once and fired normally.
 
 ``sweep`` is idempotent and takes ``now``: the APScheduler jobs call it on the wall clock, tests
 and the demo on a controllable one.  After a downtime of any length it fires everything that
