@@ -50,15 +50,19 @@ class VerifyReport:
     checkpoints: int = 0
     signed: int = 0
     breaks: list[Break] = field(default_factory=list)
+    partial: str | None = None  # a filtered export: what was checked, what cannot be proved
+    notes: list[str] = field(default_factory=list)  # e.g. an unprotected (unsigned) manifest
 
     @property
     def ok(self) -> bool:
         return not self.breaks
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {} if self.partial is None and not self.notes else {
+            "partial": self.partial, "notes": self.notes}  # fmt: skip
         return {"ok": self.ok, "cases": self.cases, "events": self.events,
                 "checkpoints": self.checkpoints, "signed_checkpoints": self.signed,
-                "breaks": [b.__dict__ for b in self.breaks]}  # fmt: skip
+                "breaks": [b.__dict__ for b in self.breaks], **extra}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -135,14 +139,16 @@ def verify_connection(conn: Connection, *, progress: Progress | None = None,
 def verify_export(directory: Path, *, progress: Progress | None = None,
                   trusted_key: str | None = None) -> VerifyReport:  # fmt: skip
     """Check an export directory: its manifest and files, then as :func:`verify_database`."""
-    from .export import read_manifest
+    from .export import manifest_check, partial_note, read_manifest
 
     manifest, file_breaks = read_manifest(directory)
-    checkpoints = [Checkpoint(**{k: v for k, v in cp.items() if k != "v"})
-                   for cp in sources.jsonl(directory / "checkpoints.jsonl")]  # fmt: skip
+    signed, notes = manifest_check(manifest, trusted_key)
+    documents = list(sources.jsonl(directory / "checkpoints.jsonl"))
+    checkpoints = [Checkpoint(**{k: v for k, v in cp.items() if k != "v"}) for cp in documents]
     audit = Audit(checkpoints, trusted_key, with_ids=False, complete=manifest["complete"])
     report = audit.run(sources.ExportSource(directory), progress)
-    report.breaks[:0] = file_breaks
+    report.breaks[:0] = signed + file_breaks
+    report.partial, report.notes = partial_note(manifest, documents), notes
     return report
 
 
