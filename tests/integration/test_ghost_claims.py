@@ -6,19 +6,21 @@ Every test runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from helpers import Org, case_in, fire
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from jiuzhu import CaseService, FakeClock, InvalidInput
 from jiuzhu.audit.findings import database_findings
 from jiuzhu.audit.verify import verify_database
 from jiuzhu.leases import DEFAULT_MAX_LEASE, max_lease
 from jiuzhu.models import rows as store
+from jiuzhu.scheduler.heartbeat import beat, workers
 from jiuzhu.scheduler.startup import check_settings
-from jiuzhu.scheduler.sweep import sweep
+from jiuzhu.scheduler.sweep import claim_items, sweep
 
 W = "payroll:1"
 GHOST_LEASE = datetime(2099, 12, 31, tzinfo=UTC)
@@ -111,3 +113,24 @@ def test_the_maximum_lease_is_a_setting() -> None:
     for bad in ("0", "ten", "864000"):
         with pytest.raises(InvalidInput):
             max_lease({"JIUZHU_MAX_LEASE_SECONDS": bad})
+
+
+def test_a_silent_workers_claims_are_released_before_their_lease_runs_out(
+    svc: CaseService, org: Org, clock: FakeClock
+) -> None:
+    case = case_in(svc, org, "provisionally_approved")  # its first month falls due now
+    start = clock.now()
+    beat(svc.engine, "dead:1", start)
+    assert [c.case_id for c in claim_items(svc, worker="dead:1", now=start)] == [case.id]
+    later = start + timedelta(minutes=2)  # within the 5-minute lease
+    beat(svc.engine, "dead:1", later)  # still beating: its claim holds
+    assert sweep(svc, worker="heir:2", now=later, silent_after=timedelta(minutes=1)).fired == 0
+    silent = later + timedelta(minutes=2)  # no beat for two minutes; lease ends at 5
+    assert sweep(svc, worker="heir:2", now=silent, silent_after=timedelta(minutes=1)).fired == 1
+    assert months_paid(svc, org, case.id) == ["2024-03"]
+    with svc.engine.connect() as conn:
+        rows = {r.worker_id: r for r in conn.execute(select(workers))}
+    assert set(rows) == {"dead:1", "heir:2"}
+    heir = rows["heir:2"]
+    assert heir.pid == os.getpid() and heir.host and heir.started_at == later
+    assert heir.last_beat_at == silent and rows["dead:1"].last_beat_at == later

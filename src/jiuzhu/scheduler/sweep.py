@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..service.firing import Claimed, Fired
+from .heartbeat import beat, release_silent
 
 if TYPE_CHECKING:
     from ..service.service import CaseService
@@ -80,19 +81,31 @@ def release(svc: CaseService, *, worker: str, ids: list[int]) -> None:
 
 def sweep(svc: CaseService, *, worker: str, now: datetime | None = None,
           batch: int = DEFAULT_BATCH, lease: timedelta = DEFAULT_LEASE,
-          chunk: int = DEFAULT_CHUNK,
-          should_stop: Callable[[], bool] | None = None) -> SweepReport:  # fmt: skip
+          chunk: int = DEFAULT_CHUNK, should_stop: Callable[[], bool] | None = None,
+          silent_after: timedelta | None = None) -> SweepReport:  # fmt: skip
     """Fire every deadline due at ``now`` (default: the service's clock), batch by batch.
 
     Each chunk of ``chunk`` claimed deadlines is fired in one transaction (``chunk=1``: one
     transaction per deadline).  Rows that firing arms and that are already due (the next visit
     of a long-missed plan) are claimed in a later round, so catch-up keeps due order.
     ``should_stop`` is asked between chunks (a worker shutting down).
+
+    The worker beats (:mod:`.heartbeat`) at the start and before each round of claims; first,
+    the claims of every worker with no beat for ``silent_after`` (default: the lease) are
+    given back, so that they fire now.
     """
     report = SweepReport()
+    at = now or svc.clock.now()
+    beat(svc.engine, worker, at)
+    gone = release_silent(svc.engine, now=at, silent_after=silent_after or lease)
+    if gone:
+        log.warning("released the claims of silent worker(s) %s (no heartbeat for %s)",
+                    ", ".join(gone), silent_after or lease)  # fmt: skip
     while not (should_stop and should_stop()):
-        items = claim_items(svc, worker=worker, now=now or svc.clock.now(), batch=batch,
-                            lease=lease)  # fmt: skip
+        at = now or svc.clock.now()
+        if report.fired or report.skipped or report.stale or report.failed:
+            beat(svc.engine, worker, at)  # a long sweep goes on beating
+        items = claim_items(svc, worker=worker, now=at, batch=batch, lease=lease)
         if not items:
             return report
         done = 0
