@@ -196,3 +196,14 @@ def test_worker_once_says_what_is_due_then_sums_up_what_it_fired(cli: Cli) -> No
     again = cli.ok("worker", "--once")
     assert "catch-up: nothing due 无到期期限" in again.stderr
     assert "catch-up done 补扫完成: fired 0 (-), failed 0" in again.stderr
+
+
+def test_worker_refuses_a_lease_above_the_maximum_naming_it(cli: Cli) -> None:
+    """``--lease-seconds 3153600000`` (a hundred years) would stop every deadline it claims."""
+    refused = cli("worker", "--once", "--lease-seconds", "3153600000")
+    assert refused.returncode == 4 and "Traceback" not in refused.stderr
+    assert "longer than the maximum lease of 3600 s" in refused.stderr
+    assert (
+        "超过最长认领租期 3600 秒" in refused.stderr
+        and "JIUZHU_MAX_LEASE_SECONDS" in refused.stderr
+    )

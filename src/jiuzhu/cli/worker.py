@@ -19,6 +19,7 @@ from .options import PolicyOpt, shared
 from .output import err, local_time, out, say
 
 DAY = 86_400
+LEASE_CEILING = 10**10  # beyond this typer refuses; up to it, the configured maximum does
 COUNTS = ("到期 due", "租约过期 expired claims")  # the dry run's columns of counts
 
 
@@ -56,7 +57,8 @@ def worker_command(
     batch: Annotated[int, typer.Option(
         "--batch", min=1, max=10_000, help="Due deadlines claimed per round 每批认领数.")] = 200,
     lease_seconds: Annotated[int, typer.Option(
-        "--lease-seconds", min=1, max=DAY, help="Claim lease 认领租期 (1 s to a day): a dead "
+        "--lease-seconds", min=1, max=LEASE_CEILING, help="Claim lease 认领租期 in seconds, at "
+        "most the maximum lease 最长租期 (JIUZHU_MAX_LEASE_SECONDS, default 3600): a dead "
         "worker's claims are taken over after this many seconds.")] = 300,
     worker_id: Annotated[str | None, typer.Option(
         "--worker-id", help="Worker id 调度进程标识 recorded on claims and events "

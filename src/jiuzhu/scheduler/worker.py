@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("jiuzhu.scheduler")
 
+SILENT_AFTER = timedelta(minutes=1)  # at least; else three sweep intervals without a beat
 WAKE_GAP = timedelta(milliseconds=100)  # a wake-up is never armed for "right now" in a loop
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -82,6 +83,7 @@ class _Worker:
     arm_lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: bool = False
     checkpoint_key: Any = None  # an Ed25519 private key: daily checkpoints are signed
+    silent_after: timedelta = SILENT_AFTER  # no heartbeat this long: another worker is dead
 
 
 _WORKERS: dict[str, _Worker] = {}
@@ -146,6 +148,7 @@ def run_sweep(worker_id: str, woken: bool = False) -> dict[str, Any]:
         batch=worker.batch,
         lease=worker.lease,
         should_stop=lambda: worker.stopping,
+        silent_after=worker.silent_after,
     )
     stats = worker.stats
     stats.sweeps, stats.wakeups = stats.sweeps + 1, stats.wakeups + int(woken)
@@ -257,7 +260,8 @@ def _serve(svc: CaseService, worker_id: str, interval: float, batch: int, lease:
            stop_after: float | None, stop: threading.Event,
            checkpoint_key: Any = None) -> WorkerStats:  # fmt: skip
     worker = _Worker(svc, _scheduler(), batch, lease, WorkerStats(worker_id),
-                     checkpoint_key=checkpoint_key)  # fmt: skip
+                     checkpoint_key=checkpoint_key,
+                     silent_after=max(SILENT_AFTER, timedelta(seconds=3 * interval)))  # fmt: skip
     _WORKERS[worker_id] = worker
     try:
         worker.scheduler.add_listener(_listener(worker.stats), _job_events())
