@@ -1,7 +1,7 @@
 """workers: the deadline workers' heartbeats (id, host and pid, started, last beat)
 
-Revision ID: 0014a
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06
 
 Each worker records itself in ``workers`` and beats on every sweep; a sweep releases the claims
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0014a"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
