@@ -22,6 +22,7 @@ from jiuzhu import CaseService, FakeClock
 from jiuzhu.audit.chain import event_hash
 from jiuzhu.audit.checkpoint import generate_key, load_private_key, take_checkpoint
 from jiuzhu.audit.verify import verify_connection
+from jiuzhu.models import log_sql
 from jiuzhu.models import rows as store
 
 
@@ -179,3 +180,22 @@ def test_an_unsigned_log_checkpoint_is_refused_when_the_agency_signs(
     with svc.engine.connect() as conn:
         breaks = [b.detail for b in verify_connection(conn, trusted_key=public).breaks]
     assert any("is not signed by the trusted key" in d for d in breaks)
+
+
+def test_a_stripped_signature_shows_without_the_trusted_key(
+    svc: CaseService, org: Org, clock: FakeClock, tmp_path: Path
+) -> None:
+    generate_key(tmp_path / "agency.key")
+    key = load_private_key(tmp_path / "agency.key")
+    case_in(svc, org, "verified")
+    take_checkpoint(svc.engine, now=clock.now(), taken_by="test", key=key)
+    clock.advance(timedelta(days=1))
+    case_in(svc, org, "verified")
+    take_checkpoint(svc.engine, now=clock.now(), taken_by="test", key=key)
+    with tampered(svc) as conn:  # the insider replaces the newest note by its unsigned body
+        size, text = conn.exec_driver_sql(
+            "SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1").one()  # fmt: skip
+        conn.execute(log_sql.CHECKPOINTS.update().where(log_sql.CHECKPOINTS.c.size == size)
+                     .values(note=text[: text.index("\n\n") + 1]))  # fmt: skip
+        breaks = [b.detail for b in verify_connection(conn).breaks]
+    assert any("a signature was stripped or replaced" in d for d in breaks), breaks

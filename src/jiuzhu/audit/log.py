@@ -215,8 +215,9 @@ def log_breaks(conn: Connection, trusted_key: str | None = None) -> list[Break]:
 
 def _checkpoint_breaks(conn: Connection, cps: list[LogCheckpoint], size: int,
                        trusted_key: str | None) -> list[Break]:  # fmt: skip
-    found = []
+    found: list[Break] = []
     name = origin(conn)
+    signer: bytes | None = None
     for cp in cps:
         try:
             opened = open_note(cp.note)
@@ -234,6 +235,13 @@ def _checkpoint_breaks(conn: Connection, cps: list[LogCheckpoint], size: int,
         if trusted_key is not None and not note.verify_note(opened, name, trusted_key):
             found.append(_break(cp.size, f"the checkpoint at size {cp.size} is not signed by "
                                          "the trusted key"))  # fmt: skip
+        # once the log signs, every later checkpoint names the same key, trusted key or not
+        ids = {s.key_id for s in opened.signatures if s.name == name}
+        if signer is not None and signer not in ids:
+            found.append(_break(cp.size, f"the checkpoint at size {cp.size} is not signed by "
+                                         f"the key (id {signer.hex()}) that signed the ones "
+                                         "before: a signature was stripped or replaced"))  # fmt: skip
+        signer = signer or min(ids, default=None)
     return found
 
 
