@@ -19,6 +19,8 @@ from rich.text import Text
 
 from ..clock import parse_iso_utc
 from ..errors import InvalidInput, NotFound
+from . import audit_witness
+from .audit_witness import AgainstOpt, WitnessOpt
 from .common import existing_engine, local_instant, require_head
 from .exits import EXIT_AUDIT
 from .files import FileLimit, FormatOpt, OutputOpt, view_of, write_file, write_json
@@ -40,12 +42,13 @@ KeyOpt = Annotated[Path | None, typer.Option(
     "--key", help="Ed25519 private key file 签名私钥 (PEM, from `jiuzhu audit keygen`) to sign "
     "the checkpoint with.")]  # fmt: skip
 PublicKeyOpt = Annotated[Path | None, typer.Option(
-    "--public-key", help="Require every checkpoint to be signed by this Ed25519 public key "
-    "受信公钥 (PEM or 64 hex characters).")]  # fmt: skip
+    "--public-key", help="Require every checkpoint (and the --against one) to be signed by "
+    "this Ed25519 public key 受信公钥 (PEM, 64 hex characters or a verifier key file).")]  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
+    audit_witness.register(audit_app)
 
 
 @contextmanager
@@ -116,7 +119,7 @@ def clock_of(engine: Engine) -> datetime:
 def audit_verify(
     export_dir: Annotated[Path | None, typer.Argument(
         help="An export directory 导出目录 to verify instead of a database.")] = None,
-    public_key: PublicKeyOpt = None,
+    public_key: PublicKeyOpt = None, against: AgainstOpt = None, witness: WitnessOpt = None,
     *, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     """Verify every hash chain, checkpoint and case row 核验审计链 (exit 1 on any break).
@@ -125,19 +128,24 @@ def audit_verify(
     inserted 插入, reordered 乱序, truncated 截断, deleted_case 整案删除, projection_differs
     投影不符, checkpoint 检查点.
     """
-    from ..audit import checkpoint as checkpoints
     from ..audit.verify import check_source
 
-    trusted = checkpoints.load_public_key(public_key) if public_key is not None else None
+    trusted = audit_witness.public_key_of(public_key) if public_key is not None else None
     directory = export_dir or (check_source(db) if db else None)
+    extra: dict[str, Any] = {}
     if directory is not None:
+        if against is not None or witness:
+            raise InvalidInput("--against and --witness check a database, not an export",
+                               "--against 和 --witness 用于核验数据库，而非导出目录")  # fmt: skip
         report = verify_export_with_progress(directory, trusted)
     else:
         engine = existing_engine(db)
         require_head(engine)
         report = verify_with_progress(engine, trusted)
+        extra = audit_witness.apply_against(engine, against, witness, trusted, report,
+                                            json_out=json_out)  # fmt: skip
     if json_out:
-        emit_json(report.to_dict())
+        emit_json({**report.to_dict(), **extra})
     else:
         render_report(report)
     if not report.ok:

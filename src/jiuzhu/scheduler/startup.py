@@ -1,4 +1,5 @@
-"""What a worker checks before it starts: its id and settings, and on SQLite the one-worker lock.
+"""What a worker checks before it starts: its id and settings, the database against the last
+published checkpoint (when given one), and on SQLite the one-worker lock.
 
 SQLite serves ONE worker: it holds an exclusive ``flock`` on ``<db>.worker.lock`` (holding its
 pid) for its whole life, and a second worker refuses to start (:class:`WorkerAlreadyRunning`).
@@ -24,6 +25,40 @@ class WorkerAlreadyRunning(JiuzhuError):
     """Another worker holds this SQLite database: it serves one worker at a time."""
 
     code = "conflict"
+
+
+class DatabaseRolledBack(JiuzhuError):
+    """The database is behind, or disagrees with, the checkpoint published last: it was restored
+    from a backup or rolled back, and a worker would fire deadlines on a lost history."""
+
+    code = "rolled_back"
+
+
+def check_published(url: str, published: Path) -> None:
+    """Refuse (:class:`DatabaseRolledBack`) a database that is older than the checkpoint in
+    ``published`` (a published directory or a checkpoint file) or disagrees with it."""
+    from ..audit.witness import against, read_published
+    from ..models.db import make_engine, snapshot
+
+    checkpoint = read_published(published)
+    engine = make_engine(url)
+    try:
+        with snapshot(engine) as conn:
+            found = against(conn, checkpoint)
+    finally:
+        engine.dispose()
+    if found.breaks:
+        detail = "; ".join(b.detail for b in found.breaks)
+        raise DatabaseRolledBack(
+            f"the worker refuses to start: {detail}. Restore the latest copy of the database, "
+            "or ask the audit office before going on",
+            f"调度进程拒绝启动：数据库早于或不符于 {published} 中发布的检查点"
+            f"（检查点含 {found.size} 条日志，数据库含 {found.database_size} 条），"
+            "数据库可能是从备份恢复或被回滚的。请恢复最新的数据库副本，或先联系审计部门",
+            checkpoint=str(checkpoint.path),
+            size=found.size,
+            database_size=found.database_size,
+        )
 
 
 def check_worker_id(worker_id: str | None) -> str:
