@@ -160,6 +160,11 @@ def test_witness_refuses_tiles_that_do_not_give_the_checkpoints_root(
     assert not witness.state.exists()
 
 
+def flat(text: str) -> str:
+    """Printed text without the spaces, line breaks and table borders it was wrapped with."""
+    return "".join(c for c in text if c not in " \n│")
+
+
 def run(*args: str, env: dict[str, str] | None = None) -> Any:
     return CliRunner().invoke(app, list(args), prog_name="jiuzhu", terminal_width=200, env=env)
 
@@ -175,9 +180,9 @@ def test_cli_cosign_and_verify_against_name_the_witnesses_who_cosigned(
     result = run("audit", "cosign", str(published), "--key", str(office.key_file), "--name",
                  WITNESS, "--state", str(office.state), env=when)  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert office.vkey in result.output
+    assert office.vkey in flat(result.output)
     line = (published / "checkpoint").read_text(encoding="utf-8").splitlines()[-1]
-    assert line.startswith(f"— {WITNESS} ") and line in result.output
+    assert line.startswith(f"— {WITNESS} ") and flat(line) in flat(result.output)
     vkey_file = tmp_path / "office.vkey"
     vkey_file.write_text(office.vkey + "\n", encoding="utf-8")
 
@@ -191,8 +196,15 @@ def test_cli_cosign_and_verify_against_name_the_witnesses_who_cosigned(
     failed = run("audit", "verify", "--db", db_url, "--against", str(published),
                  "--witness", office.vkey, "--witness", bureau.vkey)  # fmt: skip
     assert failed.exit_code == 1, failed.output
-    assert f"cosigned by witness {WITNESS}" in failed.output
-    assert "witness finance-bureau.example/witness did not cosign" in failed.output
+    assert flat(f"cosigned by witness {WITNESS}") in flat(failed.output)
+    assert flat("did not cosign the checkpoint checked against") in flat(failed.output)
+    failed = run("audit", "verify", "--db", db_url, "--against", str(published),
+                 "--witness", office.vkey, "--witness", bureau.vkey, "--json")  # fmt: skip
+    report = json.loads(failed.stdout)
+    assert list(report["against"]["cosigned_by"]) == [WITNESS] and not report["ok"]
+    assert [b["detail"] for b in report["breaks"]] == [
+        "witness finance-bureau.example/witness did not cosign the checkpoint checked against"
+    ]
 
     refused = run("audit", "cosign", str(published / "nowhere"), "--key", str(office.key_file),
                   "--name", WITNESS, "--state", str(office.state))  # fmt: skip

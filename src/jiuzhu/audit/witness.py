@@ -26,14 +26,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from ..clock import SHANGHAI, ensure_utc, iso_utc
 from ..errors import InvalidInput
 from ..models import log_sql
 from . import merkle, note
 from .breaks import Break
-from .log import DatabaseSource, origin
+from .log import ORIGIN_SETTING, SETTINGS, DatabaseSource
 from .tiles import TileSource
 
 CHECKPOINT_FILE = "checkpoint"
@@ -247,9 +247,9 @@ def against(conn: Connection, published: Published, *,
     on = f"the checkpoint published on {_shown(when)}"
     if log_key is not None and not note.verify_note(published.opened, cp.origin, log_key):
         add(f"{on} is not signed by the log's trusted key")
-    name = origin(conn)
+    name = stored_origin(conn)  # None: the database never took a log checkpoint
     size = found.database_size = log_sql.size(conn)
-    if name != cp.origin:
+    if name is not None and name != cp.origin:
         add(f"{on} is of another log ('{cp.origin}'); this database's log is '{name}'")
     elif size < cp.size:
         add(
@@ -263,6 +263,12 @@ def against(conn: Connection, published: Published, *,
             "rewritten"
         )
     return found
+
+
+def stored_origin(conn: Connection) -> str | None:
+    found = conn.execute(select(SETTINGS.c.value).where(SETTINGS.c.key == ORIGIN_SETTING))
+    value = found.scalar()
+    return str(value) if value else None
 
 
 def _root(conn: Connection, size: int, prefix: int) -> bytes | None:

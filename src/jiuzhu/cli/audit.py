@@ -78,6 +78,9 @@ def verify_with_progress(engine: Engine, trusted_key: str | None = None) -> Veri
         return verify_database(engine, progress=advance, trusted_key=trusted_key)
 
 
+WHERE = {"checkpoint": "检查点 checkpoint", "log": "日志 log"}  # a break of no one case
+
+
 def render_report(report: VerifyReport) -> None:
     from ..audit.breaks import KIND_LABELS
 
@@ -93,7 +96,7 @@ def render_report(report: VerifyReport) -> None:
     table.add_column("类型 kind", no_wrap=True)
     table.add_column("说明 detail")
     for b in report.breaks:
-        where = b.case_id or ("检查点 checkpoint" if b.kind == "checkpoint" else "导出 export")
+        where = b.case_id or WHERE.get(b.kind, "导出 export")
         table.add_row(where, str(b.seq), f"{b.kind}\n{KIND_LABELS.get(b.kind, '')}",
                       Text(b.detail))  # fmt: skip
     out().print(table)
