@@ -49,10 +49,6 @@ class Published:
     opened: note.Note
     checkpoint: note.Checkpoint
 
-    @property
-    def directory(self) -> Path | None:
-        return self.path.parent if self.path.name == CHECKPOINT_FILE else None
-
 
 def read_published(path: Path) -> Published:
     """The checkpoint of a published directory (its ``checkpoint`` file) or a checkpoint file."""

@@ -27,7 +27,7 @@ AgainstOpt = Annotated[Path | None, typer.Option(
     "file 检查点文件: fail when the database is older than it or disagrees with it (restored "
     "from a backup 从备份恢复, rolled back 回滚).")]  # fmt: skip
 WitnessOpt = Annotated[list[str] | None, typer.Option(
-    "--witness", help="A witness 见证方 that must have cosigned the --against checkpoint: its "
+    "--witness", metavar="VKEY", help="A witness 见证方 that must have cosigned the --against checkpoint: its "
     "verifier key 验证公钥 'name+id+key' (as `jiuzhu audit cosign` prints it) or a file holding "
     "it. Repeatable.")]  # fmt: skip
 
@@ -85,9 +85,9 @@ def audit_cosign(
 ) -> None:  # fmt: skip
     """Cosign the published checkpoint as a witness 见证副签 (C2SP cosignature/v1).
 
-    Refuses, writing nothing, unless the checkpoint is well formed, signed by --log-key when
-    given, of the same log as the last one this witness cosigned, not smaller, and consistent
-    with it (a consistency proof from the directory's tiles) 与上次副签的检查点一致.
+    Refuses, writing nothing 拒绝且不写入, unless the checkpoint is well formed, signed by --log-key when given, of the same log as the last one this witness cosigned, not smaller, and consistent with it 与上次副签的检查点一致 (a consistency proof from the directory's tiles).
+
+    Adds its cosignature line to DIRECTORY/checkpoint and prints it; keeps the last cosigned checkpoint and a history in --state.
     """
     from ..audit import note
     from ..audit.checkpoint import load_private_key
