@@ -20,8 +20,8 @@ EXIT_OK, EXIT_AUDIT, EXIT_USAGE, EXIT_CONFLICT = 0, 1, 2, 3
 EXIT_INPUT, EXIT_REFUSED, EXIT_UNAVAILABLE, EXIT_INTERNAL = 4, 5, 6, 7
 EXIT_MEANINGS: dict[int, str] = {
     EXIT_OK: "ok 成功",
-    EXIT_AUDIT: "audit failure 审计未通过: verify or replay found breaks, a case's events "
-    "cannot be replayed, or the database is behind the published checkpoint",
+    EXIT_AUDIT: "audit failure 审计未通过: verify or replay found breaks, or a case's events "
+    "cannot be replayed",
     EXIT_USAGE: "usage error 用法错误: an unknown option, a missing or malformed argument",
     EXIT_CONFLICT: "conflict 冲突: a stale --expect-version, a lost race, a reused idempotency "
     "key, another worker on the database; reload and decide again",
@@ -36,7 +36,6 @@ EXIT_MEANINGS: dict[int, str] = {
 # missing from this table is a defect, so it exits EXIT_INTERNAL rather than a guessed bucket.
 EXIT_CODES: dict[str, int] = {
     "replay_failed": EXIT_AUDIT,  # the stored events do not replay: what an audit reports
-    "rolled_back": EXIT_AUDIT,  # the database is behind the published checkpoint
     "conflict": EXIT_CONFLICT,
     "idempotency_key_reused": EXIT_CONFLICT,
     "invalid_input": EXIT_INPUT,

@@ -14,7 +14,7 @@ import typer
 from ..clock import Clock
 from ..errors import InvalidInput
 from .common import cli_clock, database_url, use_policy_file
-from .exits import EXIT_INTERNAL, EXIT_UNAVAILABLE
+from .exits import EXIT_AUDIT, EXIT_INTERNAL, EXIT_UNAVAILABLE
 from .options import PolicyOpt, shared
 from .output import err, local_time, out, say
 
@@ -95,8 +95,11 @@ def worker_command(
     if dry_run:
         show_due(url, cli_clock(db))
         return
-    if against is not None:
-        check_published(url, against)
+    refusal = check_published(url, against) if against is not None else None
+    if refusal is not None:  # a rolled-back database: what an audit reports, exit 1
+        say(f"错误：{refusal.zh}", "bold red", err())
+        say(f"Error: {refusal.message}", "red", err())
+        raise typer.Exit(EXIT_AUDIT)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     logging.getLogger("jiuzhu").setLevel(logging.INFO)

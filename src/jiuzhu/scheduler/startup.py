@@ -12,6 +12,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,16 +28,19 @@ class WorkerAlreadyRunning(JiuzhuError):
     code = "conflict"
 
 
-class DatabaseRolledBack(JiuzhuError):
-    """The database is behind, or disagrees with, the checkpoint published last: it was restored
-    from a backup or rolled back, and a worker would fire deadlines on a lost history."""
+@dataclass(frozen=True)
+class Refusal:
+    """Why a worker will not start (in English and in Chinese): the database is behind, or
+    disagrees with, the checkpoint published last -- it was restored from a backup or rolled
+    back, and a worker would fire deadlines again on a history that lost its decisions."""
 
-    code = "rolled_back"
+    message: str
+    zh: str
 
 
-def check_published(url: str, published: Path) -> None:
-    """Refuse (:class:`DatabaseRolledBack`) a database that is older than the checkpoint in
-    ``published`` (a published directory or a checkpoint file) or disagrees with it."""
+def check_published(url: str, published: Path) -> Refusal | None:
+    """Why not to start on a database older than the checkpoint in ``published`` (a published
+    directory or a checkpoint file) or disagreeing with it; None when it is not."""
     from ..audit.witness import against, read_published
     from ..models.db import make_engine, snapshot
 
@@ -47,18 +51,16 @@ def check_published(url: str, published: Path) -> None:
             found = against(conn, checkpoint)
     finally:
         engine.dispose()
-    if found.breaks:
-        detail = "; ".join(b.detail for b in found.breaks)
-        raise DatabaseRolledBack(
-            f"the worker refuses to start: {detail}. Restore the latest copy of the database, "
-            "or ask the audit office before going on",
-            f"调度进程拒绝启动：数据库早于或不符于 {published} 中发布的检查点"
-            f"（检查点含 {found.size} 条日志，数据库含 {found.database_size} 条），"
-            "数据库可能是从备份恢复或被回滚的。请恢复最新的数据库副本，或先联系审计部门",
-            checkpoint=str(checkpoint.path),
-            size=found.size,
-            database_size=found.database_size,
-        )
+    if not found.breaks:
+        return None
+    detail = "; ".join(b.detail for b in found.breaks)
+    return Refusal(
+        f"the worker refuses to start: {detail}. Restore the latest copy of the database, or "
+        "ask the audit office before going on",
+        f"调度进程拒绝启动：数据库早于或不符于 {published} 中发布的检查点"
+        f"（检查点含 {found.size} 条日志，数据库含 {found.database_size} 条），"
+        "数据库可能是从备份恢复或被回滚的。请恢复最新的数据库副本，或先联系审计部门",
+    )
 
 
 def check_worker_id(worker_id: str | None) -> str:
