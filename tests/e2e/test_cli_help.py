@@ -34,6 +34,7 @@ HELP = {
     ("audit",): "审计",
     ("audit", "verify"): "核验审计链",
     ("audit", "replay"): "事件重放",
+    ("audit", "cosign"): "见证副签",
     ("diagrams",): "状态图",
     ("worker",): "期限调度进程",
     ("demo",): "滨海县",

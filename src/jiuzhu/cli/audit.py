@@ -7,8 +7,6 @@ instants.  Exit codes as every command's: 1 when an audit finds a break.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -19,7 +17,16 @@ from rich.text import Text
 
 from ..clock import parse_iso_utc
 from ..errors import InvalidInput, NotFound
+from . import audit_witness
 from .audit_db import audit_engine
+from .audit_progress import (
+    clock_of,
+    count_cases,
+    progress_bar,
+    verify_export_with_progress,
+    verify_with_progress,
+)
+from .audit_witness import AgainstOpt, WitnessOpt
 from .common import existing_engine, local_instant, require_head
 from .exits import EXIT_AUDIT
 from .files import FileLimit, FormatOpt, OutputOpt, view_of, write_file, write_json
@@ -41,40 +48,16 @@ KeyOpt = Annotated[Path | None, typer.Option(
     "--key", help="Ed25519 private key file 签名私钥 (PEM, from `jiuzhu audit keygen`) to sign "
     "the checkpoint with.")]  # fmt: skip
 PublicKeyOpt = Annotated[Path | None, typer.Option(
-    "--public-key", help="Require every checkpoint to be signed by this Ed25519 public key "
-    "受信公钥 (PEM or 64 hex characters).")]  # fmt: skip
+    "--public-key", help="Require every checkpoint (and the --against one) to be signed by "
+    "this Ed25519 public key 受信公钥 (PEM, 64 hex characters or a verifier key file).")]  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
+    audit_witness.register(audit_app)
 
 
-@contextmanager
-def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=err()) as progress:
-        task = progress.add_task(description, total=total)
-        yield lambda _events: progress.advance(task)
-
-
-def count_cases(engine: Engine) -> int:
-    from sqlalchemy import func, select
-
-    from ..models import rows as store
-
-    with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(store.cases)).scalar_one())
-
-
-def verify_with_progress(engine: Engine, trusted_key: str | None = None) -> VerifyReport:
-    from ..audit.verify import verify_database
-
-    with progress_bar("核对哈希链 verifying chains", count_cases(engine)) as advance:
-        return verify_database(engine, progress=advance, trusted_key=trusted_key,
-                               now=clock_of(engine))  # fmt: skip
+WHERE = {"checkpoint": "检查点 checkpoint", "log": "日志 log"}  # a break of no one case
 
 
 def render_report(report: VerifyReport) -> None:
@@ -98,7 +81,7 @@ def render_report(report: VerifyReport) -> None:
     table.add_column("类型 kind", no_wrap=True)
     table.add_column("说明 detail")
     for b in report.breaks:
-        where = b.case_id or ("检查点 checkpoint" if b.kind == "checkpoint" else "导出 export")
+        where = b.case_id or WHERE.get(b.kind, "导出 export")
         table.add_row(where, str(b.seq), f"{b.kind}\n{KIND_LABELS.get(b.kind, '')}",
                       Text(b.detail))  # fmt: skip
     out().print(table)
@@ -112,19 +95,13 @@ def instant_option(text: str | None, option: str) -> datetime | None:
     return local_instant(text, option)
 
 
-def clock_of(engine: Engine) -> datetime:
-    from ..simulation import clock_for
-
-    return clock_for(engine).now()
-
-
 # -- verify ------------------------------------------------------------------------------------
 @audit_app.command("verify")
 @shared()
 def audit_verify(
     export_dir: Annotated[Path | None, typer.Argument(
         help="An export directory 导出目录 to verify instead of a database.")] = None,
-    public_key: PublicKeyOpt = None,
+    public_key: PublicKeyOpt = None, against: AgainstOpt = None, witness: WitnessOpt = None,
     *, db: str | None, json_out: bool,
 ) -> None:  # fmt: skip
     """Verify every hash chain, checkpoint and case row 核验审计链 (exit 1 on any break).
@@ -135,33 +112,27 @@ def audit_verify(
     long-over claim), manifest 导出清单 (an export's manifest unsigned or edited). A filtered
     export is reported as partial 部分导出, never as passed.
     """
-    from ..audit import checkpoint as checkpoints
     from ..audit.verify import check_source
 
-    trusted = checkpoints.load_public_key(public_key) if public_key is not None else None
+    trusted = audit_witness.public_key_of(public_key) if public_key is not None else None
     directory = export_dir or (check_source(db) if db else None)
+    extra: dict[str, Any] = {}
     if directory is not None:
+        if against is not None or witness:
+            raise InvalidInput("--against and --witness check a database, not an export",
+                               "--against 和 --witness 用于核验数据库，而非导出目录")  # fmt: skip
         report = verify_export_with_progress(directory, trusted)
     else:
         engine = audit_engine(db, json_out=json_out)
         report = verify_with_progress(engine, trusted)
+        extra = audit_witness.apply_against(engine, against, witness, trusted, report,
+                                            json_out=json_out)  # fmt: skip
     if json_out:
-        emit_json(report.to_dict())
+        emit_json({**report.to_dict(), **extra})
     else:
         render_report(report)
     if not report.ok:
         raise typer.Exit(EXIT_AUDIT)
-
-
-def verify_export_with_progress(directory: Path, trusted: str | None) -> VerifyReport:
-    from ..audit.export import read_manifest
-    from ..audit.verify import check_source, verify_export
-
-    if check_source(str(directory)) is None:
-        raise InvalidInput(f"{directory} is not a directory", f"{directory} 不是目录")
-    manifest, _ = read_manifest(directory)
-    with progress_bar("核对导出 verifying export", manifest.get("cases")) as advance:
-        return verify_export(directory, progress=advance, trusted_key=trusted)
 
 
 # -- replay ------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import typer
 from ..clock import Clock
 from ..errors import InvalidInput
 from .common import cli_clock, database_url, use_policy_file
-from .exits import EXIT_INTERNAL, EXIT_UNAVAILABLE
+from .exits import EXIT_AUDIT, EXIT_INTERNAL, EXIT_UNAVAILABLE
 from .options import PolicyOpt, shared
 from .output import err, local_time, out, say
 
@@ -73,6 +73,10 @@ def worker_command(
     checkpoint_key: Annotated[Path | None, typer.Option(
         "--checkpoint-key", help="Ed25519 private key 签名私钥 (from `jiuzhu audit keygen`): the "
         "daily audit checkpoint 每日审计检查点 (00:05) is signed with it.")] = None,
+    against: Annotated[Path | None, typer.Option(
+        "--against", envvar="JIUZHU_AUDIT_PUBLISHED", show_envvar=True, help="The published "
+        "directory 发布目录 (or checkpoint file) of the audit log: refuse to start on a database "
+        "that is older than it or disagrees with it 拒绝在回滚的数据库上启动.")] = None,
     policy: PolicyOpt = None,
     *, db: str | None,
 ) -> None:  # fmt: skip
@@ -86,7 +90,7 @@ def worker_command(
     """
     import logging
 
-    from ..scheduler.startup import check_worker_id
+    from ..scheduler.startup import check_published, check_worker_id
     from ..scheduler.worker import run_once, run_worker
 
     use_policy_file(policy)  # the payment run and other firings decide by this book
@@ -94,6 +98,11 @@ def worker_command(
     if dry_run:
         show_due(url, cli_clock(db))
         return
+    refusal = check_published(url, against) if against is not None else None
+    if refusal is not None:  # a rolled-back database: what an audit reports, exit 1
+        say(f"错误：{refusal.zh}", "bold red", err())
+        say(f"Error: {refusal.message}", "red", err())
+        raise typer.Exit(EXIT_AUDIT)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     logging.getLogger("jiuzhu").setLevel(logging.INFO)

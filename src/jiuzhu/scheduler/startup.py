@@ -1,4 +1,5 @@
-"""What a worker checks before it starts: its id and settings, and on SQLite the one-worker lock.
+"""What a worker checks before it starts: its id and settings, the database against the last
+published checkpoint (when given one), and on SQLite the one-worker lock.
 
 SQLite serves ONE worker: it holds an exclusive ``flock`` on ``<db>.worker.lock`` (holding its
 pid) for its whole life, and a second worker refuses to start (:class:`WorkerAlreadyRunning`).
@@ -11,6 +12,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +27,41 @@ class WorkerAlreadyRunning(JiuzhuError):
     """Another worker holds this SQLite database: it serves one worker at a time."""
 
     code = "conflict"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a worker will not start (in English and in Chinese): the database is behind, or
+    disagrees with, the checkpoint published last -- it was restored from a backup or rolled
+    back, and a worker would fire deadlines again on a history that lost its decisions."""
+
+    message: str
+    zh: str
+
+
+def check_published(url: str, published: Path) -> Refusal | None:
+    """Why not to start on a database older than the checkpoint in ``published`` (a published
+    directory or a checkpoint file) or disagreeing with it; None when it is not."""
+    from ..audit.witness import against, read_published
+    from ..models.db import make_engine, snapshot
+
+    checkpoint = read_published(published)
+    engine = make_engine(url)
+    try:
+        with snapshot(engine) as conn:
+            found = against(conn, checkpoint)
+    finally:
+        engine.dispose()
+    if not found.breaks:
+        return None
+    detail = "; ".join(b.detail for b in found.breaks)
+    return Refusal(
+        f"the worker refuses to start: {detail}. Restore the latest copy of the database, or "
+        "ask the audit office before going on",
+        f"调度进程拒绝启动：数据库早于或不符于 {published} 中发布的检查点"
+        f"（检查点含 {found.size} 条日志，数据库含 {found.database_size} 条），"
+        "数据库可能是从备份恢复或被回滚的。请恢复最新的数据库副本，或先联系审计部门",
+    )
 
 
 def check_worker_id(worker_id: str | None) -> str:
