@@ -139,10 +139,24 @@ def size(conn: Connection) -> int:
     return int(conn.execute(select(HEAD.c.size).where(HEAD.c.id == 1)).scalar_one())
 
 
+def _raw(conn: Connection, statement: str, params: dict[str, Any]) -> list[Any]:
+    """Rows of one read on the driver's cursor: a proof reads a few blocks of 256 hashes, and
+    the driver alone reads them several times faster than result rows do."""
+    if conn.dialect.name == "postgresql":
+        statement = statement.replace(":lo", "%(lo)s").replace(":hi", "%(hi)s")
+        statement = statement.replace(":level", "%(level)s")
+    cur = conn.connection.cursor()
+    try:
+        cur.execute(statement, params)
+        return list(cur.fetchall())
+    finally:
+        cur.close()
+
+
 def leaf_hashes(conn: Connection, start: int, end: int) -> list[bytes]:
-    query = (select(LEAVES.c.hash).where(LEAVES.c.idx >= start, LEAVES.c.idx < end)
-             .order_by(LEAVES.c.idx))  # fmt: skip
-    return [bytes.fromhex(h) for (h,) in conn.execute(query)]
+    rows = _raw(conn, "SELECT hash FROM log_leaves WHERE idx >= :lo AND idx < :hi ORDER BY idx",
+                {"lo": start, "hi": end})  # fmt: skip
+    return [bytes.fromhex(h) for (h,) in rows]
 
 
 def leaf_rows(conn: Connection, start: int = 0, end: int | None = None,
@@ -164,9 +178,9 @@ def leaves_of(conn: Connection, kind: str, ref: str) -> list[Any]:
 
 
 def nodes(conn: Connection, level: int, start: int, end: int) -> dict[int, bytes]:
-    query = select(NODES.c.idx, NODES.c.hash).where(
-        NODES.c.level == level, NODES.c.idx >= start, NODES.c.idx < end)  # fmt: skip
-    return {int(i): bytes.fromhex(h) for i, h in conn.execute(query)}
+    rows = _raw(conn, "SELECT idx, hash FROM log_nodes WHERE level = :level AND idx >= :lo "
+                "AND idx < :hi", {"level": level, "lo": start, "hi": end})  # fmt: skip
+    return {int(i): bytes.fromhex(h) for i, h in rows}
 
 
 def stored_node_count(conn: Connection, level: int) -> int:
