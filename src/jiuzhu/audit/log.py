@@ -58,11 +58,16 @@ class DatabaseSource:
         if key not in self._cache:
             if height == 0:
                 self._cache[key] = self._at(0, index, 1)[0]
-            else:  # from the stored level just below: at most 2**8 hashes
-                base = (height - 1) // TILE * TILE
-                hashes = self._at(base, index << (height - base), 1 << (height - base))
-                self._cache[key] = merkle.fold_perfect(hashes)
+            elif height % TILE == 0:  # a stored level: read it, computed only when missing
+                self._cache[key] = self._at(height, index, 1)[0]
+            else:
+                self._cache[key] = self._fold(index, height)
         return self._cache[key]
+
+    def _fold(self, index: int, height: int) -> bytes:
+        """From the stored level just below: at most 2**8 hashes."""
+        base = (height - 1) // TILE * TILE
+        return merkle.fold_perfect(self._at(base, index << (height - base), 1 << (height - base)))
 
     def _at(self, level: int, start: int, count: int) -> list[bytes]:
         """``count`` hashes of stored ``level`` from ``start``, read a block of 256 at a time
@@ -75,7 +80,7 @@ class DatabaseSource:
             found = block[i & 0xFF] if (i & 0xFF) < len(block) else b""
             if not found and level == 0:
                 raise ValueError(f"leaf {i} is not in the log")
-            out.append(found or self.perfect(i, level))
+            out.append(found or self._fold(i, level))
         return out
 
     def _read_block(self, level: int, block: int) -> list[bytes]:
