@@ -1,4 +1,4 @@
-"""Merkle-log proof speed: inclusion and consistency proofs from the database, and publishing.
+"""Merkle-log proofs from the database: inclusion and consistency proof times, and publishing.
 
 Prints JSON lines (see README.md), on SQLite (and PostgreSQL with ``--pg``):
 
@@ -62,7 +62,7 @@ def checkpoint(engine: Any) -> Any:
 
 
 def timed(label: str, backend: str, samples: list[int], **extra: Any) -> None:
-    _common.emit({"bench": "merkle", "label": label, "backend": backend, "n": len(samples),
+    _common.emit({"bench": "merkle_db", "label": label, "backend": backend, "n": len(samples),
                   **_common.summarise(samples), **extra})  # fmt: skip
 
 
@@ -109,13 +109,13 @@ def run(url: str, backend: str, size: int, old: int, repeat: int, do_publish: bo
                 t0 = time.perf_counter()
                 whole = publish(engine, out, now=START, taken_by="bench")
                 seconds = time.perf_counter() - t0
-                _common.emit({"bench": "merkle", "label": "publish:whole", "backend": backend,
+                _common.emit({"bench": "merkle_db", "label": "publish:whole", "backend": backend,
                               "tree_size": whole.size, "files": len(whole.written),
                               "seconds": round(seconds, 2)})  # fmt: skip
                 grow(engine, size, size + 1000)
                 t0 = time.perf_counter()
                 more = publish(engine, out, now=START, taken_by="bench")
-                _common.emit({"bench": "merkle", "label": "publish:incremental",
+                _common.emit({"bench": "merkle_db", "label": "publish:incremental",
                               "backend": backend, "tree_size": more.size, "added": 1000,
                               "files": len(more.written),
                               "seconds": round(time.perf_counter() - t0, 3)})  # fmt: skip
