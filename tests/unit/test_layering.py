@@ -17,6 +17,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "jiuzhu"
 PURE = [*sorted((SRC / "workflows").rglob("*.py")), *sorted((SRC / "ledger").rglob("*.py")),
         SRC / "audit" / "canonical.py", SRC / "audit" / "chain.py", SRC / "audit" / "replay.py",
         SRC / "audit" / "merkle.py", SRC / "audit" / "note.py", SRC / "audit" / "tiles.py",
+        SRC / "audit" / "proofs.py",
         SRC / "policy.py", SRC / "policy_settings.py", SRC / "clock.py", SRC / "money.py", SRC / "errors.py",
         SRC / "idnumber.py"]  # fmt: skip
 FORBIDDEN = ("sqlalchemy", "sqlmodel", "alembic", "apscheduler", "fastapi", "typer", "rich",

@@ -50,6 +50,42 @@ def test_the_empty_tree_has_the_hash_of_the_empty_string() -> None:
     assert ListSource([]).subtree(0, 0) == want
 
 
+# The reference tree of RFC 6962's test data (as used by Certificate Transparency's test
+# suites): eight leaves and the root of each prefix, and two inclusion proofs in the tree of 8.
+CT_LEAVES = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+             "606162636465666768696a6b6c6d6e6f"]  # fmt: skip
+CT_ROOTS = [
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+]
+CT_INCLUSION = {
+    0: ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+        "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"],
+    5: ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"],
+}  # fmt: skip
+
+
+def test_the_rfc6962_reference_tree() -> None:
+    leaves = [leaf_hash(bytes.fromhex(x)) for x in CT_LEAVES]
+    for n, want in enumerate(CT_ROOTS):
+        assert root(leaves[:n]).hex() == want, n
+    source = ListSource(leaves)
+    for index, want_proof in CT_INCLUSION.items():
+        proof = inclusion_proof(index, 8, source)
+        assert [h.hex() for h in proof] == want_proof
+        assert verify_inclusion(index, 8, leaves[index], proof, bytes.fromhex(CT_ROOTS[8]))
+
+
 def test_leaf_and_node_hashes_are_domain_separated() -> None:
     assert leaf_hash(b"") == hashlib.sha256(b"\x00").digest()
     a, b = leaf_hash(b"a"), leaf_hash(b"b")
@@ -94,6 +130,21 @@ def test_the_builder_gives_the_root_at_every_size() -> None:
     for n, x in enumerate(d, 1):
         builder.append(leaf_hash(x))
         assert builder.root() == naive_mth(d[:n])
+
+
+def test_a_builder_resumes_from_its_peaks() -> None:
+    d = data(45)
+    for cut in range(0, 45):
+        first = TreeBuilder()
+        first.extend(leaf_hash(x) for x in d[:cut])
+        assert len(first.peaks) == bin(cut).count("1")
+        resumed = TreeBuilder.resume(cut, first.peaks)
+        resumed.extend(leaf_hash(x) for x in d[cut:])
+        assert resumed.root() == naive_mth(d) and resumed.size == 45
+    with pytest.raises(ValueError):
+        TreeBuilder.resume(3, [leaf_hash(b"x")])
+    with pytest.raises(ValueError):
+        TreeBuilder.resume(1, [b"short"])
 
 
 def inclusion_fails_when_tampered(index: int, size: int, leaf: bytes, proof: list[bytes],

@@ -148,6 +148,24 @@ class TreeBuilder:
             size += 1
         self.size = size
 
+    @property
+    def peaks(self) -> list[bytes]:
+        """The hashes of the complete subtrees on the right edge, largest (leftmost) first:
+        one per set bit of ``size``, enough to resume with :meth:`resume`."""
+        return list(self._stack)
+
+    @classmethod
+    def resume(cls, size: int, peaks: Sequence[bytes]) -> TreeBuilder:
+        """A builder at ``size`` leaves from its :attr:`peaks` (e.g. as stored with a
+        checkpoint), so appending need not start from leaf 0."""
+        if size < 0 or len(peaks) != bin(size).count("1"):
+            raise ValueError(f"a tree of {size} leaves has {bin(size).count('1')} peaks")
+        if not all(isinstance(p, bytes) and len(p) == HASH_SIZE for p in peaks):
+            raise ValueError("each peak is a 32-byte hash")
+        builder = cls()
+        builder.size, builder._stack = size, list(peaks)
+        return builder
+
     def root(self) -> bytes:
         if not self._stack:
             return EMPTY_ROOT
