@@ -30,12 +30,10 @@ from ..models import log_sql
 from ..models.db import snapshot
 from ..models.dialect import dialect_of
 from ..models.tables import metadata
-from . import merkle, note, tiles
+from . import merkle, note, proofs, tiles
 from .log import DatabaseSource, latest_checkpoint, open_note, origin, take_log_checkpoint
 
 CHECKPOINT_FILE = "checkpoint"
-BUNDLE_FORMAT = "jiuzhu-case-proof"
-BUNDLE_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -261,12 +259,8 @@ def case_bundle(conn: Connection, case_id: str, cp: Published) -> tuple[dict[str
         if not events:
             raise NotFound(f"case {case_id} has no events", f"案件 {case_id} 没有事件")
         raise _after(case_id, events[0][0], cp)
-    source = DatabaseSource(conn, cp.size)
-    rows = [{"seq": seq, "hash": digest, "leaf_index": idx,
-             "proof": [h.hex() for h in merkle.inclusion_proof(idx, cp.size, source)]}
-            for seq, digest, idx, _data in covered]  # fmt: skip
-    bundle = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_VERSION, "case_id": case_id,
-              "checkpoint": cp.text, "events": rows}  # fmt: skip
+    bundle = proofs.case_proof(case_id, cp.text, [(seq, digest, idx) for seq, digest, idx, _ in covered],
+                               DatabaseSource(conn, cp.size))  # fmt: skip
     return bundle, len(events) - len(covered)
 
 
@@ -289,5 +283,4 @@ def consistency(conn: Connection, old: Published, new: Published) -> dict[str, A
         raise InvalidInput(f"the old tree ({old.size} leaves) is larger than the new one "
                            f"({new.size}): give the older checkpoint first",
                            f"旧树（{old.size} 个叶子）比新树（{new.size} 个）大：请先给出较早的检查点")  # fmt: skip
-    hashes = merkle.consistency_proof(old.size, new.size, DatabaseSource(conn, new.size))
-    return {"old_size": old.size, "new_size": new.size, "hashes": [h.hex() for h in hashes]}
+    return proofs.consistency_json(old.size, new.size, DatabaseSource(conn, new.size))
