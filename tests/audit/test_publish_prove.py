@@ -20,8 +20,8 @@ from jiuzhu import CaseService, FakeClock
 from jiuzhu.audit import merkle, note
 from jiuzhu.audit.checkpoint import generate_key, load_private_key
 from jiuzhu.audit.leaves import Leaf
-from jiuzhu.audit.log import checkpoints, open_note, origin
-from jiuzhu.audit.publish import publish
+from jiuzhu.audit.log import checkpoints, open_note, origin, take_log_checkpoint
+from jiuzhu.audit.publish import consistency_hashes, inclusion_hashes, publish
 from jiuzhu.audit.tiles import TileSource
 from jiuzhu.cli import output
 from jiuzhu.cli.program import app
@@ -260,3 +260,20 @@ def test_consistency_between_published_checkpoints_verifies(
             "inconsistent", "不一致")  # fmt: skip
     refused(run(db_url, "consistency", "0", str(new.size + 1)), InvalidInput,
             f"not {new.size + 1}", "没有")  # fmt: skip
+
+
+def test_proofs_read_with_prefetched_blocks_equal_those_of_the_whole_tree(
+    svc: CaseService, clock: FakeClock
+) -> None:
+    synthetic(svc, 66_000)  # past one stored node of 2**16 leaves, with a partial right edge
+    with svc.engine.begin() as conn:
+        take_log_checkpoint(conn, now=clock.now(), taken_by="test")
+    with svc.engine.connect() as conn:
+        size = log_sql.size(conn)
+        reference = merkle.ListSource(log_sql.leaf_hashes(conn, 0, size))
+        for index in (0, 255, 256, 65_535, 65_536, size - 1):
+            assert inclusion_hashes(conn, index, size) == merkle.inclusion_proof(
+                index, size, reference)  # fmt: skip
+        for old in (1, 256, 1_000, 65_536, size - 1):
+            assert consistency_hashes(conn, old, size) == merkle.consistency_proof(
+                old, size, reference)  # fmt: skip

@@ -244,7 +244,7 @@ def inclusion(conn: Connection, case_id: str, seq: int | None, cp: Published) ->
     _, digest, idx, data = chosen[0]
     if idx >= cp.size:
         raise _after(case_id, seq, cp)
-    hashes = merkle.inclusion_proof(idx, cp.size, DatabaseSource(conn, cp.size))
+    hashes = inclusion_hashes(conn, idx, cp.size)
     return {"case_id": case_id, "seq": seq, "hash": digest, "leaf_index": idx,
             "tree_size": cp.size, "hashes": [h.hex() for h in hashes], "leaf_data": data,
             "checkpoint": cp.text}  # fmt: skip
@@ -259,8 +259,10 @@ def case_bundle(conn: Connection, case_id: str, cp: Published) -> tuple[dict[str
         if not events:
             raise NotFound(f"case {case_id} has no events", f"案件 {case_id} 没有事件")
         raise _after(case_id, events[0][0], cp)
+    source = DatabaseSource(conn, cp.size)
+    source.prefetch([idx for _, _, idx, _ in covered] + [cp.size - 1])
     bundle = proofs.case_proof(case_id, cp.text, [(seq, digest, idx) for seq, digest, idx, _ in covered],
-                               DatabaseSource(conn, cp.size))  # fmt: skip
+                               source)  # fmt: skip
     return bundle, len(events) - len(covered)
 
 
@@ -283,4 +285,20 @@ def consistency(conn: Connection, old: Published, new: Published) -> dict[str, A
         raise InvalidInput(f"the old tree ({old.size} leaves) is larger than the new one "
                            f"({new.size}): give the older checkpoint first",
                            f"旧树（{old.size} 个叶子）比新树（{new.size} 个）大：请先给出较早的检查点")  # fmt: skip
-    return proofs.consistency_json(old.size, new.size, DatabaseSource(conn, new.size))
+    source = DatabaseSource(conn, new.size)
+    source.prefetch((old.size - 1, old.size, new.size - 1))
+    return proofs.consistency_json(old.size, new.size, source)
+
+
+def inclusion_hashes(conn: Connection, index: int, size: int) -> list[bytes]:
+    """The inclusion proof of leaf ``index`` in the tree of ``size`` leaves, read from the
+    database in two statements (the blocks it needs, fetched together)."""
+    source = DatabaseSource(conn, size)
+    source.prefetch((index, size - 1))
+    return merkle.inclusion_proof(index, size, source)
+
+
+def consistency_hashes(conn: Connection, old: int, new: int) -> list[bytes]:
+    source = DatabaseSource(conn, new)
+    source.prefetch((old - 1, old, new - 1))
+    return merkle.consistency_proof(old, new, source)
