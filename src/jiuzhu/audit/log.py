@@ -296,7 +296,7 @@ def _records_against(conn: Connection, latest: dict[tuple[str, str], bytes]) -> 
     for kind, (name, key, _fields) in REGISTRY.items():
         table = metadata.tables[name]
         for row in conn.execute(select(table).order_by(table.c[key])):
-            leaf = record_leaf(kind, row._mapping)
+            leaf = record_leaf(kind, dict(row._mapping))
             logged = latest.pop((kind, leaf.ref), None)
             if logged is None:
                 found.append(_break(0, f"{kind} {leaf.ref} is not in the log: it was written "
