@@ -277,3 +277,12 @@ def test_proofs_read_with_prefetched_blocks_equal_those_of_the_whole_tree(
         for old in (1, 256, 1_000, 65_536, size - 1):
             assert consistency_hashes(conn, old, size) == merkle.consistency_proof(
                 old, size, reference)  # fmt: skip
+
+
+def test_an_empty_log_publishes_its_checkpoint_of_size_zero(
+    db_url: str, svc: CaseService, tmp_path: Path
+) -> None:
+    ok(db_url, "publish", str(tmp_path / "pub"))
+    body = opened(tmp_path / "pub")
+    assert body.size == 0 and body.root == merkle.EMPTY_ROOT
+    assert files(tmp_path / "pub").keys() == {"checkpoint"}

@@ -170,9 +170,15 @@ def publish(engine: Engine, directory: Path, *, now: datetime, taken_by: str, ke
 
 
 def _write(path: Path, text: str) -> None:
+    """Write atomically (an empty log has no tiles: the directory may not exist yet)."""
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}",
+                           f"无法写入 {path}：{exc.strerror}") from None  # fmt: skip
 
 
 # -- proofs ----------------------------------------------------------------------------------------
