@@ -286,3 +286,14 @@ def test_an_empty_log_publishes_its_checkpoint_of_size_zero(
     body = opened(tmp_path / "pub")
     assert body.size == 0 and body.root == merkle.EMPTY_ROOT
     assert files(tmp_path / "pub").keys() == {"checkpoint"}
+
+
+def test_publish_to_an_unwritable_place_is_refused_before_any_checkpoint(
+    db_url: str, svc: CaseService, org: Org, tmp_path: Path
+) -> None:
+    case_in(svc, org, "applied")
+    (tmp_path / "a-file").write_text("not a directory")
+    refused(run(db_url, "publish", str(tmp_path / "a-file" / "pub")), InvalidInput,
+            "cannot write", "无法写入")  # fmt: skip
+    with svc.engine.connect() as conn:
+        assert checkpoints(conn) == []

@@ -148,6 +148,7 @@ def publish(engine: Engine, directory: Path, *, now: datetime, taken_by: str, ke
         dialect_of(engine.dialect.name).begin_write(conn)
         with conn.begin():
             before = publish_target(conn, directory)
+            _make(directory)  # before the checkpoint: an unwritable place takes none
             cp = take_log_checkpoint(conn, now=now, taken_by=taken_by, key=key)
     already = before.size if before is not None else 0
     with snapshot(engine) as conn:
@@ -157,7 +158,10 @@ def publish(engine: Engine, directory: Path, *, now: datetime, taken_by: str, ke
         def entries(start: int, end: int) -> list[bytes]:
             return [row.data.encode() for row in log_sql.leaf_rows(conn, start, end)]
 
-        written = tiles.write_tiles(directory, cp.size, counted, entries, already=already)
+        try:
+            written = tiles.write_tiles(directory, cp.size, counted, entries, already=already)
+        except OSError as exc:
+            raise _unwritable(directory, exc) from None
     signed = bool(open_note(cp.note).signatures)
     if (
         before is None
@@ -169,6 +173,17 @@ def publish(engine: Engine, directory: Path, *, now: datetime, taken_by: str, ke
     return PublishResult(cp.size, None if before is None else before.size, written, signed)
 
 
+def _unwritable(path: Path, exc: OSError) -> InvalidInput:
+    return InvalidInput(f"cannot write {path}: {exc.strerror}", f"无法写入 {path}：{exc.strerror}")
+
+
+def _make(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(directory, exc) from None
+
+
 def _write(path: Path, text: str) -> None:
     """Write atomically (an empty log has no tiles: the directory may not exist yet)."""
     temporary = path.with_name(f".{path.name}.tmp")
@@ -177,8 +192,7 @@ def _write(path: Path, text: str) -> None:
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)
     except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror}",
-                           f"无法写入 {path}：{exc.strerror}") from None  # fmt: skip
+        raise _unwritable(path, exc) from None
 
 
 # -- proofs ----------------------------------------------------------------------------------------
