@@ -104,6 +104,7 @@ def build(url: str, n: int) -> None:
     """Migrate ``url`` and write ``n`` generated cases into it."""
     from sqlalchemy import insert
 
+    from jiuzhu.models import log_sql
     from jiuzhu.models import rows as store
 
     events, units = template()
@@ -114,6 +115,7 @@ def build(url: str, n: int) -> None:
         conn.execute(insert(store.org_units), [dict(zip(
             ("id", "name", "level", "parent_id", "path", "created_at"), u, strict=True),
             created_at=at) for u in units])  # fmt: skip
+        log_sql.log_records(conn, "org_unit", [u[0] for u in units])
     for first in range(0, n, BATCH):
         made = [generated_case(events, i) for i in range(first, min(n, first + BATCH))]
         _write(engine, made, at)
@@ -124,7 +126,9 @@ def build(url: str, n: int) -> None:
 def _write(engine: Any, made: list[dict[str, Any]], at: datetime) -> None:
     from sqlalchemy import insert
 
+    from jiuzhu.audit.leaves import entry_leaves, event_leaf
     from jiuzhu.clock import parse_iso_utc
+    from jiuzhu.models import log_sql
     from jiuzhu.models import rows as store
 
     households, cases, evs, deadlines, money = [], [], [], [], []
@@ -154,14 +158,21 @@ def _write(engine: Any, made: list[dict[str, Any]], at: datetime) -> None:
                             (store.ledger, money)):  # fmt: skip
             if rows:
                 conn.execute(insert(table), rows)
+        # the Merkle log, as the service writes it: the household, then each event and its money
+        leaves = log_sql.record_leaves(conn, "household", [h["id"] for h in households])
+        for case in made:
+            for ev in case["events"]:
+                leaves.append(event_leaf(ev["case_id"], ev["seq"], ev["hash"]))
+                leaves += entry_leaves([e for e in case["ledger"] if e.seq == ev["seq"]])
+        log_sql.flush(conn, leaves)
 
 
 def cached_sqlite(cache: Path, n: int) -> Path:
-    path = cache / f"audit-{n}.db"
+    path = cache / f"audit-log-{n}.db"  # databases with the Merkle log (migration 0014)
     if not path.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        partial = cache / f"audit-{n}.partial.db"
-        for leftover in cache.glob(f"audit-{n}.partial.db*"):
+        partial = cache / f"audit-log-{n}.partial.db"
+        for leftover in cache.glob(f"audit-log-{n}.partial.db*"):
             leftover.unlink()
         build(f"sqlite:///{partial}", n)
         from sqlalchemy import create_engine

@@ -111,6 +111,9 @@ class Profiles:
 
 
 # -- the engine side ------------------------------------------------------------------------------
+NO_LOG = "engine:no-log"
+
+
 class EngineSide:
     label = ENGINE
 
@@ -166,6 +169,22 @@ class EngineSide:
 
     def close(self) -> None:
         self.svc.close()
+
+
+class NoLogEngineSide(EngineSide):
+    """The engine, its leaves collected but dropped instead of appended to the Merkle log."""
+
+    label = NO_LOG
+
+    def lifecycle(self, i: int, out: Timings | None, prof: cProfile.Profile | None) -> None:
+        from jiuzhu.models import log_sql
+
+        flush = log_sql.flush_pending
+        log_sql.flush_pending = log_sql.discard
+        try:
+            super().lifecycle(i, out, prof)
+        finally:
+            log_sql.flush_pending = flush
 
 
 # -- the baseline side ----------------------------------------------------------------------------
@@ -325,6 +344,15 @@ def check_database(label: str, engine: Engine, expected: dict[str, int]) -> None
 Side = EngineSide | BaselineSide
 
 
+def no_log_url(engine_url: str, backend: str) -> str:
+    if backend == "sqlite":
+        return engine_url.replace("engine.db", "engine-no-log.db")
+    return NO_LOG_DATABASES[engine_url]
+
+
+NO_LOG_DATABASES: dict[str, str] = {}
+
+
 def run_backend(backend: str, engine_url: str, baseline_url: str, args: argparse.Namespace,
                 profiles: Profiles, deadline: float | None) -> dict[str, Timings]:  # fmt: skip
     """Set up, warm up and time both sides on one backend.
@@ -344,11 +372,14 @@ def run_backend(backend: str, engine_url: str, baseline_url: str, args: argparse
         info(f"{backend}: setting up the baseline database ({total} case rows)")
         baseline_side = BaselineSide(baseline_url, total)
         sides.append(baseline_side)
+        if args.log_cost:
+            info(f"{backend}: setting up the engine:no-log database ({total} households)")
+            sides.append(NoLogEngineSide(no_log_url(engine_url, backend), total))
         info(f"{backend}: set up in {time.perf_counter() - t:.1f}s; warm-up {warm} lifecycles each")
-        for i in range(warm):  # alternate one by one: both warm their caches and pools
-            baseline_side.lifecycle(i, None, None)
-            engine_side.lifecycle(i, None, None)
-        timings = {ENGINE: Timings(), BASELINE: Timings()}
+        for i in range(warm):  # alternate one by one: all warm their caches and pools
+            for side in reversed(sides):
+                side.lifecycle(i, None, None)
+        timings = {side.label: Timings() for side in sides}
         bounds = [warm + n * k // chunks for k in range(chunks + 1)]
         timed_from, done = time.perf_counter(), 0
         for k in range(chunks):
@@ -358,8 +389,7 @@ def run_backend(backend: str, engine_url: str, baseline_url: str, args: argparse
                     info(f"{backend}: time budget reached: timed {k} of {chunks} chunks "
                          f"({bounds[k] - warm} of {n} lifecycles per side)")  # fmt: skip
                     break
-            order: tuple[Side, Side] = ((baseline_side, engine_side) if k % 2 == 0
-                                        else (engine_side, baseline_side))  # fmt: skip
+            order = list(reversed(sides)) if k % 2 == 0 else list(sides)
             for side in order:
                 gc.collect()
                 prof = profiles.get(side.label, backend)
@@ -395,6 +425,19 @@ def report(backend: str, timings: dict[str, Timings]) -> None:
         f"{backend}: ratio of rates {rates[ENGINE] / rates[BASELINE]:.3f}; ratio of medians "
         f"(baseline p50 / engine p50, steadier, blind to tails) {p50[BASELINE] / p50[ENGINE]:.3f}"
     )
+    if NO_LOG in timings:
+        samples = timings[NO_LOG].all
+        stats = summarise(samples)
+        emit({"bench": BENCH, "label": NO_LOG, "backend": backend, "n": len(samples),
+              "rate": stats["rate"], "unit": "commands/s", "p50_ms": stats["p50_ms"],
+              "p99_ms": stats["p99_ms"]})  # fmt: skip
+        with_log = rates[ENGINE] / (len(samples) / sum(samples))
+        emit({"bench": BENCH, "label": "ratio:engine/no-log", "backend": backend,
+              "n": len(samples), "rate": round(with_log, 3), "unit": "x", "p50_ms": None,
+              "p99_ms": None})  # fmt: skip
+        info(f"{backend}: the Merkle log costs {100 * (1 - with_log):.1f}% of the command rate "
+             f"(median {summarise(timings[ENGINE].all)['p50_ms']:.3f} ms with, "
+             f"{stats['p50_ms']:.3f} ms without)")  # fmt: skip
     for label in (ENGINE, BASELINE):
         parts = []
         for command, ns in timings[label].by_command.items():
@@ -466,6 +509,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="cProfile the timed commands only; writes "
                              "PREFIX.<label>.<backend>.prof (the figures then include the "
                              "profiler's overhead: do not compare them)")  # fmt: skip
+    parser.add_argument("--log-cost", action="store_true",
+                        help="also time the engine with the Merkle log's leaves discarded "
+                             "instead of appended ('engine:no-log', on its own database, "
+                             "interleaved with the others): 'ratio:engine/no-log' is the log's "
+                             "cost")  # fmt: skip
     args = parser.parse_args(argv)
     if args.n is None:
         args.n = QUICK_LIFECYCLES if args.quick else DEFAULT_LIFECYCLES
@@ -537,6 +585,8 @@ def main(argv: list[str] | None = None) -> int:
         report("sqlite", timings)
         if pg is not None:
             engine_url, baseline_url = pg.create("engine"), pg.create("baseline")
+            if args.log_cost:
+                NO_LOG_DATABASES[engine_url] = pg.create("nolog")
             timings = run_backend("postgresql", engine_url, baseline_url, args, profiles,
                                   share(budget_end, 1))  # fmt: skip
             report("postgresql", timings)

@@ -34,13 +34,12 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
-from helpers import Org, make_county
+from helpers import EMPTY_DATABASE_SQL, Org, make_county
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 import jiuzhu
-import jiuzhu.models as jiuzhu_models
 from jiuzhu import CaseService, FakeClock
 from jiuzhu.models.db import ENV_SYNCHRONOUS
 
@@ -48,16 +47,6 @@ os.environ.setdefault(ENV_SYNCHRONOUS, "NORMAL")  # throwaway files: see the doc
 START = datetime(2024, 3, 15, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, the seed's day
 POSTGRES_ADMIN_ENV = "JIUZHU_TEST_POSTGRES_URL"
 POSTGRES_ADMIN_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-# Every jiuzhu table, parents before children (emptied in reverse), read off the models so
-# that a new table is emptied too.  The append-only guards are row triggers; a replica-role
-# session does not run triggers, so the emptying needs no knowledge of them.
-JIUZHU_TABLES = tuple(t.name for t in jiuzhu_models.metadata.sorted_tables)
-_RESET_SQL = (
-    "SET LOCAL lock_timeout = '10s'",  # a leaked transaction makes the next test fail, not hang
-    "SET LOCAL session_replication_role = replica",
-    *(f"DELETE FROM {table}" for table in reversed(JIUZHU_TABLES)),  # children first
-    "INSERT INTO log_head (id, size) VALUES (1, 0)",  # the Merkle log's counter, as migrated
-)
 
 
 @pytest.fixture
@@ -139,7 +128,7 @@ def _postgres_resetter(postgres_database: str) -> Iterator[Engine]:
 def postgres_url(postgres_database: str, _postgres_resetter: Engine) -> str:
     """The session's PostgreSQL database, emptied for this test (schema and triggers kept)."""
     with _postgres_resetter.begin() as conn:
-        for statement in _RESET_SQL:
+        for statement in EMPTY_DATABASE_SQL:
             conn.execute(text(statement))
     return postgres_database
 

@@ -25,10 +25,24 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+import jiuzhu.models as jiuzhu_models
 from jiuzhu import Actor, CaseService, Role
 from jiuzhu.idnumber import check_character
 from jiuzhu.models import rows as store
 from jiuzhu.service.views import CaseView, HouseholdView
+
+# -- emptying a PostgreSQL database between tests --------------------------------------------
+
+# Every jiuzhu table, parents before children (emptied in reverse), read off the models so
+# that a new table is emptied too.  The append-only guards are row triggers; a replica-role
+# session does not run triggers, so the emptying needs no knowledge of them.
+JIUZHU_TABLES = tuple(t.name for t in jiuzhu_models.metadata.sorted_tables)
+EMPTY_DATABASE_SQL = (
+    "SET LOCAL lock_timeout = '10s'",  # a leaked transaction makes the next test fail, not hang
+    "SET LOCAL session_replication_role = replica",
+    *(f"DELETE FROM {table}" for table in reversed(JIUZHU_TABLES)),  # children first
+    "INSERT INTO log_head (id, size) VALUES (1, 0)",  # the Merkle log's counter, as migrated
+)
 
 # -- the organisation tree ------------------------------------------------------------------
 

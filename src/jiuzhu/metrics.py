@@ -22,12 +22,13 @@ from datetime import datetime
 from time import perf_counter
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, func, select
 
 from .clock import ensure_utc
 from .errors import JiuzhuError
 from .models import rows
 from .models.audit_tables import CheckpointRecord
+from .scheduler.due import due_groups
 
 T = TypeVar("T")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -114,36 +115,31 @@ class DatabaseCollector:
         d, c = rows.deadlines, rows.cases
         k = CheckpointRecord.__table__  # type: ignore[attr-defined]
         by_status = GaugeMetricFamily("jiuzhu_deadlines", "Deadlines by status", labels=["status"])
-        due = GaugeMetricFamily("jiuzhu_deadlines_due", "Pending deadlines due now, by kind",
+        due = GaugeMetricFamily("jiuzhu_deadlines_due", "Deadlines a sweep would claim now "
+                                "(due, or under an expired claim), by kind",
                                 labels=["kind"])  # fmt: skip
         fired = CounterMetricFamily("jiuzhu_deadlines_fired", "Deadlines fired, by every worker")
-        lag = GaugeMetricFamily("jiuzhu_worker_lag_seconds", "How late the oldest pending due "
-                                "deadline is (0 when none is due)")  # fmt: skip
+        lag = GaugeMetricFamily("jiuzhu_worker_lag_seconds", "How late the oldest deadline a "
+                                "sweep would claim is (0 when none is due)")  # fmt: skip
         cases = GaugeMetricFamily("jiuzhu_cases", "Cases by workflow and state",
                                   labels=["workflow", "state"])  # fmt: skip
         checkpoint = GaugeMetricFamily("jiuzhu_audit_checkpoint_timestamp_seconds", "When the "
                                        "latest audit checkpoint was taken (0: none yet)")  # fmt: skip
-        pending_due = and_(d.c.status == "pending", d.c.due_at <= self.now)
+        groups = due_groups(self.engine, self.now)  # what a sweep at now would claim
         with self.engine.connect() as conn:
             counts = dict(conn.execute(select(d.c.status, func.count()).group_by(d.c.status)).all())
-            kinds = conn.execute(select(d.c.kind, func.count()).where(pending_due)
-                                 .group_by(d.c.kind)).all()  # fmt: skip
-            oldest = conn.execute(select(func.min(d.c.due_at)).where(pending_due)).scalar()
             states = conn.execute(select(c.c.workflow, c.c.state, func.count())
                                   .group_by(c.c.workflow, c.c.state)).all()  # fmt: skip
             taken = conn.execute(select(func.max(k.c.taken_at))).scalar()
         for status in ("pending", "claimed", "fired", "done", "cancelled"):
             by_status.add_metric([status], counts.get(status, 0))
         merged: dict[str, int] = {}
-        for kind, n in kinds:
-            base = kind.partition("/")[0]  # visit_due/<plan> counts as visit_due
-            merged[base] = merged.get(base, 0) + n
+        for g in groups:  # one family per kind, whichever workflow
+            merged[g.kind] = merged.get(g.kind, 0) + g.due
         for kind, n in sorted(merged.items()):
             due.add_metric([kind], n)
         fired.add_metric([], counts.get("fired", 0))
-        lag.add_metric(
-            [], 0 if oldest is None else max(0.0, (self.now - ensure_utc(oldest)).total_seconds())
-        )
+        lag.add_metric([], max((g.late_seconds(self.now) for g in groups), default=0.0))
         for workflow, state, n in states:
             cases.add_metric([workflow, state], n)
         checkpoint.add_metric([], 0 if taken is None else ensure_utc(taken).timestamp())

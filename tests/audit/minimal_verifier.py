@@ -1,7 +1,10 @@
 """A verifier of jiuzhu audit exports written only from docs/audit-format.md.
 
 It imports nothing from jiuzhu: the standard library only (and ``cryptography`` for the
-Ed25519 signatures, as any third party would use its own).  It returns a list of problems.
+Ed25519 signatures, as any third party would use its own).  ``verify`` returns a list of
+problems; ``summary`` says in one line what an auditor may conclude: "audit passed" only for a
+complete export without problems, a loud "partial export" for a filtered one, and whether the
+manifest is protected by a signature.
 """
 
 from __future__ import annotations
@@ -47,7 +50,34 @@ def verify(directory: Path, public_key: str | None = None) -> list[str]:
         if heads.get(case["case_id"]) != (case["last_seq"], case["head_hash"]):
             problems.append(f"{case['case_id']}: head differs from the case row")
     problems += _checkpoints(directory, manifest, by_case, public_key)
-    return problems
+    return _manifest_signature(manifest, public_key) + problems
+
+
+def _manifest_signature(manifest: dict, public_key: str | None) -> list[str]:
+    if manifest.get("signature") is None:
+        return [] if public_key is None else ["manifest: not signed by the expected key"]
+    if public_key is not None and manifest.get("public_key") != public_key:
+        return ["manifest: not signed by the expected key"]
+    doc = {k: v for k, v in manifest.items() if k != "signature"}
+    return [] if _signed(doc, manifest["public_key"], manifest["signature"]) else [
+        "manifest: signature"]  # fmt: skip
+
+
+def summary(directory: Path, public_key: str | None = None) -> str:
+    """One line: audit FAILED, partial export, or audit passed (and how the manifest stands)."""
+    problems = verify(directory, public_key)
+    if problems:
+        return f"audit FAILED: {len(problems)} problem(s): " + "; ".join(problems)
+    manifest = json.loads((directory / "manifest.json").read_text("utf-8"))
+    protected = "" if manifest.get("signature") is not None else (
+        " (unprotected manifest: not signed)")  # fmt: skip
+    if not manifest["complete"]:
+        checkpoints = lines(directory / "checkpoints.jsonl")
+        at = f" at checkpoint {checkpoints[-1]['number']}" if checkpoints else ""
+        n = manifest["cases"]
+        return (f"partial export: {n} of {manifest.get('database_cases', '?')} cases{at}; "
+                f"checked the {n}, cannot prove none was left out{protected}")  # fmt: skip
+    return "audit passed" + protected
 
 
 def _checkpoints(directory: Path, manifest: dict, by_case: dict[str, dict[int, str]],
@@ -88,17 +118,22 @@ def _checkpoints(directory: Path, manifest: dict, by_case: dict[str, dict[int, s
 
 
 def _signature(number: int, doc: dict, cp: dict, public_key: str | None) -> list[str]:
+    if cp["signature"] is None or (public_key is not None and cp["public_key"] != public_key):
+        return [f"checkpoint {number}: not signed by the expected key"]
+    return [] if _signed(doc, cp["public_key"], cp["signature"]) else [
+        f"checkpoint {number}: signature"]  # fmt: skip
+
+
+def _signed(doc: dict, public_key: str, signature: str) -> bool:
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    if cp["signature"] is None or (public_key is not None and cp["public_key"] != public_key):
-        return [f"checkpoint {number}: not signed by the expected key"]
     try:
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(cp["public_key"]))
-        key.verify(bytes.fromhex(cp["signature"]), canonical(doc))
+        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key))
+        key.verify(bytes.fromhex(signature), canonical(doc))
     except (ValueError, InvalidSignature):
-        return [f"checkpoint {number}: signature"]
-    return []
+        return False
+    return True
 
 
 # -- §8 The Merkle log -------------------------------------------------------------------------

@@ -82,9 +82,12 @@ def test_minimal_verifier_checks_the_signature_against_a_trusted_key(
 ) -> None:
     export(svc.engine, tmp_path / "out", now=clock.now())
     problems = minimal_verify(tmp_path / "out", public_key=populated)
-    assert problems == ["checkpoint 2: not signed by the expected key"]  # 1 signed, 2 not
+    assert problems == [
+        "manifest: not signed by the expected key",  # exported without --key
+        "checkpoint 2: not signed by the expected key",
+    ]  # 1 signed, 2 not
     report = verify_export(tmp_path / "out", trusted_key=populated)
-    assert [(b.seq, b.kind) for b in report.breaks] == [(2, "checkpoint")]
+    assert [(b.seq, b.kind) for b in report.breaks] == [(0, "manifest"), (2, "checkpoint")]
 
 
 def test_export_holds_no_personal_data(svc: CaseService, populated: str, clock: FakeClock,

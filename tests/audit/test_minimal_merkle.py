@@ -17,6 +17,7 @@ from audit.minimal_verifier import (
     verify_consistency_proof,
     verify_inclusion_proof,
 )
+from jiuzhu.audit.leaves import credit_leaf, event_leaf, ledger_leaf, record_leaf
 from jiuzhu.audit.merkle import ListSource, leaf_hash
 from jiuzhu.audit.note import (
     COSIGNATURE_V1,
@@ -30,11 +31,7 @@ from jiuzhu.audit.proofs import (
     case_proof,
     check_case_proof,
     consistency_json,
-    credit_leaf,
-    event_leaf,
     inclusion_json,
-    ledger_leaf,
-    registry_leaf,
 )
 from jiuzhu.errors import InvalidInput
 
@@ -62,12 +59,12 @@ def build_log() -> tuple[list[bytes], dict[int, int]]:
     data: list[bytes] = []
     where: dict[int, int] = {}
     for seq in range(1, 8):
-        data.append(registry_leaf("person", f"p{seq}", {"id": f"p{seq}", "name": "张三"}))
-        data.append(event_leaf(OTHER, seq, event_hash(OTHER, seq)))
+        data.append(record_leaf("person", {"id": f"p{seq}", "name": "张三"}).data)
+        data.append(event_leaf(OTHER, seq, event_hash(OTHER, seq)).data)
         where[seq] = len(data)
-        data.append(event_leaf(CASE, seq, event_hash(CASE, seq)))
-        data.append(ledger_leaf(CASE, seq, 1, "grant", 50_000, "2026-01-05", "2026-01", None))
-        data.append(credit_leaf(CASE, seq, f"p{seq}", "fraud", "2026-01-05"))
+        data.append(event_leaf(CASE, seq, event_hash(CASE, seq)).data)
+        data.append(ledger_leaf(CASE, seq, 1, "grant", 50_000, "2026-01-05", "2026-01", None).data)
+        data.append(credit_leaf(CASE, seq, f"p{seq}", "fraud", "2026-01-05").data)
     return data, where
 
 
@@ -83,16 +80,14 @@ def log() -> tuple[list[bytes], dict[int, int], ListSource]:
 
 
 def test_leaf_data_is_the_canonical_json_of_the_documented_objects() -> None:
-    assert event_leaf(CASE, 3, "ab" * 32) == (
+    assert event_leaf(CASE, 3, "ab" * 32).data == (
         f'{{"case_id":"{CASE}","hash":"{"ab" * 32}","seq":3,"t":"event"}}'.encode()
     )
-    leaf = json.loads(registry_leaf("person", "p1", {"id": "p1", "name": "张三"}))
+    leaf = json.loads(record_leaf("person", {"id": "p1", "name": "张三"}).data)
     assert set(leaf) == {"t", "id", "record"} and "张三" not in json.dumps(leaf, ensure_ascii=False)
     stored = json.dumps({"id": "p1", "name": "张三"}, sort_keys=True, separators=(",", ":"),
                         ensure_ascii=False).encode()  # fmt: skip
     assert leaf["record"] == hashlib.sha256(stored).hexdigest()
-    with pytest.raises(InvalidInput):
-        registry_leaf("case", "c1", {})
     assert merkle_leaf(b"x") == leaf_hash(b"x")
 
 

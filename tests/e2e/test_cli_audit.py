@@ -80,8 +80,12 @@ def test_auditor_with_the_cli_checkpoints_exports_verifies_replays_and_lists_fin
     cli.ok("audit", "keygen", "--out", "audit.key")
     checkpoint = cli.json("audit", "checkpoint", "--key", "audit.key")
     assert (checkpoint["number"], checkpoint["cases"]) == (1, 1) and checkpoint["signature"]
-    exported = cli.ok("audit", "export", "--out", "exp")
-    assert "exported 1 案件 cases" in exported.stdout
+    unsigned = cli.ok("audit", "export", "--out", "unsigned")
+    refused = cli("audit", "verify", "unsigned", "--public-key", "audit.key.pub", "--json")
+    assert refused.returncode == 1  # the agency's key demands a signed manifest
+    assert [b["kind"] for b in json.loads(refused.stdout)["breaks"]] == ["manifest"]
+    exported = cli.ok("audit", "export", "--out", "exp", "--key", "audit.key")
+    assert "exported 1 案件 cases" in exported.stdout and "exported 1 案件 cases" in unsigned.stdout
     report = cli.json("audit", "verify", "exp", "--public-key", "audit.key.pub")
     assert (report["ok"], report["cases"], report["signed_checkpoints"]) == (True, 1, 1)
     assert cli.json("audit", "verify", "--public-key", "audit.key.pub")["ok"] is True

@@ -28,6 +28,7 @@ from jiuzhu.cli import app
 from jiuzhu.clock import SHANGHAI
 
 OVERDUE = 2  # cases whose verification month ended in April 2024
+CATCH_UP = 7  # the same, for the catch-up summary
 APPROVED = datetime(2024, 3, 15, 2, tzinfo=UTC)
 VERIFICATION_DUE = datetime(2024, 4, 15, 2, tzinfo=UTC)  # a calendar month later
 LATER = datetime(2025, 6, 3, 9, 0, tzinfo=SHANGHAI)  # when the console program runs
@@ -173,3 +174,36 @@ def test_worker_help_names_its_options_in_english_and_chinese() -> None:
         assert option in result.output
     for term in ("扫描间隔", "每批认领数", "认领租期", "调度进程标识", "单次补扫"):
         assert term in result.output
+
+
+def test_worker_once_says_what_is_due_then_sums_up_what_it_fired(cli: Cli) -> None:
+    svc = jiuzhu.connect(str(cli.db), clock=FakeClock(APPROVED),
+                         policy={"monthly_payments": False})  # fmt: skip
+    try:
+        org = make_county(svc)
+        for _ in range(CATCH_UP):
+            case_in(svc, org, "provisionally_approved")
+    finally:
+        svc.close()
+    cli.now = LATER
+    result = cli.ok("worker", "--once", "--worker-id", "cron:1")
+    # off a terminal: log lines on stderr, the start, then the summary (no bar)
+    assert f"catch-up: {CATCH_UP} deadline(s) due 到期期限 (verification_due {CATCH_UP}); " \
+           "the most late 最迟 413 天 days 23 小时 h" in result.stderr  # fmt: skip
+    assert f"catch-up done 补扫完成: fired {CATCH_UP} (verification_due {CATCH_UP}), failed 0, " \
+           "up to 413 天 days 23 小时 h late 最迟; " in result.stderr  # fmt: skip
+    assert json.loads(result.stdout)["fired"] == CATCH_UP
+    again = cli.ok("worker", "--once")
+    assert "catch-up: nothing due 无到期期限" in again.stderr
+    assert "catch-up done 补扫完成: fired 0 (-), failed 0" in again.stderr
+
+
+def test_worker_refuses_a_lease_above_the_maximum_naming_it(cli: Cli) -> None:
+    """``--lease-seconds 3153600000`` (a hundred years) would stop every deadline it claims."""
+    refused = cli("worker", "--once", "--lease-seconds", "3153600000")
+    assert refused.returncode == 4 and "Traceback" not in refused.stderr
+    assert "longer than the maximum lease of 3600 s" in refused.stderr
+    assert (
+        "超过最长认领租期 3600 秒" in refused.stderr
+        and "JIUZHU_MAX_LEASE_SECONDS" in refused.stderr
+    )

@@ -52,7 +52,10 @@ def stored_event(svc: CaseService, case_id: str, seq: int) -> Any:
 
 
 def breaks_of(svc: CaseService) -> set[tuple[str, int, str]]:
-    return {(b.case_id, b.seq, b.kind) for b in verify_database(svc.engine).breaks}
+    """The chain's breaks (the Merkle log's, which name the same rows, are checked in
+    tests/audit/test_log_attacks.py)."""
+    return {(b.case_id, b.seq, b.kind) for b in verify_database(svc.engine).breaks
+            if b.kind != "log"}  # fmt: skip
 
 
 def _changed(value: Any) -> Any:

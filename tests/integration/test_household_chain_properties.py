@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import fire, make_county, make_household, open_case
+from helpers import EMPTY_DATABASE_SQL, fire, make_county, make_household, open_case
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -43,7 +43,6 @@ from hypothesis.stateful import (
 from sqlalchemy import Engine, create_engine, text
 
 import jiuzhu
-import jiuzhu.models as jiuzhu_models
 from jiuzhu import CaseService, FakeClock, GuardRejected, InvalidInput, TransitionNotAllowed
 from jiuzhu.errors import CalendarNotCovered
 from jiuzhu.scheduler.sweep import sweep
@@ -54,9 +53,6 @@ START = datetime(2024, 3, 15, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 QINHUAI = "320104"
 REFUSED = (GuardRejected, TransitionNotAllowed, InvalidInput, CalendarNotCovered)
 EXAMPLES = {"sqlite": 25, "postgres": 10}
-_TABLES = tuple(t.name for t in jiuzhu_models.metadata.sorted_tables)
-_EMPTY = ("SET LOCAL lock_timeout = '10s'", "SET LOCAL session_replication_role = replica",
-          *(f"DELETE FROM {t}" for t in reversed(_TABLES)))  # fmt: skip
 LEDGER_MONTHS = text(
     "SELECT c.household_id, c.programme, l.period, l.case_id, l.seq FROM ledger_entries l "
     "JOIN cases c ON c.id = l.case_id WHERE l.kind = 'allowance'"
@@ -93,7 +89,7 @@ def fresh_database(
 
     def emptied() -> str:
         with resetter.begin() as conn:
-            for statement in _EMPTY:
+            for statement in EMPTY_DATABASE_SQL:
                 conn.execute(text(statement))
         return url
 

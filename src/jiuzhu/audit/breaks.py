@@ -23,7 +23,13 @@ another ``seq`` tells where it came from.  From that, each break gets one kind:
 ``checkpoint``
     a checkpoint itself is broken (hash, link to the one before, signature, root or counts);
 ``log``
-    the Merkle log is broken, or a stored row disagrees with it (``jiuzhu.audit.log``).
+    the Merkle log is broken, or a stored row disagrees with it (``jiuzhu.audit.log``);
+``stuck_claim``
+    a due deadline held by a claim with a lease longer than any worker is given, or held long
+    past its lease: it does not fire (a database only; see ``claims.py``);
+``manifest``
+    an export's manifest is unsigned while a trusted key was given, signed by another key, or
+    edited after it was signed.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from .canonical import CanonicalJSONError
 from .chain import GENESIS, SCHEMA_VERSION, event_hash
 
 KINDS = ("altered", "missing", "inserted", "reordered", "truncated", "deleted_case",
-         "projection_differs", "checkpoint", "log")  # fmt: skip
+         "projection_differs", "checkpoint", "log", "stuck_claim", "manifest")  # fmt: skip
 KIND_LABELS = {
     "altered": "篡改 altered",
     "missing": "缺失 missing",
@@ -49,6 +55,8 @@ KIND_LABELS = {
     "projection_differs": "投影不符 projection differs",
     "checkpoint": "检查点 checkpoint",
     "log": "默克尔日志 Merkle log",
+    "stuck_claim": "期限被占用 stuck claim",
+    "manifest": "导出清单 manifest",
 }
 
 

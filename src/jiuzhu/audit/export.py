@@ -9,7 +9,8 @@ The format is specified completely in ``docs/audit-format.md``.  In short, a dir
 * ``checkpoints.jsonl`` -- every checkpoint (document, hash, public key, signature);
 * ``checkpoint_heads.jsonl`` -- every checkpoint head line, ordered by case id then checkpoint
   (all cases, also in a filtered export, so that every root can be recomputed);
-* ``manifest.json`` -- what was exported, the filter, counts, and each file's SHA-256.
+* ``manifest.json`` -- what was exported, the filter, counts, each file's SHA-256, what a
+  filtered export cannot prove, and (exported with the agency's key) its Ed25519 signature.
 
 Events carry ids and case numbers, never names or ID numbers; the person registry, its
 ID-number index and the personal-data read log are not exported.
@@ -35,11 +36,15 @@ from . import sources
 from .breaks import Break
 from .canonical import canonical_json
 from .chain import event_document
-from .checkpoint import load_checkpoints
+from .checkpoint import load_checkpoints, sign, signature_ok
 
 FORMAT = "jiuzhu-audit-export"
 FORMAT_VERSION = 1
 FILES = ("events.jsonl", "cases.jsonl", "checkpoints.jsonl", "checkpoint_heads.jsonl")
+CANNOT_PROVE = (  # what a filtered export cannot prove (its manifest says so, §6)
+    "that no case was left out: the filter's choice cannot be checked from the export",
+    "that the checkpoints' case and event counts match: they count cases not exported",
+)
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,9 @@ class _Writer:
 
 
 def export(engine: Engine, out: Path, *, now: datetime, where: ExportFilter = ExportFilter(),
-           progress: Callable[[int], None] | None = None) -> dict[str, Any]:  # fmt: skip
-    """Write the export of what ``where`` selects into the new or empty directory ``out``."""
+           progress: Callable[[int], None] | None = None, key: Any = None) -> dict[str, Any]:  # fmt: skip
+    """Write the export of what ``where`` selects into the new or empty directory ``out``;
+    with ``key`` (the agency's Ed25519 private key) the manifest is signed (§6)."""
     _prepare(out)
     with snapshot(engine) as conn:
         org_path = _org_path(conn, where.org) if where.org is not None else None
@@ -91,10 +97,11 @@ def export(engine: Engine, out: Path, *, now: datetime, where: ExportFilter = Ex
             for k, seq, digest in heads:
                 writers["checkpoint_heads.jsonl"].write(
                     {"checkpoint": k, "case_id": case_id, "seq": seq, "hash": digest})  # fmt: skip
-        counts = {"cases": 0, "events": 0}
+        counts = {"cases": 0, "events": 0, "database_cases": 0}
         streams = (source.events(), source.cases(), source.open_deadlines(), source.ledger(),
                    source.credits())  # fmt: skip
         for case_id, (events, row, deadlines, money, credits) in sources.merge(*streams):
+            counts["database_cases"] += events is not None
             if events is None or not _selected(events, row, org_path, where):
                 continue
             _write_case(writers, case_id, events, row, deadlines or {}, money or [],
@@ -112,8 +119,13 @@ def export(engine: Engine, out: Path, *, now: datetime, where: ExportFilter = Ex
         "filter": where.to_dict(), "complete": where.empty,
         "cases": counts["cases"], "events": counts["events"], "checkpoints": len(checkpoints),
         "latest_checkpoint_covers_all": newest is None or (newest <= covered),
+        "database_cases": counts["database_cases"],
+        "cannot_prove": [] if where.empty else list(CANNOT_PROVE),
         "files": files,
     }  # fmt: skip
+    if key is not None:
+        manifest["public_key"] = sign({}, key)[0]  # the signed document names its key
+        manifest["signature"] = sign(manifest, key)[1]
     (out / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", "utf-8")  # fmt: skip
     return manifest
@@ -192,3 +204,45 @@ def _file_digest(path: Path) -> tuple[str, int] | None:
             digest.update(line)
             lines += 1
     return digest.hexdigest(), lines
+
+
+def manifest_check(manifest: dict[str, Any],
+                   trusted_key: str | None) -> tuple[list[Break], list[str]]:  # fmt: skip
+    """The manifest's signature (§6): breaks, and notes for the report.
+
+    With ``trusted_key`` the manifest must be signed by that key; without one, a signature is
+    checked against the key it names, and an unsigned manifest is reported as unprotected.
+    """
+    signature, public = manifest.get("signature"), manifest.get("public_key")
+    if signature is None:
+        if trusted_key is not None:
+            return [Break("", 0, "manifest", "the manifest is not signed; the agency's key "
+                          "was given, so it must be")], []  # fmt: skip
+        return [], ["unprotected manifest: it is not signed, so its members (complete, the "
+                    "filter, counts) could have been edited; export with --key to sign it"]  # fmt: skip
+    doc = {k: v for k, v in manifest.items() if k != "signature"}
+    if trusted_key is not None and public != trusted_key:
+        return [Break("", 0, "manifest", "the manifest is signed by another key than the "
+                      "trusted one")], []  # fmt: skip
+    if not isinstance(public, str) or not isinstance(signature, str) or not signature_ok(
+            doc, public, signature):  # fmt: skip
+        return [Break("", 0, "manifest", "the manifest's signature does not verify: it was "
+                      "edited after it was signed")], []  # fmt: skip
+    if trusted_key is None:
+        return [], [f"manifest signed by key {public[:16]}…, not checked against a trusted key "
+                    "(give --public-key)"]  # fmt: skip
+    return [], []
+
+
+def partial_note(manifest: dict[str, Any], checkpoints: list[dict[str, Any]]) -> str | None:
+    """The loud sentence for a filtered export (None for a complete one)."""
+    if manifest.get("complete"):
+        return None
+    total = manifest.get("database_cases", "?")
+    where = ""
+    if checkpoints:
+        cp = checkpoints[-1]
+        where = f" (checkpoint {cp['number']} counts {cp['cases']} cases)"
+    return (f"partial export: {manifest['cases']} of {total} cases{where}; checked the "
+            f"{manifest['cases']}, cannot prove none was left out, nor that the checkpoints' "
+            "counts match")  # fmt: skip

@@ -21,7 +21,10 @@ its ledger rebuilt; the stored credit records are read alongside.  Findings, by 
 * ``overlap_withheld`` -- an allowance month withheld, or left out of the arrears a decision
   paid, because the household's same programme was already paid for it under another case
   (one assistance chain per household): one finding per month, naming the other case, at the
-  amount this case would have paid.
+  amount this case would have paid;
+* ``stuck_claim`` -- a due deadline held by a claim whose lease is longer than any worker is
+  given, or which is still held long after its lease ended: it does not fire (the stored
+  deadline rows, not the events; naming the deadline kind and the claimer).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from ..workflows import circumstance
 from ..workflows.adoption import IMPORT
 from ..workflows.allowance import amount_for, overlapping
 from . import sources
+from .claims import bad_claims
 from .replay import fold, ledger_entries
 
 LABELS = {
@@ -56,6 +60,7 @@ LABELS = {
     "review_overdue": "复核逾期未办结 re-review step overdue",
     "amount_outside_policy": "金额超出政策 amount outside policy",
     "overlap_withheld": "同户他案已发放当月救助金 allowance withheld: paid under another case",
+    "stuck_claim": "期限被占用未触发 deadline held by a stuck claim",
 }
 DAY = 86400
 
@@ -235,3 +240,5 @@ def database_findings(engine: Engine, *, now: datetime,
                 yield from findings_of(events, {row[1] for row in credit or ()}, now)
                 if progress is not None:
                     progress(len(events))
+        for claim in bad_claims(conn, now=now):
+            yield Finding(claim.case_id, claim.seq, "stuck_claim", claim.detail, claim.org_path)

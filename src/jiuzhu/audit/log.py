@@ -231,15 +231,16 @@ def log_breaks(conn: Connection, trusted_key: str | None = None) -> list[Break]:
     if builder.size < size:
         found.append(_break(builder.size, f"the log holds {builder.size} leaves; its head "
                                           f"says {size}"))  # fmt: skip
-    found += _rows_against(conn, rows)
+    found += _rows_against(conn, rows, size)
     found += _records_against(conn, latest)
     return found
 
 
 def _checkpoint_breaks(conn: Connection, cps: list[LogCheckpoint], size: int,
                        trusted_key: str | None) -> list[Break]:  # fmt: skip
-    found = []
+    found: list[Break] = []
     name = origin(conn)
+    signer: bytes | None = None
     for cp in cps:
         try:
             opened = open_note(cp.note)
@@ -257,6 +258,13 @@ def _checkpoint_breaks(conn: Connection, cps: list[LogCheckpoint], size: int,
         if trusted_key is not None and not note.verify_note(opened, name, trusted_key):
             found.append(_break(cp.size, f"the checkpoint at size {cp.size} is not signed by "
                                          "the trusted key"))  # fmt: skip
+        # once the log signs, every later checkpoint names the same key, trusted key or not
+        ids = {s.key_id for s in opened.signatures if s.name == name}
+        if signer is not None and signer not in ids:
+            found.append(_break(cp.size, f"the checkpoint at size {cp.size} is not signed by "
+                                         f"the key (id {signer.hex()}) that signed the ones "
+                                         "before: a signature was stripped or replaced"))  # fmt: skip
+        signer = signer or min(ids, default=None)
     return found
 
 
@@ -277,17 +285,26 @@ def _stored_rows(conn: Connection) -> Iterator[tuple[str, str, bytes]]:
         yield "credit", f"{r[0]}/{r[1]}", credit_leaf(*r).hash
 
 
-def _rows_against(conn: Connection, leaves: set[bytes]) -> list[Break]:
+def _row_break(kind: str, ref: str, detail: str) -> Break:
+    """A break naming the case and seq of an event, ledger or credit row (``ref`` is
+    ``case/seq[/line]``)."""
+    case_id, seq, *_ = ref.split("/") + ["0"]
+    return Break(case_id, int(seq) if seq.isdigit() else 0, "log", f"{kind} {ref} {detail}")
+
+
+def _rows_against(conn: Connection, leaves: set[bytes], size: int) -> list[Break]:
     found = []
     for kind, ref, leaf in _stored_rows(conn):
         if leaf in leaves:
             leaves.discard(leaf)
         else:
-            found.append(_break(0, f"{kind} {ref} is not in the log as stored: it was written "
-                                   "or changed outside jiuzhu"))  # fmt: skip
-    if leaves:
-        found.append(_break(0, f"{len(leaves)} logged events, ledger entries or credit records "
-                               "are no longer stored as logged: deleted or changed"))  # fmt: skip
+            found.append(_row_break(kind, ref, "is not in the log as stored: it was written or "
+                                               "changed outside jiuzhu"))  # fmt: skip
+    if leaves:  # name them: a second pass over the log, only when something is wrong
+        for _idx, kind, ref, _digest, data in log_sql.leaf_rows(conn, 0, size):
+            if merkle.leaf_hash(data.encode()) in leaves:
+                found.append(_row_break(kind, ref, "is in the log but no longer stored as "
+                                                   "logged: deleted or changed"))  # fmt: skip
     return found
 
 

@@ -1,63 +1,29 @@
 """What the Merkle log's leaves hold, and the JSON forms of its proofs and case proof bundles
 (``docs/audit-format.md`` §8).
 
-A leaf's data is the canonical JSON (RFC 8785) of one small object: an event (its case, seq
-and hash), a ledger entry, a credit record, or a registry change (a record's kind, id and the
-SHA-256 of its stored fields, so that a person's leaf reveals nothing about the person).
+What each leaf holds is :mod:`.leaves`'s.
 Hashes are 64 lowercase hex digits in JSON and raw bytes in :mod:`.merkle`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from ..errors import InvalidInput
-from .canonical import canonical_bytes
+from .leaves import event_leaf
 from .merkle import (
     NodeSource,
     consistency_proof,
     inclusion_proof,
-    leaf_hash,
     verify_inclusion,
 )
 from .note import Note, open_note, parse_checkpoint, verify_cosignature, verify_note
 
-REGISTRY_KINDS = ("person", "household", "org_unit", "user", "token", "provider")
 CASE_PROOF_FORMAT = "jiuzhu-case-proof"
 CASE_PROOF_VERSION = 1
 _HEX = re.compile(r"[0-9a-f]{64}")
-
-
-def event_leaf(case_id: str, seq: int, digest: str) -> bytes:
-    return canonical_bytes({"t": "event", "case_id": case_id, "seq": seq, "hash": digest})
-
-
-def ledger_leaf(case_id: str, seq: int, line: int, kind: str, amount_fen: int,
-                booked_on: str, period: str | None, ref: str | None) -> bytes:  # fmt: skip
-    return canonical_bytes({"t": "ledger", "case_id": case_id, "seq": seq, "line": line,
-                            "kind": kind, "amount_fen": amount_fen, "booked_on": booked_on,
-                            "period": period, "ref": ref})  # fmt: skip
-
-
-def credit_leaf(case_id: str, seq: int, person_id: str, reason: str, recorded_on: str) -> bytes:
-    return canonical_bytes({"t": "credit", "case_id": case_id, "seq": seq,
-                            "person_id": person_id, "reason": reason,
-                            "recorded_on": recorded_on})  # fmt: skip
-
-
-def record_digest(record: dict[str, Any]) -> str:
-    """SHA-256 hex of the canonical JSON of a registry record's stored fields."""
-    return hashlib.sha256(canonical_bytes(record)).hexdigest()
-
-
-def registry_leaf(kind: str, record_id: str, record: dict[str, Any]) -> bytes:
-    if kind not in REGISTRY_KINDS:
-        raise InvalidInput(f"unknown registry kind {kind!r}; expected one of "
-                           f"{', '.join(REGISTRY_KINDS)}", f"未知的登记类型 {kind!r}")  # fmt: skip
-    return canonical_bytes({"t": kind, "id": record_id, "record": record_digest(record)})
 
 
 def hex_hashes(hashes: Sequence[bytes]) -> list[str]:
@@ -115,7 +81,7 @@ def check_case_proof(bundle: dict[str, Any], log_name: str, log_key: bytes | str
             problems.append(f"event {event['seq']}: out of order")
         last_index = event["leaf_index"]
         proof = parse_hashes(event["proof"], "an event's proof")
-        leaf = leaf_hash(event_leaf(bundle["case_id"], event["seq"], event["hash"]))
+        leaf = event_leaf(bundle["case_id"], event["seq"], event["hash"]).hash
         if not verify_inclusion(event["leaf_index"], checkpoint.size, leaf, proof,
                                 checkpoint.root):  # fmt: skip
             problems.append(f"event {event['seq']}: not in the log at its leaf index")

@@ -21,6 +21,7 @@ import bisect
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from ..models.db import snapshot
 from . import sources
 from .breaks import Break, chain_breaks
 from .checkpoint import Checkpoint, checkpoint_breaks, head_line, load_checkpoints
+from .claims import bad_claims
 from .log import log_breaks
 from .replay import expected_row, ledger_entries
 
@@ -49,15 +51,19 @@ class VerifyReport:
     checkpoints: int = 0
     signed: int = 0
     breaks: list[Break] = field(default_factory=list)
+    partial: str | None = None  # a filtered export: what was checked, what cannot be proved
+    notes: list[str] = field(default_factory=list)  # e.g. an unprotected (unsigned) manifest
 
     @property
     def ok(self) -> bool:
         return not self.breaks
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {} if self.partial is None and not self.notes else {
+            "partial": self.partial, "notes": self.notes}  # fmt: skip
         return {"ok": self.ok, "cases": self.cases, "events": self.events,
                 "checkpoints": self.checkpoints, "signed_checkpoints": self.signed,
-                "breaks": [b.__dict__ for b in self.breaks]}  # fmt: skip
+                "breaks": [b.__dict__ for b in self.breaks], **extra}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -109,32 +115,42 @@ def replay_on(conn: Connection, case_id: str) -> ReplayResult:
 
 # -- the whole database / an export ------------------------------------------------------------
 def verify_database(engine: Engine, *, progress: Progress | None = None,
-                    trusted_key: str | None = None) -> VerifyReport:  # fmt: skip
+                    trusted_key: str | None = None,
+                    now: datetime | None = None) -> VerifyReport:  # fmt: skip
     """Check everything in one consistent snapshot, even while others write."""
     with snapshot(engine) as conn:
-        return verify_connection(conn, progress=progress, trusted_key=trusted_key)
+        return verify_connection(conn, progress=progress, trusted_key=trusted_key, now=now)
 
 
 def verify_connection(conn: Connection, *, progress: Progress | None = None,
-                      trusted_key: str | None = None) -> VerifyReport:  # fmt: skip
-    """:func:`verify_database` inside the caller's transaction (tests tamper, verify, roll back)."""
+                      trusted_key: str | None = None,
+                      now: datetime | None = None) -> VerifyReport:  # fmt: skip
+    """:func:`verify_database` inside the caller's transaction (tests tamper, verify, roll back).
+
+    Besides the chains, it names every due deadline held by an absurd or long-over claim
+    (``stuck_claim``, at ``now``: default the wall clock; see :mod:`jiuzhu.audit.claims`).
+    """
     source = sources.DatabaseSource(conn)
     report = Audit(load_checkpoints(conn), trusted_key, with_ids=True).run(source, progress)
     report.breaks += log_breaks(conn, trusted_key)
+    report.breaks += [Break(b.case_id, b.seq, "stuck_claim", b.detail)
+                      for b in bad_claims(conn, now=now)]  # fmt: skip
     return report
 
 
 def verify_export(directory: Path, *, progress: Progress | None = None,
                   trusted_key: str | None = None) -> VerifyReport:  # fmt: skip
     """Check an export directory: its manifest and files, then as :func:`verify_database`."""
-    from .export import read_manifest
+    from .export import manifest_check, partial_note, read_manifest
 
     manifest, file_breaks = read_manifest(directory)
-    checkpoints = [Checkpoint(**{k: v for k, v in cp.items() if k != "v"})
-                   for cp in sources.jsonl(directory / "checkpoints.jsonl")]  # fmt: skip
+    signed, notes = manifest_check(manifest, trusted_key)
+    documents = list(sources.jsonl(directory / "checkpoints.jsonl"))
+    checkpoints = [Checkpoint(**{k: v for k, v in cp.items() if k != "v"}) for cp in documents]
     audit = Audit(checkpoints, trusted_key, with_ids=False, complete=manifest["complete"])
     report = audit.run(sources.ExportSource(directory), progress)
-    report.breaks[:0] = file_breaks
+    report.breaks[:0] = signed + file_breaks
+    report.partial, report.notes = partial_note(manifest, documents), notes
     return report
 
 

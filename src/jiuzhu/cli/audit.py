@@ -19,6 +19,7 @@ from rich.text import Text
 
 from ..clock import parse_iso_utc
 from ..errors import InvalidInput, NotFound
+from .audit_db import audit_engine
 from .common import existing_engine, local_instant, require_head
 from .exits import EXIT_AUDIT
 from .files import FileLimit, FormatOpt, OutputOpt, view_of, write_file, write_json
@@ -72,7 +73,8 @@ def verify_with_progress(engine: Engine, trusted_key: str | None = None) -> Veri
     from ..audit.verify import verify_database
 
     with progress_bar("核对哈希链 verifying chains", count_cases(engine)) as advance:
-        return verify_database(engine, progress=advance, trusted_key=trusted_key)
+        return verify_database(engine, progress=advance, trusted_key=trusted_key,
+                               now=clock_of(engine))  # fmt: skip
 
 
 def render_report(report: VerifyReport) -> None:
@@ -80,6 +82,12 @@ def render_report(report: VerifyReport) -> None:
 
     say(f"已核对 checked: {report.cases:,} 案件 cases, {report.events:,} 事件 events, "
         f"{report.checkpoints:,} 检查点 checkpoints ({report.signed:,} signed 已签名)")  # fmt: skip
+    for note in report.notes:
+        say(f"注意 note: {note}", "yellow")
+    if report.ok and report.partial:
+        say(f"部分导出 PARTIAL: {report.partial}; 未发现断裂 no break in what was exported",
+            "bold yellow")  # fmt: skip
+        return
     if report.ok:
         say("审计通过 audit passed: every hash chain, checkpoint and case row agrees with its "
             "events")  # fmt: skip
@@ -123,7 +131,9 @@ def audit_verify(
 
     Lists every break with its case, sequence number and kind: altered 篡改, missing 缺失,
     inserted 插入, reordered 乱序, truncated 截断, deleted_case 整案删除, projection_differs
-    投影不符, checkpoint 检查点.
+    投影不符, checkpoint 检查点, stuck_claim 期限被占用 (a due deadline held by an absurd or
+    long-over claim), manifest 导出清单 (an export's manifest unsigned or edited). A filtered
+    export is reported as partial 部分导出, never as passed.
     """
     from ..audit import checkpoint as checkpoints
     from ..audit.verify import check_source
@@ -133,8 +143,7 @@ def audit_verify(
     if directory is not None:
         report = verify_export_with_progress(directory, trusted)
     else:
-        engine = existing_engine(db)
-        require_head(engine)
+        engine = audit_engine(db, json_out=json_out)
         report = verify_with_progress(engine, trusted)
     if json_out:
         emit_json(report.to_dict())
@@ -168,8 +177,7 @@ def audit_replay(
     """Rebuild a case from its events alone 事件重放: compare with its row, or show it as of T."""
     from ..audit.verify import replay_case
 
-    engine = existing_engine(db)
-    require_head(engine)
+    engine = audit_engine(db, json_out=json_out, need_cases=False)
     instant = instant_option(as_of, "--as-of")
     if instant is not None:
         state = replay_as_of(engine, case_id, instant)
@@ -304,7 +312,9 @@ def audit_export(
     checkpoint_first: Annotated[bool, typer.Option(
         "--checkpoint", help="Take a checkpoint first 先生成检查点, so that it covers every "
         "exported event.")] = False,
-    key: KeyOpt = None,
+    key: Annotated[Path | None, typer.Option(
+        "--key", help="Ed25519 private key file 签名私钥 (from `jiuzhu audit keygen`): signs the "
+        "manifest 签署导出清单 (and the --checkpoint).")] = None,
     *, db: str | None,
 ) -> None:  # fmt: skip
     """Export events, case rows and checkpoints as JSON Lines 导出审计数据 (docs/audit-format.md).
@@ -318,14 +328,18 @@ def audit_export(
     where = ExportFilter(instant_option(start, "--from"), instant_option(end, "--to"), org)
     if where.start and where.end and where.start >= where.end:
         raise InvalidInput("--from must come before --to", "--from 应早于 --to")
-    engine = existing_engine(db)
-    require_head(engine)
-    if checkpoint_first:
+    if checkpoint_first:  # the one write: the export itself reads a read-only engine
+        writer = existing_engine(db)
+        require_head(writer)
         signing = checkpoints.load_private_key(key) if key is not None else None
-        checkpoints.take_checkpoint(engine, now=clock_of(engine), taken_by="export",
+        checkpoints.take_checkpoint(writer, now=clock_of(writer), taken_by="export",
                                     key=signing)  # fmt: skip
+        writer.dispose()
+    engine = audit_engine(db)
+    signer = checkpoints.load_private_key(key) if key is not None else None
     with progress_bar("导出 exporting", count_cases(engine)) as advance:
-        manifest = export(engine, out_dir, now=clock_of(engine), where=where, progress=advance)
+        manifest = export(engine, out_dir, now=clock_of(engine), where=where, progress=advance,
+                          key=signer)  # fmt: skip
     say(f"已导出 exported {manifest['cases']:,} 案件 cases, {manifest['events']:,} 事件 events, "
         f"{manifest['checkpoints']} 检查点 checkpoints to {out_dir}")  # fmt: skip
     if not manifest["latest_checkpoint_covers_all"]:
@@ -349,8 +363,7 @@ def audit_findings(
     from ..audit.findings import LABELS, database_findings
 
     view = view_of(fmt, output, limit, json_out)
-    engine = existing_engine(db)
-    require_head(engine)
+    engine = audit_engine(db, json_out=json_out)
     now = instant_option(as_of, "--now") or clock_of(engine)
     with progress_bar("合规检查 checking", count_cases(engine)) as advance:
         found = list(database_findings(engine, now=now, progress=advance))

@@ -19,6 +19,7 @@ from .options import PolicyOpt, shared
 from .output import err, local_time, out, say
 
 DAY = 86_400
+LEASE_CEILING = 10**10  # beyond this typer refuses; up to it, the configured maximum does
 COUNTS = ("到期 due", "租约过期 expired claims")  # the dry run's columns of counts
 
 
@@ -56,14 +57,16 @@ def worker_command(
     batch: Annotated[int, typer.Option(
         "--batch", min=1, max=10_000, help="Due deadlines claimed per round 每批认领数.")] = 200,
     lease_seconds: Annotated[int, typer.Option(
-        "--lease-seconds", min=1, max=DAY, help="Claim lease 认领租期 (1 s to a day): a dead "
+        "--lease-seconds", min=1, max=LEASE_CEILING, help="Claim lease 认领租期 in seconds, at "
+        "most the maximum lease 最长租期 (JIUZHU_MAX_LEASE_SECONDS, default 3600): a dead "
         "worker's claims are taken over after this many seconds.")] = 300,
     worker_id: Annotated[str | None, typer.Option(
         "--worker-id", help="Worker id 调度进程标识 recorded on claims and events "
         "(default host:pid).")] = None,
     once: Annotated[bool, typer.Option(
-        "--once", help="One catch-up sweep 单次补扫: fire what is due, print the report as a "
-        "JSON line, exit (for cron; exit 6 when a deadline could not fire).")] = False,
+        "--once", help="One catch-up sweep 单次补扫: say what is due, fire it with a progress bar "
+        "进度 on stderr (a log line every 5 s off a terminal), end with a summary, print the "
+        "report as a JSON line, exit (for cron; exit 6 when a deadline could not fire).")] = False,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Fire nothing 只查看不触发: list what is due now 当前到期, by workflow and "
         "kind, and how late 迟了多久; runs beside a live worker.")] = False,
@@ -102,7 +105,15 @@ def worker_command(
         run_worker(url, worker_id=worker_id, interval=interval, batch=batch, lease=lease,
                    checkpoint_key=key, clock=cli_clock(db))  # fmt: skip
         return
-    report = run_once(url, worker_id=worker_id, batch=batch, lease=lease, clock=cli_clock(db))
+    from .worker_progress import BarCatchUp, catch_up_display
+
+    catch_up = catch_up_display()  # what is due, progress on stderr, a summary at the end
+    try:
+        report = run_once(url, worker_id=worker_id, batch=batch, lease=lease,
+                          clock=cli_clock(db), catch_up=catch_up)  # fmt: skip
+    finally:
+        if isinstance(catch_up, BarCatchUp):
+            catch_up.close()
     typer.echo(json.dumps({"worker": worker_id, **report.to_dict()}, ensure_ascii=False))
     if report.failed:  # logged on stderr; they stay due and the next sweep retries them
         raise typer.Exit(EXIT_UNAVAILABLE)

@@ -23,6 +23,7 @@ from .tables import (
     PersonRecord,
     metadata,
 )
+from .worker_tables import WORKER_TABLES  # noqa: F401  (worker heartbeats join it)
 
 __all__ = [
     "TABLES",

@@ -121,13 +121,15 @@ class CursorStatements:
             "SELECT case_id, seq, line, kind, amount_fen, booked_on, period, ref "
             f"FROM ledger_entries WHERE case_id = {ph('case_id')} ORDER BY seq, line"
         )
-        # a claim marks due rows (and expired claims) as one worker's, with a lease
+        # a claim marks due rows (and expired claims, and claims whose lease is longer than
+        # any worker may hold: a ghost's) as one worker's, with a lease
         self.claim_sql = (
             f"UPDATE deadlines SET status = 'claimed', claimed_by = {ph('worker')}, "
             f"lease_until = {ph('until')} WHERE id IN ("
             "SELECT id FROM deadlines WHERE "
             f"(status = 'pending' AND due_at <= {ph('now')}) "
             f"OR (status = 'claimed' AND lease_until < {ph('now')}) "
+            f"OR (status = 'claimed' AND lease_until > {ph('ceiling')}) "
             f"ORDER BY due_at, id LIMIT {ph('batch')}{codec.skip_locked}) "
             "RETURNING id, case_id, due_at"
         )
@@ -266,11 +268,13 @@ class CursorStatements:
         log_sql.queue(conn, [credit_leaf(case_id, seq, person_id, reason, on)])
 
     def claim_due(self, conn: Connection, *, worker: str, now: datetime, batch: int,
-                  lease: timedelta) -> list[tuple[int, str, datetime]]:  # fmt: skip
-        """Claim up to ``batch`` due rows (and expired claims): [(id, case id, due at)]."""
+                  lease: timedelta, max_lease: timedelta) -> list[tuple[int, str, datetime]]:  # fmt: skip
+        """Claim up to ``batch`` due rows (and expired claims, and claims with a lease longer
+        than ``max_lease`` from ``now``): [(id, case id, due at)]."""
         codec = self.codec
         params = {"worker": worker, "until": codec.write_instant(now + lease),
-                  "now": codec.write_instant(now), "batch": batch}  # fmt: skip
+                  "now": codec.write_instant(now), "batch": batch,
+                  "ceiling": codec.write_instant(now + max_lease)}  # fmt: skip
         cur = self._cursor(conn)
         try:
             cur.execute(self.claim_sql, params)

@@ -116,3 +116,40 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
             yield conn
         finally:
             conn.rollback()
+
+
+def sqlite_readonly_uri(path: Path) -> str:
+    """The ``file:`` URI that opens ``path`` read-only: ``mode=ro``, and ``immutable=1`` when
+    the file or its directory cannot be written (read-only media, a snapshot chmod'ed
+    read-only): a WAL database opened ``mode=ro`` needs its ``-shm`` file, which SQLite cannot
+    create there.  ``immutable=1`` takes no locks and reads no ``-wal`` file, so such a copy
+    must be whole on its own (checkpointed: ``PRAGMA wal_checkpoint(TRUNCATE)``)."""
+    from urllib.parse import quote
+
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    return f"file:{quote(str(path))}?mode=ro" + ("" if writable else "&immutable=1")
+
+
+def make_readonly_engine(db: str | None = None) -> Engine:
+    """An engine that never writes: SQLite through a read-only ``file:`` URI (no pragma that
+    writes, ``query_only`` on), PostgreSQL with every transaction read-only.  For the audit
+    commands: they read an auditor's copy and never migrate it."""
+    import sqlite3
+
+    url = resolve_url(db)
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True,
+                             connect_args={"options": "-c default_transaction_read_only=on"})  # fmt: skip
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        raise InvalidInput("an audit reads a database file, not an in-memory database",
+                           "审计需读取数据库文件，不能使用内存数据库")  # fmt: skip
+    uri = sqlite_readonly_uri(Path(database))
+
+    def connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA query_only = ON")
+        return conn
+
+    return create_engine(url, creator=connect)  # the URL names the file; creator opens it

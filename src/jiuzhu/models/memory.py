@@ -165,10 +165,10 @@ class MemoryStatements:
         return min((d.due_at for d in conn.deadlines if d.status == "pending"), default=None)
 
     def claim_due(self, conn: MemoryData, *, worker: str, now: datetime, batch: int,
-                  lease: timedelta) -> list[tuple[int, str, datetime]]:  # fmt: skip
+                  lease: timedelta, max_lease: timedelta) -> list[tuple[int, str, datetime]]:  # fmt: skip
         due = sorted((d for d in conn.deadlines
                       if (d.status == "pending" and d.due_at <= now)
-                      or (d.status == "claimed" and d.lease_until < now)),
+                      or (d.status == "claimed" and not now <= d.lease_until <= now + max_lease)),
                      key=lambda d: (d.due_at, d.id))[:batch]  # fmt: skip
         for d in due:
             d.status, d.claimed_by, d.lease_until = "claimed", worker, now + lease

@@ -16,9 +16,9 @@ from sqlalchemy import Engine, and_, case, func, or_, select
 from ..clock import ensure_utc, iso_utc
 from ..errors import InvalidInput
 from ..models import rows
-from ..service.queues import TASK_DEADLINES, VISIT
 from ..workflows import get
 from ..workflows.base import Label
+from ..workflows.deadline_labels import TASK_DEADLINES, VISIT
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from ..errors import InvalidInput, JiuzhuError, StorageError
+from ..leases import check_lease
 
 DEFAULT_INTERVAL = 30.0
 MAX_WORKER_ID = 64  # deadlines.claimed_by and events.actor_user are 64 characters
@@ -38,11 +39,13 @@ def check_worker_id(worker_id: str | None) -> str:
 
 
 def check_settings(batch: int, lease: timedelta, interval: float = DEFAULT_INTERVAL) -> None:
+    """Positive settings, and a lease no longer than the configured maximum (``leases.py``)."""
     if interval <= 0 or batch < 1 or lease <= timedelta(0):
         raise InvalidInput(
             f"interval ({interval} s), batch ({batch}) and lease ({lease}) must be positive",
             "扫描间隔、批量和认领租期均应为正数",
         )
+    check_lease(lease)
 
 
 def sqlite_file(url: str | None) -> Path | None:

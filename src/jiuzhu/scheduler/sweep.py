@@ -5,7 +5,10 @@ other workers hold (``FOR UPDATE SKIP LOCKED``), so several workers share the wo
 (:meth:`CaseService.fire_chunk`, ``chunk`` deadlines per transaction) re-checks each claim
 inside the firing transaction and marks the row ``fired`` there, in the transaction that
 writes its event, so each deadline fires exactly once.  A worker killed mid-batch leaves
-its unfired rows ``claimed``; once the lease runs out any worker claims them again.
+its unfired rows ``claimed``; once the lease runs out any worker claims them again.  A claim
+whose lease ends later than ``now`` plus the configured maximum (:mod:`jiuzhu.leases`) was
+never given by a worker (a row set ``claimed`` by hand, a ghost's): it is claimed again at
+once and fired normally.
 
 ``sweep`` is idempotent and takes ``now``: the APScheduler jobs call it on the wall clock, tests
 and the demo on a controllable one.  After a downtime of any length it fires everything that
@@ -21,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..service.firing import Claimed, Fired
+from .heartbeat import beat, release_silent
 
 if TYPE_CHECKING:
     from ..service.service import CaseService
@@ -77,19 +81,33 @@ def release(svc: CaseService, *, worker: str, ids: list[int]) -> None:
 
 def sweep(svc: CaseService, *, worker: str, now: datetime | None = None,
           batch: int = DEFAULT_BATCH, lease: timedelta = DEFAULT_LEASE,
-          chunk: int = DEFAULT_CHUNK,
-          should_stop: Callable[[], bool] | None = None) -> SweepReport:  # fmt: skip
+          chunk: int = DEFAULT_CHUNK, should_stop: Callable[[], bool] | None = None,
+          on_chunk: Callable[[list[Fired]], None] | None = None,
+          silent_after: timedelta | None = None) -> SweepReport:  # fmt: skip
     """Fire every deadline due at ``now`` (default: the service's clock), batch by batch.
 
     Each chunk of ``chunk`` claimed deadlines is fired in one transaction (``chunk=1``: one
     transaction per deadline).  Rows that firing arms and that are already due (the next visit
     of a long-missed plan) are claimed in a later round, so catch-up keeps due order.
-    ``should_stop`` is asked between chunks (a worker shutting down).
+    ``should_stop`` is asked between chunks (a worker shutting down); ``on_chunk`` is given
+    each chunk's results (a catch-up's progress, ``catchup.py``).
+
+    The worker beats (:mod:`.heartbeat`) at the start and before each round of claims; first,
+    the claims of every worker with no beat for ``silent_after`` (default: the lease) are
+    given back, so that they fire now.
     """
     report = SweepReport()
+    at = now or svc.clock.now()
+    beat(svc.engine, worker, at)
+    gone = release_silent(svc.engine, now=at, silent_after=silent_after or lease)
+    if gone:
+        log.warning("released the claims of silent worker(s) %s (no heartbeat for %s)",
+                    ", ".join(gone), silent_after or lease)  # fmt: skip
     while not (should_stop and should_stop()):
-        items = claim_items(svc, worker=worker, now=now or svc.clock.now(), batch=batch,
-                            lease=lease)  # fmt: skip
+        at = now or svc.clock.now()
+        if report.fired or report.skipped or report.stale or report.failed:
+            beat(svc.engine, worker, at)  # a long sweep goes on beating
+        items = claim_items(svc, worker=worker, now=at, batch=batch, lease=lease)
         if not items:
             return report
         done = 0
@@ -98,6 +116,8 @@ def sweep(svc: CaseService, *, worker: str, now: datetime | None = None,
             results = svc.fire_chunk(part, worker=worker, now=now)
             for fired in results:
                 report.tally(fired)
+            if on_chunk is not None:
+                on_chunk(results)
             done += len(results)
             if len(results) < len(part):
                 break  # something due earlier was opened: give the rest back, claim again

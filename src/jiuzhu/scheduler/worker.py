@@ -34,6 +34,7 @@ from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..clock import SHANGHAI, Clock, SystemClock, local_date, parse_iso_utc
+from .catchup import CatchUp
 from .startup import (
     DEFAULT_INTERVAL,
     WorkerAlreadyRunning,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("jiuzhu.scheduler")
 
+SILENT_AFTER = timedelta(minutes=1)  # at least; else three sweep intervals without a beat
 WAKE_GAP = timedelta(milliseconds=100)  # a wake-up is never armed for "right now" in a loop
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -81,6 +83,7 @@ class _Worker:
     arm_lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: bool = False
     checkpoint_key: Any = None  # an Ed25519 private key: daily checkpoints are signed
+    silent_after: timedelta = SILENT_AFTER  # no heartbeat this long: another worker is dead
 
 
 _WORKERS: dict[str, _Worker] = {}
@@ -145,6 +148,7 @@ def run_sweep(worker_id: str, woken: bool = False) -> dict[str, Any]:
         batch=worker.batch,
         lease=worker.lease,
         should_stop=lambda: worker.stopping,
+        silent_after=worker.silent_after,
     )
     stats = worker.stats
     stats.sweeps, stats.wakeups = stats.sweeps + 1, stats.wakeups + int(woken)
@@ -226,8 +230,12 @@ def run_worker(url: str | None = None, *, worker_id: str | None = None,
 
 def run_once(url: str | None = None, *, worker_id: str | None = None,
              batch: int = DEFAULT_BATCH, lease: timedelta = DEFAULT_LEASE,
-             clock: Clock | None = None) -> SweepReport:  # fmt: skip
-    """One catch-up sweep and return (for cron-driven deployments); same lock as a worker."""
+             clock: Clock | None = None, catch_up: CatchUp | None = None) -> SweepReport:  # fmt: skip
+    """One catch-up sweep and return (for cron-driven deployments); same lock as a worker.
+
+    ``catch_up`` is told what is due at the start and each fired chunk, and shows its progress
+    and summary (``catchup.py``).
+    """
     worker_id = check_worker_id(worker_id)
     check_settings(batch, lease)
     import jiuzhu
@@ -235,7 +243,12 @@ def run_once(url: str | None = None, *, worker_id: str | None = None,
     with worker_lock(url):
         svc = jiuzhu.connect(url, clock=clock)
         try:
-            report = sweep(svc, worker=worker_id, batch=batch, lease=lease)
+            if catch_up is not None:
+                catch_up.watch(svc.engine, svc.clock)  # what is due now, recounted as it goes
+            report = sweep(svc, worker=worker_id, batch=batch, lease=lease,
+                           on_chunk=catch_up.advance if catch_up else None)  # fmt: skip
+            if catch_up is not None:
+                catch_up.end()
             warn_calendar(svc)
         finally:
             svc.close()
@@ -247,7 +260,8 @@ def _serve(svc: CaseService, worker_id: str, interval: float, batch: int, lease:
            stop_after: float | None, stop: threading.Event,
            checkpoint_key: Any = None) -> WorkerStats:  # fmt: skip
     worker = _Worker(svc, _scheduler(), batch, lease, WorkerStats(worker_id),
-                     checkpoint_key=checkpoint_key)  # fmt: skip
+                     checkpoint_key=checkpoint_key,
+                     silent_after=max(SILENT_AFTER, timedelta(seconds=3 * interval)))  # fmt: skip
     _WORKERS[worker_id] = worker
     try:
         worker.scheduler.add_listener(_listener(worker.stats), _job_events())

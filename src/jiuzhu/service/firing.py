@@ -20,6 +20,8 @@ from sqlalchemy import Connection
 
 from ..clock import iso_utc, parse_iso_utc
 from ..errors import ConcurrencyConflict
+from ..leases import check_lease
+from ..leases import max_lease as configured_max_lease
 from ..models import rows
 from ..models.port import Statements
 from ..workflows import allowance as pay_run
@@ -68,10 +70,15 @@ class DeadlineClaims:
         self.uow = uow
         self.sql = sql
 
-    def due(self, *, worker: str, now: datetime, batch: int, lease: timedelta) -> list[Claimed]:
-        """Claim up to ``batch`` due rows (and expired claims) for ``worker``, in due order."""
+    def due(self, *, worker: str, now: datetime, batch: int, lease: timedelta,
+            max_lease: timedelta | None = None) -> list[Claimed]:  # fmt: skip
+        """Claim up to ``batch`` due rows (and expired claims, and claims whose lease is longer
+        than the maximum: see :mod:`jiuzhu.leases`) for ``worker``, in due order."""
+        check_lease(lease, max_lease)
+        ceiling = max_lease if max_lease is not None else configured_max_lease()
         with self.uow.write() as conn:
-            found = self.sql.claim_due(conn, worker=worker, now=now, batch=batch, lease=lease)
+            found = self.sql.claim_due(conn, worker=worker, now=now, batch=batch, lease=lease,
+                                       max_lease=ceiling)  # fmt: skip
         return sorted((Claimed(*r) for r in found), key=lambda item: (item.due_at, item.id))
 
     def release(self, *, worker: str, ids: Sequence[int]) -> None:

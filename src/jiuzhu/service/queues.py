@@ -20,8 +20,9 @@ from typing import Any
 from ..clock import iso_utc, parse_iso_utc
 from ..errors import InvalidInput
 from ..models import find_sql
-from ..workflows import REGISTRY, circumstance, fast_track, standard, temporary
+from ..workflows import REGISTRY, fast_track, standard, temporary
 from ..workflows.base import Label
+from ..workflows.deadline_labels import TASK_DEADLINES, VISIT
 from .actors import PERMISSIONS, Actor, require_role
 from .base import CommandBase, same_command
 from .paging import page_limit
@@ -36,14 +37,6 @@ QUEUE_LABELS = {
     "waiting": Label("待我办理", "waiting for us"),
 }
 WEEK = timedelta(days=7)
-# the deadlines of a person's task (the pay day, reminders and the notice's end run themselves)
-TASK_DEADLINES: dict[str, Label] = {
-    "verification_due": Label("家庭经济状况核对期限", "data check due"),
-    **standard.LIMITS,
-    **temporary.LIMITS,
-    **circumstance.DEADLINES,  # a rigid-expenditure status asks for its renewal
-}
-VISIT = Label("服务到访", "service visit")
 # the commands that move a case of each workflow on (withdrawal aside)
 NEXT_STEP_COMMANDS = {
     fast_track.NAME: ("promise", "record_appraisal", "approve", "refuse", "record_verification"),

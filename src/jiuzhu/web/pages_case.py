@@ -9,9 +9,9 @@ from fastapi.responses import Response
 
 from ..clock import parse_iso_utc
 from ..errors import ConcurrencyConflict, InvalidInput, JiuzhuError
-from ..service.queues import TASK_DEADLINES, VISIT
 from ..workflows import fast_track, service_plan
 from ..workflows import get as get_workflow
+from ..workflows.deadline_labels import TASK_DEADLINES, VISIT
 from . import diagram, forms, frame, i18n, sentences
 
 

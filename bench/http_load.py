@@ -25,9 +25,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is bench/http.py: with bench/ first on sys.path it would shadow the standard
-# library's ``http`` (which httpx and uvicorn import), and bench/transitions.py the
-# state-machine library.  Keep bench/ on the path, but last.
+# This file is named http_load.py, not http.py, so as not to shadow the standard library's
+# ``http`` (which httpx and uvicorn import); bench/transitions.py would still shadow the
+# state-machine library of that name.  Keep bench/ on the path, but last.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
 
