@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -58,11 +58,16 @@ class DatabaseSource:
         if key not in self._cache:
             if height == 0:
                 self._cache[key] = self._at(0, index, 1)[0]
-            else:  # from the stored level just below: at most 2**8 hashes
-                base = (height - 1) // TILE * TILE
-                hashes = self._at(base, index << (height - base), 1 << (height - base))
-                self._cache[key] = merkle.fold_perfect(hashes)
+            elif height % TILE == 0:  # a stored level: read it, computed only when missing
+                self._cache[key] = self._at(height, index, 1)[0]
+            else:
+                self._cache[key] = self._fold(index, height)
         return self._cache[key]
+
+    def _fold(self, index: int, height: int) -> bytes:
+        """From the stored level just below: at most 2**8 hashes."""
+        base = (height - 1) // TILE * TILE
+        return merkle.fold_perfect(self._at(base, index << (height - base), 1 << (height - base)))
 
     def _at(self, level: int, start: int, count: int) -> list[bytes]:
         """``count`` hashes of stored ``level`` from ``start``, read a block of 256 at a time
@@ -75,8 +80,26 @@ class DatabaseSource:
             found = block[i & 0xFF] if (i & 0xFF) < len(block) else b""
             if not found and level == 0:
                 raise ValueError(f"leaf {i} is not in the log")
-            out.append(found or self.perfect(i, level))
+            out.append(found or self._fold(i, level))
         return out
+
+    def prefetch(self, indices: Iterable[int]) -> None:
+        """Read at once (two statements) the blocks that proofs through these leaves need: at
+        each stored level, the block of each one's ancestor.  A proof through leaf m of the
+        tree reads those of m and of the last leaf; any block missed is read when needed."""
+        wanted, level, picked = set(), 0, [i for i in indices if 0 <= i < self.size]
+        while self.size >> level:
+            wanted |= {(level, (i >> level) >> TILE) for i in picked}
+            level += TILE
+        wanted -= set(self._blocks)
+        ranges = [(lv, b << TILE, (b + 1) << TILE) for lv, b in sorted(wanted)]
+        found = log_sql.hash_ranges(self.conn, [(lo, min(hi, self.size)) for lv, lo, hi in ranges
+                                                if lv == 0], [r for r in ranges if r[0]])  # fmt: skip
+        for lv, lo, hi in ranges:
+            block = [
+                found.get((lv, i), b"") for i in range(lo, min(hi, self.size) if lv == 0 else hi)
+            ]
+            self._blocks[(lv, lo >> TILE)] = [h for h in block if h] if lv == 0 else block
 
     def _read_block(self, level: int, block: int) -> list[bytes]:
         lo, hi = block << TILE, (block + 1) << TILE
@@ -290,7 +313,7 @@ def _records_against(conn: Connection, latest: dict[tuple[str, str], bytes]) -> 
     for kind, (name, key, _fields) in REGISTRY.items():
         table = metadata.tables[name]
         for row in conn.execute(select(table).order_by(table.c[key])):
-            leaf = record_leaf(kind, row._mapping)
+            leaf = record_leaf(kind, dict(row._mapping))
             logged = latest.pop((kind, leaf.ref), None)
             if logged is None:
                 found.append(_break(0, f"{kind} {leaf.ref} is not in the log: it was written "

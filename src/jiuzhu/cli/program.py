@@ -16,6 +16,7 @@ import typer
 from ..errors import JiuzhuError, StorageError
 from . import (
     audit,
+    audit_log,
     calendar,
     cases,
     circumstance,
@@ -85,6 +86,7 @@ search.register(app)  # case search, queue, audit reads
 household.register(app)  # jiuzhu household show: the household's chain
 imports.register(app)  # jiuzhu import: bringing an existing caseload in
 letters.register(app)  # letters on paper: print and check
+audit_log.register(app)  # jiuzhu audit publish, prove, consistency: the Merkle log
 
 
 def main() -> None:
