@@ -89,7 +89,7 @@ def audit_publish(
 def audit_prove(
     case: CaseRef,
     seq: Annotated[int | None, typer.Option(
-        "--seq", min=1, help="The event to prove 事件序号 (default: the case's last).")] = None,
+        "--seq", min=1, max=2**31 - 1, help="The event to prove 事件序号 (default: the case's last).")] = None,
     checkpoint: CheckpointOpt = None,
     out_file: Annotated[Path | None, typer.Option(
         "--out", help="Write the proof's JSON to this file 输出文件 instead of stdout.")] = None,
