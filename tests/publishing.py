@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from jiuzhu import CaseService
 from jiuzhu.audit import tiles
 from jiuzhu.audit.log import DatabaseSource, take_log_checkpoint
-from jiuzhu.audit.witness import CHECKPOINT_FILE
+from jiuzhu.audit.publish import CHECKPOINT_FILE
 
 
 def publish_on(conn: Connection, directory: Path, *, now: datetime, key: Any = None) -> int:

@@ -138,15 +138,25 @@ class LogCheckpoint:
     taken_at: datetime | None = None
 
 
-def origin(conn: Connection, *, create: bool = False, now: datetime | None = None) -> str:
-    """The log's origin line (its name in checkpoints and the key name of its signature),
-    chosen once per database: ``jiuzhu.local/log/`` and 16 random hex digits."""
+def stored_origin(conn: Connection) -> str | None:
+    """The log's origin line (its name in checkpoints and the key name of its signature);
+    None until the database takes its first log checkpoint."""
     found = conn.execute(select(SETTINGS.c.value).where(SETTINGS.c.key == ORIGIN_SETTING))
     value = found.scalar()
-    if value:
-        return str(value)
-    value = f"jiuzhu.local/log/{secrets.token_hex(8)}"
-    if create:
+    return str(value) if value else None
+
+
+def origin(conn: Connection) -> str:
+    """:func:`stored_origin`, or "" before the first log checkpoint."""
+    return stored_origin(conn) or ""
+
+
+def _chosen_origin(conn: Connection, now: datetime) -> str:
+    """The stored origin, or a new one stored now: ``jiuzhu.local/log/`` and 16 random hex
+    digits, chosen once per database."""
+    value = stored_origin(conn)
+    if value is None:
+        value = f"jiuzhu.local/log/{secrets.token_hex(8)}"
         conn.execute(SETTINGS.insert(), {"key": ORIGIN_SETTING, "value": value, "set_at": now})
     return value
 
@@ -171,7 +181,7 @@ def take_log_checkpoint(conn: Connection, *, now: datetime, taken_by: str,
         return last
     source = DatabaseSource(conn, size)
     root = source.subtree(0, size)
-    name = origin(conn, create=True, now=now)
+    name = _chosen_origin(conn, now)
     body = note.checkpoint_body(name, size, root)
     text = note.sign_note(body, name, key) if key is not None else body
     store_nodes(conn, size)

@@ -31,7 +31,14 @@ from ..models.db import snapshot
 from ..models.dialect import dialect_of
 from ..models.tables import metadata
 from . import merkle, note, proofs, tiles
-from .log import DatabaseSource, latest_checkpoint, open_note, origin, take_log_checkpoint
+from .log import (
+    DatabaseSource,
+    latest_checkpoint,
+    open_note,
+    origin,
+    stored_origin,
+    take_log_checkpoint,
+)
 
 CHECKPOINT_FILE = "checkpoint"
 
@@ -72,8 +79,8 @@ def parse_note(text: str, where: str) -> Published:
 
 def check_published(conn: Connection, cp: Published, where: str) -> None:
     """Refuse a checkpoint of another log, or of a tree this database does not have."""
-    mine, size = origin(conn), log_sql.size(conn)
-    if cp.origin != mine:
+    mine, size = stored_origin(conn), log_sql.size(conn)
+    if mine is not None and cp.origin != mine:
         raise InvalidInput(f"{where} is a checkpoint of another log ({cp.origin}); this "
                            f"database's log is {mine}",
                            f"{where} 是另一日志（{cp.origin}）的检查点；本数据库的日志为 {mine}")  # fmt: skip

@@ -26,17 +26,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from ..clock import SHANGHAI, ensure_utc, iso_utc
 from ..errors import InvalidInput
 from ..models import log_sql
 from . import merkle, note
 from .breaks import Break
-from .log import ORIGIN_SETTING, SETTINGS, DatabaseSource
+from .log import DatabaseSource, open_note, stored_origin
+from .publish import CHECKPOINT_FILE, read_note
 from .tiles import TileSource
 
-CHECKPOINT_FILE = "checkpoint"
 HISTORY_FILE = "history.jsonl"
 
 
@@ -52,15 +52,9 @@ class Published:
 
 def read_published(path: Path) -> Published:
     """The checkpoint of a published directory (its ``checkpoint`` file) or a checkpoint file."""
+    text = read_note(path)
+    opened = open_note(text)
     file = path / CHECKPOINT_FILE if path.is_dir() else path
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
-        raise InvalidInput(f"cannot read the checkpoint {file}: {reason}; expected a published "
-                           f"directory (holding '{CHECKPOINT_FILE}') or a checkpoint file",
-                           f"无法读取检查点 {file}：应为发布目录（含 {CHECKPOINT_FILE} 文件）或检查点文件") from None  # fmt: skip
-    opened = note.open_note(text) if "\n\n" in text else note.Note(text, ())
     return Published(file, text, opened, note.parse_checkpoint(opened.body))
 
 
@@ -259,12 +253,6 @@ def against(conn: Connection, published: Published, *,
             "rewritten"
         )
     return found
-
-
-def stored_origin(conn: Connection) -> str | None:
-    found = conn.execute(select(SETTINGS.c.value).where(SETTINGS.c.key == ORIGIN_SETTING))
-    value = found.scalar()
-    return str(value) if value else None
 
 
 def _root(conn: Connection, size: int, prefix: int) -> bytes | None:
