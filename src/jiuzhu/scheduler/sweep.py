@@ -86,9 +86,11 @@ def sweep(svc: CaseService, *, worker: str, now: datetime | None = None,
           silent_after: timedelta | None = None) -> SweepReport:  # fmt: skip
     """Fire every deadline due at ``now`` (default: the service's clock), batch by batch.
 
-    Each chunk of ``chunk`` claimed deadlines is fired in one transaction (``chunk=1``: one
-    transaction per deadline).  Rows that firing arms and that are already due (the next visit
-    of a long-missed plan) are claimed in a later round, so catch-up keeps due order.
+    Each chunk of up to ``chunk`` claimed deadlines (one per case) is fired in one transaction
+    with a few statements (``chunk=1``: one transaction per deadline).  Rows that firing arms
+    and that are already due (the next visit of a long-missed plan) are claimed in a later
+    round; a claimed deadline whose case has such an earlier one open is given back and claimed
+    again after it (``deferred``), so each case's events keep due order after a downtime.
     ``should_stop`` is asked between chunks (a worker shutting down); ``on_chunk`` is given
     each chunk's results (a catch-up's progress, ``catchup.py``).
 
@@ -110,18 +112,21 @@ def sweep(svc: CaseService, *, worker: str, now: datetime | None = None,
         items = claim_items(svc, worker=worker, now=at, batch=batch, lease=lease)
         if not items:
             return report
-        done = 0
+        done, deferred, progressed = 0, list[int](), False
         while done < len(items) and not (should_stop and should_stop()):
-            part = items[done : done + max(chunk, 1)]
-            results = svc.fire_chunk(part, worker=worker, now=now)
+            results = svc.fire_chunk(items[done : done + max(chunk, 1)], worker=worker, now=now)
             for fired in results:
-                report.tally(fired)
+                if fired.outcome == "deferred":
+                    deferred.append(fired.deadline_id)  # its case has an earlier one due
+                else:
+                    report.tally(fired)
+                    progressed = True
             if on_chunk is not None:
                 on_chunk(results)
             done += len(results)
-            if len(results) < len(part):
-                break  # something due earlier was opened: give the rest back, claim again
-        release(svc, worker=worker, ids=[item.id for item in items[done:]])
+        release(svc, worker=worker, ids=deferred + [item.id for item in items[done:]])
+        if not progressed:
+            break  # every claim waits for an earlier deadline another worker holds
     return report
 
 
