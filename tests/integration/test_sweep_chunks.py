@@ -6,10 +6,12 @@ from datetime import timedelta
 
 import pytest
 from helpers import Org, case_in, deadline_rows
+from sqlalchemy import text
 
 from jiuzhu import CaseService
 from jiuzhu.audit.verify import verify_database
-from jiuzhu.scheduler.sweep import sweep
+from jiuzhu.scheduler.sweep import claim_items, sweep
+from jiuzhu.service.firing import Claimed
 
 # These tests are about the verification and visit deadlines; the monthly payment run,
 # which adds an allowance deadline to every paying case, has its own tests (test_payments.py).
@@ -53,4 +55,36 @@ def test_sweep_stops_between_chunks_and_gives_the_rest_back_when_asked(
     assert statuses.count("fired") == 2 and "claimed" not in statuses  # released, not leased
     rest = sweep(svc, worker="w2", now=now)
     assert rest.fired == 4
+    assert verify_database(svc.engine).ok
+
+
+def test_a_chunk_fires_the_claims_it_still_holds_and_writes_nothing_for_one_taken_over(
+    svc: CaseService, org: Org
+) -> None:
+    cases = _approved_cases(svc, org, 3)
+    now = svc.clock.now() + timedelta(days=40)
+    items = claim_items(svc, worker="w1", now=now)
+    taken = items[1]
+    with svc.engine.begin() as conn:  # w1's lease ran out and w2 claimed the row meanwhile
+        conn.execute(text("UPDATE deadlines SET claimed_by = 'w2' WHERE id = :id"),
+                     {"id": taken.id})  # fmt: skip
+    results = svc.fire_chunk(items, worker="w1", now=now)
+    assert [r.outcome for r in results] == ["fired", "skipped", "fired"]
+    assert [len(svc.history(org.county, c)) for c in cases] == [5, 4, 5]  # no event for it
+    assert [row["status"] for row in deadline_rows(svc, taken.case_id)] == ["claimed"]
+    assert [r.outcome for r in svc.fire_chunk([taken], worker="w2", now=now)] == ["fired"]
+    assert verify_database(svc.engine).ok
+
+
+def test_a_chunk_holds_one_deadline_per_case_and_leaves_the_next_to_the_following_chunk(
+    svc: CaseService, org: Org
+) -> None:
+    first, second = _approved_cases(svc, org, 2)
+    now = svc.clock.now() + timedelta(days=40)
+    [a, b] = claim_items(svc, worker="w1", now=now)
+    again = Claimed(a.id, a.case_id, a.due_at)  # the same case a second time in the list
+    results = svc.fire_chunk([a, again, b], worker="w1", now=now)
+    assert [(r.deadline_id, r.outcome) for r in results] == [(a.id, "fired")]
+    assert [r.outcome for r in svc.fire_chunk([again, b], worker="w1", now=now)] == [
+        "skipped", "fired"]  # fmt: skip
     assert verify_database(svc.engine).ok

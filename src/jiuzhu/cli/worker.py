@@ -55,7 +55,7 @@ def worker_command(
         "--interval", min=0.1, max=DAY, help="Seconds between sweeps 扫描间隔 (0.1 to 86400); a "
         "wake-up is also armed at the next due time 到期时间.")] = 30.0,
     batch: Annotated[int, typer.Option(
-        "--batch", min=1, max=10_000, help="Due deadlines claimed per round 每批认领数.")] = 200,
+        "--batch", min=1, max=10_000, help="Due deadlines claimed per round 每批认领数.")] = 1000,  # sweep.DEFAULT_BATCH
     lease_seconds: Annotated[int, typer.Option(
         "--lease-seconds", min=1, max=LEASE_CEILING, help="Claim lease 认领租期 in seconds, at "
         "most the maximum lease 最长租期 (JIUZHU_MAX_LEASE_SECONDS, default 3600): a dead "

@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("jiuzhu.scheduler")
 
-DEFAULT_BATCH = 200
+DEFAULT_BATCH = 1000
 DEFAULT_LEASE = timedelta(minutes=5)
-DEFAULT_CHUNK = 50  # deadlines per transaction: one commit serves many (see fire_chunk)
+DEFAULT_CHUNK = 200  # deadlines per transaction, a few statements each chunk (see fire_chunk)
 
 
 @dataclass
