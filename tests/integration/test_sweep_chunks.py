@@ -88,3 +88,27 @@ def test_a_chunk_holds_one_deadline_per_case_and_leaves_the_next_to_the_followin
     assert [r.outcome for r in svc.fire_chunk([again, b], worker="w1", now=now)] == [
         "skipped", "fired"]  # fmt: skip
     assert verify_database(svc.engine).ok
+
+
+def test_a_claim_whose_case_has_an_earlier_deadline_open_is_deferred_and_writes_nothing(
+    svc: CaseService, org: Org
+) -> None:
+    """Another worker's claim (taken before this case's plan fell behind) must wait for the
+    plan's earlier missed visit, so the case's events keep due order across workers."""
+    case = case_in(svc, org, "provisionally_approved")
+    svc.open_service_plan(org.village, case.id, kind="cleaning", provider={"name": "暖心洁家"},
+                          recurrence={"type": "interval", "days": 2})  # fmt: skip
+    now = svc.clock.now() + timedelta(days=40)
+    claimed = {item.id: item for item in claim_items(svc, worker="w2", now=now)}
+    rows = {row["kind"]: row["id"] for row in deadline_rows(svc, case.id)}
+    check = claimed[rows["verification_due"]]
+    before = len(svc.history(org.county, case.id))
+
+    [result] = svc.fire_chunk([check], worker="w2", now=now)
+
+    assert (result.outcome, result.kind) == ("deferred", "verification_due")
+    assert len(svc.history(org.county, case.id)) == before
+    report = sweep(svc, worker="w1", now=now + timedelta(minutes=10), lease=timedelta(minutes=5))
+    assert report.fired > 15  # w2's claims ran out; each missed visit, then the data check
+    dues = [e.payload["due_at"] for e in svc.history(org.county, case.id) if "due_at" in e.payload]
+    assert dues == sorted(dues)

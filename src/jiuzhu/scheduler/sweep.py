@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ..service.firing import Claimed, Fired
+from ..service.firing import Claimed, Fired, earlier_due
 from .heartbeat import beat, release_silent
 
 if TYPE_CHECKING:
@@ -89,8 +89,10 @@ def sweep(svc: CaseService, *, worker: str, now: datetime | None = None,
     Each chunk of up to ``chunk`` claimed deadlines (one per case) is fired in one transaction
     with a few statements (``chunk=1``: one transaction per deadline).  Rows that firing arms
     and that are already due (the next visit of a long-missed plan) are claimed in a later
-    round; a claimed deadline whose case has such an earlier one open is given back and claimed
-    again after it (``deferred``), so each case's events keep due order after a downtime.
+    round: the round stops before the first claim due later than such a row, and gives the
+    rest back, so a catch-up fires in due order.  A claimed deadline whose case has an earlier
+    one open (opened by another worker meanwhile) is given back too (``deferred``) and fires
+    after it, so each case's events keep due order whatever the workers do.
     ``should_stop`` is asked between chunks (a worker shutting down); ``on_chunk`` is given
     each chunk's results (a catch-up's progress, ``catchup.py``).
 
@@ -113,9 +115,12 @@ def sweep(svc: CaseService, *, worker: str, now: datetime | None = None,
         if not items:
             return report
         done, deferred, progressed = 0, list[int](), False
+        horizon: datetime | None = None  # the earliest due deadline a firing opened
         while done < len(items) and not (should_stop and should_stop()):
-            results = svc.fire_chunk(items[done : done + max(chunk, 1)], worker=worker, now=now)
+            results = svc.fire_chunk(items[done : done + max(chunk, 1)], worker=worker, now=now,
+                                     horizon=horizon)  # fmt: skip
             for fired in results:
+                horizon = earlier_due(horizon, fired, at)
                 if fired.outcome == "deferred":
                     deferred.append(fired.deadline_id)  # its case has an earlier one due
                 else:
@@ -124,6 +129,8 @@ def sweep(svc: CaseService, *, worker: str, now: datetime | None = None,
             if on_chunk is not None:
                 on_chunk(results)
             done += len(results)
+            if done < len(items) and horizon is not None and items[done].due_at > horizon:
+                break  # fire what was opened first: give the rest back, claim again
         release(svc, worker=worker, ids=deferred + [item.id for item in items[done:]])
         if not progressed:
             break  # every claim waits for an earlier deadline another worker holds

@@ -47,11 +47,11 @@ class Fired:
     case_id: str | None = None
     kind: str | None = None
     late_by_seconds: float | None = None
-    next_due: datetime | None = None  # the case's earliest open deadline after firing
+    opened_due: datetime | None = None  # the earliest deadline the firing opened
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["next_due"] = None if self.next_due is None else iso_utc(self.next_due)
+        data["opened_due"] = None if self.opened_due is None else iso_utc(self.opened_due)
         return data
 
 
@@ -94,6 +94,14 @@ class DeadlineClaims:
             return self.sql.earliest_pending(conn)
 
 
+def earlier_due(horizon: datetime | None, fired: Fired, now: datetime) -> datetime | None:
+    """``horizon`` lowered to the deadline ``fired`` opened, if that one is due at ``now``."""
+    due = fired.opened_due
+    if due is None or due > now or (horizon is not None and horizon <= due):
+        return horizon
+    return due
+
+
 def _one_per_case(items: Sequence[Claimed]) -> list[Claimed]:
     """The longest leading run of ``items`` with no case twice (at least the first item)."""
     seen: set[str] = set()
@@ -128,12 +136,16 @@ class DeadlineFiring(CommandBase):
         return self._fire_again_on_conflict(Claimed(deadline_id, peek.case_id, peek.due_at),
                                             worker, now)  # fmt: skip
 
-    def fire_chunk(self, items: Sequence[Claimed], *, worker: str,
-                   now: datetime | None = None) -> list[Fired]:  # fmt: skip
+    def fire_chunk(self, items: Sequence[Claimed], *, worker: str, now: datetime | None = None,
+                   horizon: datetime | None = None) -> list[Fired]:  # fmt: skip
         """Fire claimed deadlines in one transaction, a few statements for the whole chunk.
 
         The chunk is the longest run of ``items`` with no case twice (at least one item); the
-        results say which were fired, so the caller goes on with the rest.  Each deadline is
+        results say which were fired, so the caller goes on with the rest.  The chunk also
+        stops before an item due later than ``horizon`` or than a deadline one of its firings
+        opened that is due already (the next visit of a long-missed plan): the caller gives the
+        rest back and claims again, so that a catch-up fires in due order across cases -- which
+        of two cases of a household is paid a month depends on it.  Each deadline is
         still marked fired in the transaction that writes its event, so it fires exactly once.
         A deadline whose case has an earlier one open is ``deferred`` (the caller gives it
         back; it fires after that one), so that each case's events follow due order after a
@@ -143,7 +155,7 @@ class DeadlineFiring(CommandBase):
         part = _one_per_case(items)
         try:
             with self.uow.write() as conn:
-                return self._fire_set(conn, part, worker, now)
+                return self._fire_set(conn, part, worker, now, horizon)
         except Exception:  # noqa: BLE001 - the job boundary: each is retried on its own below
             if len(part) > 1:
                 log.info("chunk of %d rolled back; firing one by one", len(part))
@@ -173,7 +185,7 @@ class DeadlineFiring(CommandBase):
             return Fired(item.id, "failed", item.case_id)
 
     def _fire_set(self, conn: Connection, items: Sequence[Claimed], worker: str,
-                  now: datetime | None) -> list[Fired]:  # fmt: skip
+                  now: datetime | None, horizon: datetime | None = None) -> list[Fired]:  # fmt: skip
         """Fire ``items`` (one per case) on ``conn``: read their cases (locked, in id order,
         before the deadline rows, as commands lock them: no deadlock) and the claims still
         held, decide each firing in memory, then write them all (:class:`ChunkWrites`)."""
@@ -182,8 +194,14 @@ class DeadlineFiring(CommandBase):
         held = chunk_sql.claims_held(conn, [item.id for item in items], worker)
         writes = ChunkWrites(chunk_sql, worker)
         at = now or self.clock.now()
-        results = [self._fire_one(conn, writes, item, cases.get(item.case_id),
-                                  held.get(item.id), worker, at) for item in items]  # fmt: skip
+        results: list[Fired] = []
+        for item in items:
+            if horizon is not None and item.due_at > horizon:
+                break  # a firing opened something due earlier: it fires first (the caller)
+            fired = self._fire_one(conn, writes, item, cases.get(item.case_id),
+                                   held.get(item.id), worker, at)  # fmt: skip
+            results.append(fired)
+            horizon = earlier_due(horizon, fired, at)
         writes.flush(conn)
         return results
 
@@ -199,6 +217,7 @@ class DeadlineFiring(CommandBase):
         if any(due < due_at for other, due in model.deadlines.items() if other != kind):
             return Fired(item.id, "deferred", item.case_id, kind)  # an earlier one fires first
         writes.mark_fired(item.id, now, model.seq + 1)
+        before = dict(model.deadlines)
         trigger, payload = self._deadline_event(model, row, kind, due_at, now)
         if trigger == pay_run.TRIGGER:  # the month paid already under another case: withheld
             other = chain.other_case(writes, conn, row, payload["month"])  # type: ignore[arg-type]
@@ -207,8 +226,9 @@ class DeadlineFiring(CommandBase):
         county = row.org_path.split("/", 1)[0]
         self._record(conn, writes, model, row, trigger, payload,
                      Actor(Role.SYSTEM, county, worker), now, None, fired=kind)  # fmt: skip
-        next_due = min(model.deadlines.values(), default=None)
-        return Fired(item.id, "fired", item.case_id, kind, payload["late_by_seconds"], next_due)
+        opened = min((due for k, due in model.deadlines.items() if before.get(k) != due),
+                     default=None)  # fmt: skip
+        return Fired(item.id, "fired", item.case_id, kind, payload["late_by_seconds"], opened)
 
     @staticmethod
     def _deadline_event(model: CaseModel, row: Any, kind: str, due_at: datetime,
