@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -112,3 +113,17 @@ def test_a_claim_whose_case_has_an_earlier_deadline_open_is_deferred_and_writes_
     assert report.fired > 15  # w2's claims ran out; each missed visit, then the data check
     dues = [e.payload["due_at"] for e in svc.history(org.county, case.id) if "due_at" in e.payload]
     assert dues == sorted(dues)
+
+
+def test_a_chunk_is_fired_set_based_without_falling_back_to_one_at_a_time(
+    svc: CaseService, org: Org, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The chunk's counts (claims marked fired, case rows updated) match what it read, so the
+    chunk commits as one: a mismatch would roll it back and fire one transaction each."""
+    cases = _approved_cases(svc, org, 12)
+    now = svc.clock.now() + timedelta(days=40)
+    with caplog.at_level(logging.INFO, logger="jiuzhu.scheduler"):
+        report = sweep(svc, worker="w1", now=now, chunk=12)
+    assert report.fired == 12
+    assert not [r for r in caplog.records if "firing one by one" in r.getMessage()]
+    assert _statuses(svc, cases).count("fired") == 12
