@@ -81,6 +81,28 @@ class ChunkStatements:
             cur.close()
         return {r[0]: (r[1], codec.read_instant(r[2])) for r in found}
 
+    def month_holders(self, conn: Connection,
+                      wanted: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:  # fmt: skip
+        """{(household, programme, month): case} of the ``wanted`` months already paid: what
+        a chunk of monthly payments checks, in one ``SELECT``."""
+        if not wanted:
+            return {}
+        codec = self.sql.codec
+        households = sorted({w[0] for w in wanted})
+        periods = sorted({w[2] for w in wanted})
+        query = (f"SELECT household_id, programme, period, case_id FROM household_months "
+                 f"WHERE household_id IN ({_in(codec, 'h', len(households))}) "
+                 f"AND period IN ({_in(codec, 'p', len(periods))})")  # fmt: skip
+        params: dict[str, Any] = {f"h{i}": h for i, h in enumerate(households)}
+        params.update({f"p{i}": p for i, p in enumerate(periods)})
+        cur = conn.connection.cursor()
+        try:
+            cur.execute(query, params)
+            found = cur.fetchall()
+        finally:
+            cur.close()
+        return {(r[0], r[1], r[2]): r[3] for r in found if (r[0], r[1], r[2]) in wanted}
+
 
 class ChunkWrites:
     """Collects a chunk's writes (the write methods of the statements, same signatures) and runs
@@ -100,6 +122,12 @@ class ChunkWrites:
         self.closed: list[dict[str, Any]] = []
         self.opened: list[dict[str, Any]] = []
         self._held: dict[tuple[str, str, str], str] = {}  # (household, programme, month) -> case
+        self._looked_up: set[tuple[str, str, str]] = set()  # what ``_held`` answers for all
+
+    def know_months(self, conn: Connection, wanted: set[tuple[str, str, str]]) -> None:
+        """Read at once which of the ``wanted`` months are paid already (see month_holder)."""
+        self._held.update(self.statements.month_holders(conn, wanted))
+        self._looked_up |= wanted
 
     # -- what the firing decides about its deadline row ---------------------------------------
     def mark_fired(self, deadline_id: int, at: datetime, seq: int) -> None:
@@ -152,9 +180,12 @@ class ChunkWrites:
     def month_holder(self, conn: Connection, household_id: str, programme: str,
                      period: str) -> tuple[str, int] | None:  # fmt: skip
         """As the statements' ``month_holder``, with the months this chunk holds already."""
-        case_id = self._held.get((household_id, programme, period))
+        key = (household_id, programme, period)
+        case_id = self._held.get(key)
         if case_id is not None:
             return case_id, 0
+        if key in self._looked_up:
+            return None
         return self.sql.month_holder(conn, household_id, programme, period)  # type: ignore[attr-defined, no-any-return]
 
     def add_credit_record(self, conn: Connection, *, person_id: str, case_id: str, seq: int,

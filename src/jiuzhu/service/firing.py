@@ -193,6 +193,9 @@ class DeadlineFiring(CommandBase):
         cases = chunk_sql.load_cases(conn, [item.case_id for item in items])
         held = chunk_sql.claims_held(conn, [item.id for item in items], worker)
         writes = ChunkWrites(chunk_sql, worker)
+        writes.know_months(conn, {  # the months a chunk of payments pays: paid already?
+            (row.household_id, row.programme, row.facts["allowance"]["next_month"])
+            for row in cases.values() if row.facts.get("allowance")})  # fmt: skip
         at = now or self.clock.now()
         results: list[Fired] = []
         for item in items:
