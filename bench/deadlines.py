@@ -3,7 +3,7 @@
 Engine (``engine:1-worker``, ``engine:2-workers``): N cases wait in ``provisionally_approved``
 with their ``verification_due`` deadline rows due.  Worker processes (spawn context), started
 together behind a barrier, each run :func:`jiuzhu.scheduler.sweep.sweep` with their own worker
-id: claim due rows in batches, fire them in chunks of 50 per transaction (``mark_overdue``: the case row,
+id: claim due rows in batches, fire them in chunks of 200 per transaction (``mark_overdue``: the case row,
 its hashed audit event, the row marked fired and the weekly reminder armed).  Rate = N / wall
 time from the barrier's release until the last worker is done.  Afterwards every deadline must
 have fired exactly once (one event per case), or the benchmark fails.
@@ -55,12 +55,14 @@ from sqlalchemy import text  # noqa: E402
 import jiuzhu  # noqa: E402
 from jiuzhu import FakeClock  # noqa: E402
 from jiuzhu.models.db import make_engine  # noqa: E402
+from jiuzhu.scheduler.sweep import DEFAULT_BATCH  # noqa: E402
 from jiuzhu.workflows.calendar import add_months  # noqa: E402
 
 BENCH = "deadlines"
 UNIT = "deadlines/s"
 BASELINE = "baseline:apscheduler-jobstore"
-STOCK = "baseline:apscheduler-jobstore-stock"  # --stock-baseline: APScheduler's own engine
+STOCK = "baseline:apscheduler-jobstore-stock"
+NOOP = "baseline:noop-queue"  # the sweep's claims marked done in bulk: no transition  # --stock-baseline: APScheduler's own engine
 QUICK_N, DEFAULT_N = 400, 3000
 QUICK_REPEAT, DEFAULT_REPEAT = 1, 3
 QUICK_LAG, DEFAULT_LAG = (100, 2.0), (200, 5.0)  # (deadlines, seconds over which they fall due)
@@ -75,6 +77,10 @@ LAG_TAIL = timedelta(seconds=1)  # the lag worker runs until this long after the
 
 def label_of(workers: int) -> str:
     return f"engine:{workers}-worker{'s' if workers > 1 else ''}"
+
+
+def noop_label(workers: int) -> str:
+    return NOOP if workers == 1 else f"{NOOP}:{workers}-workers"
 
 
 # -- building due deadlines through the real service ---------------------------------------------
@@ -222,7 +228,10 @@ def _sweep_task(index: int, task: dict[str, Any], barrier: Any) -> dict[str, Any
         t0, cpu0 = time.perf_counter(), time.process_time()
         if prof is not None:
             prof.enable()
-        report = sweep(svc, worker=worker, now=task["now"], batch=task["batch"])
+        if task["noop"]:
+            report = _noop_sweep(svc, worker, task["now"], task["batch"])
+        else:
+            report = sweep(svc, worker=worker, now=task["now"], batch=task["batch"])
         if prof is not None:
             prof.disable()
         t1, cpu = time.perf_counter(), time.process_time() - cpu0
@@ -232,6 +241,30 @@ def _sweep_task(index: int, task: dict[str, Any], barrier: Any) -> dict[str, Any
         svc.close()
     return {"worker": worker, "t0": t0, "t1": t1, "cpu": cpu, "fired": report.fired,
             "skipped": report.skipped, "stale": report.stale, "failed": report.failed}  # fmt: skip
+
+
+def _noop_sweep(svc: Any, worker: str, now: datetime, batch: int) -> Any:
+    """The no-op bulk queue: the sweep's own claims, each chunk then marked fired in one
+    ``UPDATE`` (guarded on the claim, as the sweep's) and committed -- no case read, no
+    transition, no event: what claiming and completing in bulk costs on this database."""
+    from jiuzhu.scheduler.sweep import DEFAULT_CHUNK, SweepReport, claim
+
+    report = SweepReport()
+    ph = svc.sql.codec.placeholder
+    while ids := claim(svc, worker=worker, now=now, batch=batch):
+        for i in range(0, len(ids), DEFAULT_CHUNK):
+            part = ids[i : i + DEFAULT_CHUNK]
+            params: dict[str, Any] = {f"id{k}": v for k, v in enumerate(part)}
+            params.update(worker=worker, at=svc.sql.codec.write_instant(now))
+            with svc.uow.write() as conn:
+                cur = conn.connection.cursor()
+                cur.execute(
+                    f"UPDATE deadlines SET status = 'fired', fired_at = {ph('at')} WHERE id IN "
+                    f"({svc.sql.codec.marks('id', len(part))}) AND status = 'claimed' "
+                    f"AND claimed_by = {ph('worker')}", params)  # fmt: skip
+                report.fired += cur.rowcount
+                cur.close()
+    return report
 
 
 def _worker_main(index: int, tasks: Any, results: Any, barriers: dict[int, Any]) -> None:
@@ -272,13 +305,13 @@ class WorkerPool:
             proc.start()
 
     def run(self, url: str, workers: int, now: datetime, batch: int,
-            profile: str | None) -> tuple[float, list[dict[str, Any]]]:  # fmt: skip
+            profile: str | None, noop: bool = False) -> tuple[float, list[dict[str, Any]]]:  # fmt: skip
         """Sweep ``url`` with ``workers`` processes; (wall seconds, per-worker results)."""
         barrier = self.barriers[workers]
         for i in range(workers):
             prof = None if profile is None else f"{profile}.w{i}.prof"
             self.tasks[i].put({"url": url, "workers": workers, "now": now, "batch": batch,
-                               "profile": prof})  # fmt: skip
+                               "profile": prof, "noop": noop})  # fmt: skip
         try:
             barrier.wait(timeout=300)
         except threading.BrokenBarrierError:
@@ -603,11 +636,14 @@ def run_backend(dbs: Databases, pool: WorkerPool, args: argparse.Namespace,
     try:
         # (label, worker processes); 0: a baseline, run in this process
         runs = [(label_of(k), k) for k in args.workers_for[dbs.name]] + [(BASELINE, 0)]
+        runs += [(noop_label(k), -k) for k in args.workers_for[dbs.name]]
         runs += [(STOCK, 0)] if args.stock_baseline else []
         for rep in range(args.repeat):
             info(f"{dbs.name}: repetition {rep + 1}/{args.repeat}")
             for label, k in runs if rep % 2 == 0 else reversed(runs):
-                if k:
+                if k < 0:
+                    noop_run(dbs, pool, template, -k, sweep_at, args, results)
+                elif k:
                     engine_run(dbs, pool, template, k, sweep_at, args, results, rep)
                 else:
                     results.add(label, *run_baseline(dbs, n, stock=label == STOCK))
@@ -638,10 +674,23 @@ def engine_run(dbs: Databases, pool: WorkerPool, template: str, workers: int, no
         dbs.drop(url)
 
 
+def noop_run(dbs: Databases, pool: WorkerPool, template: str, workers: int, now: datetime,
+             args: argparse.Namespace, results: Results) -> None:  # fmt: skip
+    url = dbs.copy(template, f"noop{workers}")
+    try:
+        seconds, per_worker = pool.run(url, workers, now, args.batch, None, noop=True)
+        if sum(r["fired"] for r in per_worker) != args.n:
+            raise RuntimeError(f"{noop_label(workers)}: {per_worker}: not {args.n} marked")
+        results.add(noop_label(workers), seconds, sum(r["cpu"] for r in per_worker))
+    finally:
+        dbs.drop(url)
+
+
 def report(backend: str, results: Results) -> None:
     n = results.n
     engine_labels = [label for label in results.seconds if label.startswith("engine:")]
-    baselines = [label for label in (BASELINE, STOCK) if label in results.seconds]
+    noops = [label for label in results.seconds if label.startswith(NOOP)]
+    baselines = [label for label in (BASELINE, STOCK, *noops) if label in results.seconds]
     for label in [*engine_labels, *baselines]:
         emit({"bench": BENCH, "label": label, "backend": backend, "n": n,
               "rate": round(results.rate(label), 1), "unit": UNIT,
@@ -653,6 +702,19 @@ def report(backend: str, results: Results) -> None:
     emit({"bench": BENCH, "label": "ratio:engine/baseline", "backend": backend, "n": n,
           "rate": round(ratio, 2), "unit": "x", "p50_ms": None, "p99_ms": None})  # fmt: skip
     info(f"{backend}: best engine configuration {best}: {ratio:.2f}x the baseline (target 4x)")
+    for label in engine_labels:  # against the no-op queue with as many workers
+        noop = noop_label(int(label.split(":")[1].split("-")[0]))
+        if noop in results.seconds:
+            ratio = results.rate(label) / results.rate(noop)
+            emit({"bench": BENCH, "label": f"ratio:{label}/{noop}", "backend": backend, "n": n,
+                  "rate": round(ratio, 2), "unit": "x", "p50_ms": None, "p99_ms": None})  # fmt: skip
+            info(f"{backend}: {label} at {ratio:.2f}x {noop} (target 0.3x)")
+    if len(engine_labels) > 1:
+        scale = results.rate(engine_labels[-1]) / results.rate(engine_labels[0])
+        emit({"bench": BENCH, "label": f"ratio:{engine_labels[-1]}/{engine_labels[0]}",
+              "backend": backend, "n": n, "rate": round(scale, 2), "unit": "x",
+              "p50_ms": None, "p99_ms": None})  # fmt: skip
+        info(f"{backend}: {engine_labels[-1]} at {scale:.2f}x {engine_labels[0]} (target 1.6x)")
     if STOCK in results.seconds:
         stock_ratio = results.rate(best) / results.rate(STOCK)
         emit({"bench": BENCH, "label": "ratio:engine/baseline-stock", "backend": backend,
@@ -717,9 +779,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--batch",
         type=int,
-        default=200,
+        default=DEFAULT_BATCH,
         metavar="B",
-        help="sweep's claim batch (default 200, the worker's default)",
+        help=f"sweep's claim batch (default {DEFAULT_BATCH}, the worker's default)",
     )
     parser.add_argument("--lag-n", type=int, metavar="K",
                         help=f"deadlines of the lag measurement (default {DEFAULT_LAG[0]}, "

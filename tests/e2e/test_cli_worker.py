@@ -144,7 +144,7 @@ def test_second_worker_on_one_sqlite_file_exits_3_naming_the_running_one(
     )  # fmt: skip
     try:
         lines = Lines(first)
-        lines.wait_for("sweep by first:1: fired 2,")  # its catch-up at start
+        lines.wait_for("catch-up by first:1: fired 2,")  # before its loop starts
         second = cli("worker", "--once", "--worker-id", "second:2")
         first.send_signal(signal.SIGTERM)
         stopped = first.wait(TIMEOUT)

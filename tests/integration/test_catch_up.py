@@ -273,3 +273,30 @@ def test_catch_up_fires_pending_reminder_once_and_rearms_from_fire_time(
     assert stored.deadlines == {"verification_reminder": iso(now + WEEK)}
     assert sweep(svc, worker="w1", now=now).fired == 0
     assert replay_case(svc.engine, case.id).ok
+
+
+@pytest.mark.parametrize("batch, chunk", [(200, 50), (7, 3)])
+def test_catch_up_keeps_due_order_within_each_case_across_its_chains(
+    svc: CaseService, org: Org, clock: FakeClock, batch: int, chunk: int
+) -> None:
+    """Several chains per case (the data check and its reminders, two service plans): after a
+    downtime each case's events follow due order, although one round's claims reach past
+    occurrences that firing opens later in the round (they are given back and fired after)."""
+    cases = []
+    for i in range(6):
+        clock.set(START + i * timedelta(hours=7))
+        case = case_in(svc, org, "provisionally_approved")
+        open_plan(svc, org, case.id, EVERY_OTHER_DAY)
+        open_plan(svc, org, case.id, CLEANING)
+        cases.append(case.id)
+    now = START + 60 * DAY
+
+    report = sweep(svc, worker="w1", now=now, batch=batch, chunk=chunk)
+
+    for case_id in cases:
+        dues = [parse(e.payload["due_at"]) for e in system_events(svc, org, case_id)]
+        assert len(dues) > 30
+        assert dues == sorted(dues), case_id
+    assert report.fired == sum(len(system_events(svc, org, c)) for c in cases)
+    assert sweep(svc, worker="w1", now=now).fired == 0
+    assert verify_database(svc.engine).ok

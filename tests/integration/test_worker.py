@@ -32,6 +32,7 @@ from jiuzhu import CaseService, FakeClock
 from jiuzhu.audit.verify import verify_database
 from jiuzhu.clock import SHANGHAI, SimulatedClock, iso_utc
 from jiuzhu.models import rows as store
+from jiuzhu.scheduler.catchup import CatchUp
 from jiuzhu.scheduler.startup import WorkerAlreadyRunning, lock_path, sqlite_file, worker_lock
 from jiuzhu.scheduler.sweep import DEFAULT_LEASE, claim, sweep
 from jiuzhu.scheduler.worker import run_once, run_worker
@@ -404,3 +405,35 @@ def test_worker_loop_catches_up_then_wakes_for_the_next_due_deadline(
     assert any(line.startswith("sweep by smoke: fired 3,") for line in lines), lines
     assert any(line.startswith("wake-up by smoke: fired 1,") for line in lines), lines
     assert {sig: signal.getsignal(sig) for sig in handlers} == handlers
+
+
+class StopAfterCatchUp(CatchUp):
+    """The first sweep's tally; when it ends, the worker is told to stop (no waiting)."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        super().__init__(timer=lambda: 0.0)
+        self.stop = stop
+        self.summaries: list[dict[str, Any]] = []
+
+    def show_end(self, summary: dict[str, Any]) -> None:
+        self.summaries.append(summary)
+        self.stop.set()
+
+
+def test_a_long_running_worker_shows_its_first_catch_up_before_its_loop_starts(
+    sqlite_url: str, clock: FakeClock
+) -> None:
+    svc = jiuzhu.connect(sqlite_url, clock=clock, upgrade=False,
+                         policy={"monthly_payments": False})  # fmt: skip
+    org = make_county(svc)
+    for _ in range(3):
+        case_in(svc, org, "provisionally_approved")
+    svc.close()
+    clock.advance(DOWNTIME)
+    stop = threading.Event()
+    tally = StopAfterCatchUp(stop)
+
+    stats = run_worker(sqlite_url, worker_id="long", stop=stop, clock=clock, catch_up=tally)
+
+    assert (tally.due, tally.fired, tally.due_by_kind) == (3, 3, {"verification_due": 3})
+    assert len(tally.summaries) == 1 and stats.fired == 3 and stats.job_errors == 0

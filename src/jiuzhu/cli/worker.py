@@ -55,7 +55,7 @@ def worker_command(
         "--interval", min=0.1, max=DAY, help="Seconds between sweeps 扫描间隔 (0.1 to 86400); a "
         "wake-up is also armed at the next due time 到期时间.")] = 30.0,
     batch: Annotated[int, typer.Option(
-        "--batch", min=1, max=10_000, help="Due deadlines claimed per round 每批认领数.")] = 200,
+        "--batch", min=1, max=10_000, help="Due deadlines claimed per round 每批认领数.")] = 1000,  # sweep.DEFAULT_BATCH
     lease_seconds: Annotated[int, typer.Option(
         "--lease-seconds", min=1, max=LEASE_CEILING, help="Claim lease 认领租期 in seconds, at "
         "most the maximum lease 最长租期 (JIUZHU_MAX_LEASE_SECONDS, default 3600): a dead "
@@ -107,15 +107,20 @@ def worker_command(
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     logging.getLogger("jiuzhu").setLevel(logging.INFO)
     lease, worker_id = timedelta(seconds=lease_seconds), check_worker_id(worker_id)
+    from .worker_progress import BarCatchUp, catch_up_display
+
     if not once:
         from ..audit.checkpoint import load_private_key
 
         key = load_private_key(checkpoint_key) if checkpoint_key is not None else None
-        run_worker(url, worker_id=worker_id, interval=interval, batch=batch, lease=lease,
-                   checkpoint_key=key, clock=cli_clock(db))  # fmt: skip
+        first = catch_up_display()  # the first sweep: what fell due while no worker ran
+        try:
+            run_worker(url, worker_id=worker_id, interval=interval, batch=batch, lease=lease,
+                       checkpoint_key=key, clock=cli_clock(db), catch_up=first)  # fmt: skip
+        finally:
+            if isinstance(first, BarCatchUp):
+                first.close()
         return
-    from .worker_progress import BarCatchUp, catch_up_display
-
     catch_up = catch_up_display()  # what is due, progress on stderr, a summary at the end
     try:
         report = run_once(url, worker_id=worker_id, batch=batch, lease=lease,

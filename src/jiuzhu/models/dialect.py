@@ -9,16 +9,24 @@ adapts them natively.  Everything else goes through SQLAlchemy.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
+import msgspec
 from sqlalchemy import Connection
 
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# JSON columns (a case's facts, an event's payload): msgspec writes the text json.dumps writes
+# with ensure_ascii=False and compact separators, about 7x faster, and reads it about 3x
+# faster.  Storage only: the audit's hashes keep their own canonical JSON (audit/canonical.py).
+_encode_json = msgspec.json.Encoder().encode
+_decode_json = msgspec.json.Decoder().decode
+
+
+def _write_json(value: Any) -> str:
+    return _encode_json(value).decode()
 
 
 def _identity(value: Any) -> Any:
@@ -68,12 +76,15 @@ class Dialect:
 def dialect_of(name: str) -> Dialect:
     """The :class:`Dialect` of an engine's ``dialect.name`` (``sqlite`` or ``postgresql``)."""
     if name == "sqlite":
-        return Dialect(name, True, ":{}".format, "", "", _JSON.encode, json.loads,
+        return Dialect(name, True, ":{}".format, "", "", _write_json, _decode_json,
                        _sqlite_instant, _sqlite_read_instant, date.isoformat,
                        date.fromisoformat)  # fmt: skip
     from psycopg.types.json import Json
 
-    return Dialect(name, False, "%({})s".format, " FOR UPDATE", " FOR UPDATE SKIP LOCKED", Json,
+    def _pg_json(value: Any) -> Json:
+        return Json(value, dumps=_write_json)
+
+    return Dialect(name, False, "%({})s".format, " FOR UPDATE", " FOR UPDATE SKIP LOCKED", _pg_json,
                    _identity, _identity, _identity, _identity, _identity)  # fmt: skip
 
 

@@ -10,13 +10,35 @@ Each method takes the connection of the caller's unit of work first.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
 from . import find_sql, log_sql, rows
 from .cursor import CursorStatements
+
+
+class Writes(Protocol):
+    """Where a command's writes go: the statements themselves, or a chunk of deadline firings
+    collecting them (:class:`~jiuzhu.models.chunk_sql.ChunkWrites`)."""
+
+    def insert_case_row(self, conn: Connection, values: dict[str, Any]) -> None: ...
+    def update_case_row(self, conn: Connection, values: dict[str, Any],
+                        old_version: int) -> int: ...  # fmt: skip
+    def append_event(self, conn: Connection, params: dict[str, Any]) -> None: ...
+    def record_command_key(self, conn: Connection, values: dict[str, Any]) -> None: ...
+    def book(self, conn: Connection, entries: Sequence[Any], org_path: str,
+             at: datetime) -> None: ...  # fmt: skip
+    def hold_months(self, conn: Connection, household_id: str, programme: str,
+                    periods: Sequence[str], case_id: str, seq: int,
+                    at: datetime) -> None: ...  # fmt: skip
+    def add_credit_record(self, conn: Connection, *, person_id: str, case_id: str, seq: int,
+                          reason: str, on: date, at: datetime) -> None: ...  # fmt: skip
+    def close_deadline(self, conn: Connection, case_id: str, kind: str, seq: int, *,
+                       status: str = "cancelled") -> None: ...  # fmt: skip
+    def open_deadline(self, conn: Connection, case_id: str, kind: str, due: datetime,
+                      seq: int) -> None: ...  # fmt: skip
 
 
 class Statements(CursorStatements):

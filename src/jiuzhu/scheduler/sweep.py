@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ..service.firing import Claimed, Fired
+from ..service.firing import Claimed, Fired, earlier_due
 from .heartbeat import beat, release_silent
 
 if TYPE_CHECKING:
@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("jiuzhu.scheduler")
 
-DEFAULT_BATCH = 200
+DEFAULT_BATCH = 1000
 DEFAULT_LEASE = timedelta(minutes=5)
-DEFAULT_CHUNK = 50  # deadlines per transaction: one commit serves many (see fire_chunk)
+DEFAULT_CHUNK = 200  # deadlines per transaction, a few statements each chunk (see fire_chunk)
 
 
 @dataclass
@@ -86,9 +86,13 @@ def sweep(svc: CaseService, *, worker: str, now: datetime | None = None,
           silent_after: timedelta | None = None) -> SweepReport:  # fmt: skip
     """Fire every deadline due at ``now`` (default: the service's clock), batch by batch.
 
-    Each chunk of ``chunk`` claimed deadlines is fired in one transaction (``chunk=1``: one
-    transaction per deadline).  Rows that firing arms and that are already due (the next visit
-    of a long-missed plan) are claimed in a later round, so catch-up keeps due order.
+    Each chunk of up to ``chunk`` claimed deadlines (one per case) is fired in one transaction
+    with a few statements (``chunk=1``: one transaction per deadline).  Rows that firing arms
+    and that are already due (the next visit of a long-missed plan) are claimed in a later
+    round: the round stops before the first claim due later than such a row, and gives the
+    rest back, so a catch-up fires in due order.  A claimed deadline whose case has an earlier
+    one open (opened by another worker meanwhile) is given back too (``deferred``) and fires
+    after it, so each case's events keep due order whatever the workers do.
     ``should_stop`` is asked between chunks (a worker shutting down); ``on_chunk`` is given
     each chunk's results (a catch-up's progress, ``catchup.py``).
 
@@ -110,18 +114,26 @@ def sweep(svc: CaseService, *, worker: str, now: datetime | None = None,
         items = claim_items(svc, worker=worker, now=at, batch=batch, lease=lease)
         if not items:
             return report
-        done = 0
+        done, deferred, progressed = 0, list[int](), False
+        horizon: datetime | None = None  # the earliest due deadline a firing opened
         while done < len(items) and not (should_stop and should_stop()):
-            part = items[done : done + max(chunk, 1)]
-            results = svc.fire_chunk(part, worker=worker, now=now)
+            results = svc.fire_chunk(items[done : done + max(chunk, 1)], worker=worker, now=now,
+                                     horizon=horizon)  # fmt: skip
             for fired in results:
-                report.tally(fired)
+                horizon = earlier_due(horizon, fired, at)
+                if fired.outcome == "deferred":
+                    deferred.append(fired.deadline_id)  # its case has an earlier one due
+                else:
+                    report.tally(fired)
+                    progressed = True
             if on_chunk is not None:
                 on_chunk(results)
             done += len(results)
-            if len(results) < len(part):
-                break  # something due earlier was opened: give the rest back, claim again
-        release(svc, worker=worker, ids=[item.id for item in items[done:]])
+            if done < len(items) and horizon is not None and items[done].due_at > horizon:
+                break  # fire what was opened first: give the rest back, claim again
+        release(svc, worker=worker, ids=deferred + [item.id for item in items[done:]])
+        if not progressed:
+            break  # every claim waits for an earlier deadline another worker holds
     return report
 
 

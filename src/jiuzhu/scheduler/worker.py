@@ -204,13 +204,15 @@ def run_worker(url: str | None = None, *, worker_id: str | None = None,
                interval: float = DEFAULT_INTERVAL, batch: int = DEFAULT_BATCH,
                lease: timedelta = DEFAULT_LEASE, stop_after: float | None = None,
                clock: Clock | None = None, stop: threading.Event | None = None,
-               checkpoint_key: Any = None) -> WorkerStats:  # fmt: skip
+               checkpoint_key: Any = None, catch_up: CatchUp | None = None) -> WorkerStats:  # fmt: skip
     """Fire due deadlines until SIGTERM/SIGINT, ``stop`` is set or ``stop_after`` seconds pass.
 
     ``clock`` is the sweep's notion of now (default: the system clock); APScheduler itself
     always runs on wall time.  Signals are handled only when called on the main thread; from
     another thread, stop the worker with ``stop``.  On SQLite, raises
-    :class:`WorkerAlreadyRunning` when another worker holds the database.
+    :class:`WorkerAlreadyRunning` when another worker holds the database.  ``catch_up`` shows
+    the first sweep's progress and summary, as ``run_once`` does (``catchup.py``): what fell
+    due while no worker ran is fired before the scheduler starts.
     """
     worker_id = check_worker_id(worker_id)
     check_settings(batch, lease, interval)
@@ -223,7 +225,7 @@ def run_worker(url: str | None = None, *, worker_id: str | None = None,
         svc = jiuzhu.connect(url, clock=clock)
         try:
             return _serve(svc, worker_id, interval, batch, lease, stop_after,
-                          stop or threading.Event(), checkpoint_key)  # fmt: skip
+                          stop or threading.Event(), checkpoint_key, catch_up)  # fmt: skip
         finally:
             svc.close()
 
@@ -258,20 +260,26 @@ def run_once(url: str | None = None, *, worker_id: str | None = None,
 
 def _serve(svc: CaseService, worker_id: str, interval: float, batch: int, lease: timedelta,
            stop_after: float | None, stop: threading.Event,
-           checkpoint_key: Any = None) -> WorkerStats:  # fmt: skip
+           checkpoint_key: Any = None, catch_up: CatchUp | None = None) -> WorkerStats:  # fmt: skip
     worker = _Worker(svc, _scheduler(), batch, lease, WorkerStats(worker_id),
                      checkpoint_key=checkpoint_key,
                      silent_after=max(SILENT_AFTER, timedelta(seconds=3 * interval)))  # fmt: skip
     _WORKERS[worker_id] = worker
     try:
         worker.scheduler.add_listener(_listener(worker.stats), _job_events())
+        first = SystemClock().now()  # the catch-up, unless _first_sweep has done it
+        if catch_up is not None:
+            first += timedelta(seconds=interval)
         worker.scheduler.add_job(run_sweep, "interval", seconds=interval, args=[worker_id],
                                  id=sweep_job_id(worker_id), replace_existing=True,
-                                 next_run_time=SystemClock().now())  # fmt: skip  # catch-up
+                                 next_run_time=first)  # fmt: skip
         worker.scheduler.add_job(run_checkpoint, "cron", hour=0, minute=5, timezone=SHANGHAI,
                                  args=[worker_id], id=checkpoint_job_id(worker_id),
                                  replace_existing=True)  # fmt: skip  # daily audit checkpoint
         with _stop_on_signals(stop):
+            if catch_up is not None:
+                _first_sweep(worker, worker_id, catch_up, stop)
+                _arm_wakeup(worker_id, worker)  # the next due deadline, once started
             worker.scheduler.start()
             log.info("worker %s started on %s: sweeping every %g s (batch %d, lease %g s)",
                      worker_id, _shown(svc), interval, batch, lease.total_seconds())  # fmt: skip
@@ -288,6 +296,20 @@ def _serve(svc: CaseService, worker_id: str, interval: float, batch: int, lease:
              worker_id, stats.sweeps, stats.fired, stats.failed, stats.job_errors,
              stats.jobs_missed)  # fmt: skip
     return stats
+
+
+def _first_sweep(worker: _Worker, worker_id: str, catch_up: CatchUp,
+                 stop: threading.Event) -> None:  # fmt: skip
+    """The catch-up before the scheduler starts, its progress shown by ``catch_up``."""
+    catch_up.watch(worker.svc.engine, worker.svc.clock)
+    report = sweep(worker.svc, worker=worker_id, batch=worker.batch, lease=worker.lease,
+                   should_stop=stop.is_set, on_chunk=catch_up.advance,
+                   silent_after=worker.silent_after)  # fmt: skip
+    catch_up.end()
+    stats = worker.stats
+    stats.sweeps, stats.fired, stats.failed = (stats.sweeps + 1, stats.fired + report.fired,
+                                               stats.failed + report.failed)  # fmt: skip
+    _log_report(worker_id, report, "catch-up")
 
 
 def _shutdown(worker: _Worker) -> None:

@@ -36,7 +36,7 @@ from ..errors import (
     PermissionDenied,
 )
 from ..models import rows
-from ..models.port import Statements
+from ..models.port import Statements, Writes
 from ..policy import PolicyBook, book_from
 from ..workflows import fast_track, workdays
 from ..workflows import get as get_workflow
@@ -44,6 +44,7 @@ from ..workflows.base import CaseModel, Outcome
 from . import chain, inputs
 from .actors import ROLE_LEVEL, Actor, Role, require_role, within
 from .calendar import CalendarStore
+from .command_names import same_command
 from .provider_check import provider_unit
 from .unit_of_work import UnitOfWork
 from .views import CaseView, case_view
@@ -51,41 +52,6 @@ from .views import CaseView, case_view
 # (projection, today, day the case was opened) -> (trigger, payload); dates are Shanghai days
 Build = Callable[[CaseModel, date, date], tuple[str, dict[str, Any]]]
 PolicySource = PolicyBook | str | PathLike[str] | Mapping[str, Any] | None
-
-
-# Which triggers a command may have fired (an idempotency key names a command, not a trigger).
-COMMAND_TRIGGERS = {
-    "apply": {"apply"},
-    "promise": {"promise"},
-    "record_appraisal": {"review", "fail_appraisal"},
-    "approve": {"approve"},
-    "refuse": {"refuse"},
-    "record_verification": {"verify", "revoke", "terminate"},
-    "withdraw": {"withdraw"},
-    "manage_service_plans": {"plan.open", "plan.suspend", "plan.resume", "plan.end"},
-    "record_visit": {"plan.visit"},
-    "open_oneoff": {"oneoff.opened"},
-    "complete_oneoff": {"oneoff.completed"},
-    # the standard path and temporary assistance
-    "apply_standard": {"apply"},
-    "accept_standard": {"accept"},
-    "investigate": {"start_investigation", "complete_investigation"},
-    "check_standard": {"start_verification", "record_check"},
-    "propose_standard": {"recommend", "not_recommend", "mark_special"},
-    "record_objection": {"object_reinvestigate", "object_appraise"},
-    "appraise_standard": {"appraise"},
-    "decide_standard": {"confirm", "reject"},
-    "decide_review": {"decide_review", "stop_review"},
-    "deliver_rejection_notice": {"deliver_notice"},
-    "apply_temporary": {"apply"},
-    "assess_temporary": {"assess", "complete_paperwork"},
-    "decide_temporary": {"approve", "reject", "assist_first"},
-    "pay_temporary": {"pay", "close"},
-}  # any other command fires the trigger of its own name
-
-
-def same_command(trigger: str, command: str) -> bool:
-    return trigger in COMMAND_TRIGGERS.get(command, {command})
 
 
 # The digest of the public command being run with an idempotency key (see CommandBase)
@@ -226,6 +192,15 @@ class CommandBase:
                 payload: dict[str, Any], actor: Actor, now: datetime, key: str | None,
                 opened: datetime | None = None, fired: str | None = None) -> CaseView:  # fmt: skip
         """Fire ``trigger`` in memory, then write case row, event and deadlines."""
+        values = self._record(conn, self.sql, model, row, trigger, payload, actor, now, key,
+                              opened, fired)  # fmt: skip
+        return self._case_view(SimpleNamespace(**values), conn)
+
+    def _record(self, conn: Connection, sink: Writes, model: CaseModel, row: Any, trigger: str,
+                payload: dict[str, Any], actor: Actor, now: datetime, key: str | None,
+                opened: datetime | None = None, fired: str | None = None) -> dict[str, Any]:  # fmt: skip
+        """:meth:`_append` with the writes given to ``sink``: the statements themselves, or a
+        chunk's batch (``service/firing_set.py``); returns the case row's values."""
         wf = get_workflow(model.facts["workflow"], model.facts["workflow_version"])
         if row is None:
             outcome = Outcome("", model.state, {}, ())
@@ -247,9 +222,9 @@ class CommandBase:
         if row is None:
             values.update(workflow=wf.name, workflow_version=wf.version, opened_at=opened,
                           case_no=model.facts["case_no"])  # fmt: skip
-            self.sql.insert_case_row(conn, values)
+            sink.insert_case_row(conn, values)
         else:
-            if self.sql.update_case_row(conn, values, row.row_version) != 1:
+            if sink.update_case_row(conn, values, row.row_version) != 1:
                 raise ConcurrencyConflict(
                     f"case {model.case_id} was changed by someone else at the same moment; "
                     "reload it and decide again",
@@ -259,7 +234,7 @@ class CommandBase:
                           opened_at=row.opened_at, case_no=row.case_no)  # fmt: skip
         entries = wf.book(model.case_id, seq, trigger, payload, now,
                           lambda: self.sql.ledger_entries(conn, model.case_id))  # fmt: skip
-        self.sql.append_event(conn, {
+        sink.append_event(conn, {
             "case_id": model.case_id, "seq": seq, "type": trigger, "payload": payload,
             "actor_role": actor_doc["role"], "actor_org": actor_doc["org"],
             "actor_user": actor_doc.get("user"), "occurred_at": now,
@@ -267,29 +242,29 @@ class CommandBase:
             "hash": digest, "idempotency_key": None,
         })  # fmt: skip
         if key is not None:  # scoped to the actor's unit: a second use fails the unique index
-            self.sql.record_command_key(conn, {
+            sink.record_command_key(conn, {
                 "org": actor.org, "key": key, "digest": _ARGUMENTS.get(), "case_id": model.case_id,
                 "seq": seq, "type": trigger, "created_at": now,
             })  # fmt: skip
         if entries:
-            self.sql.book(conn, entries, values["org_path"], now)
+            sink.book(conn, entries, values["org_path"], now)
             months = [e.period for e in entries if e.kind == "allowance"]
             if months:  # one allowance per household, programme and month: the primary key
-                self.sql.hold_months(conn, values["household_id"], values["programme"], months,
+                sink.hold_months(conn, values["household_id"], values["programme"], months,
                                      model.case_id, seq, now)  # fmt: skip
         credit = payload.get("credit")
         if credit:
-            self.sql.add_credit_record(conn, person_id=credit["person_id"], case_id=model.case_id,
+            sink.add_credit_record(conn, person_id=credit["person_id"], case_id=model.case_id,
                                        seq=seq, reason=credit["reason"], on=local_date(now),
                                        at=now)  # fmt: skip
         for kind in outcome.closed:
             if kind == fired:
                 continue  # the deadline being fired: its row is marked fired already
             status = "done" if kind in outcome.done else "cancelled"
-            self.sql.close_deadline(conn, model.case_id, kind, seq, status=status)
+            sink.close_deadline(conn, model.case_id, kind, seq, status=status)
         for kind, due in outcome.opened.items():
-            self.sql.open_deadline(conn, model.case_id, kind, due, seq)
-        return self._case_view(SimpleNamespace(**values), conn)
+            sink.open_deadline(conn, model.case_id, kind, due, seq)
+        return values
 
     def _replay_key(self, actor: Actor, key: str, case_id: str | None,
                     command: str) -> CaseView | None:  # fmt: skip

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
-from ..clock import iso_utc, parse_iso_utc
+from ..clock import iso_utc
 from ..errors import ConcurrencyConflict
 from ..leases import check_lease
 from ..leases import max_lease as configured_max_lease
 from ..models import rows
+from ..models.chunk_sql import ChunkStatements, ChunkWrites
 from ..models.port import Statements
 from ..workflows import allowance as pay_run
 from ..workflows import get as get_workflow
@@ -46,11 +47,11 @@ class Fired:
     case_id: str | None = None
     kind: str | None = None
     late_by_seconds: float | None = None
-    next_due: datetime | None = None  # the case's earliest open deadline after firing
+    opened_due: datetime | None = None  # the earliest deadline the firing opened
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["next_due"] = None if self.next_due is None else iso_utc(self.next_due)
+        data["opened_due"] = None if self.opened_due is None else iso_utc(self.opened_due)
         return data
 
 
@@ -93,6 +94,26 @@ class DeadlineClaims:
             return self.sql.earliest_pending(conn)
 
 
+def earlier_due(horizon: datetime | None, fired: Fired, now: datetime) -> datetime | None:
+    """``horizon`` lowered to the deadline ``fired`` opened, if that one is due at ``now``."""
+    due = fired.opened_due
+    if due is None or due > now or (horizon is not None and horizon <= due):
+        return horizon
+    return due
+
+
+def _one_per_case(items: Sequence[Claimed]) -> list[Claimed]:
+    """The longest leading run of ``items`` with no case twice (at least the first item)."""
+    seen: set[str] = set()
+    part: list[Claimed] = []
+    for item in items:
+        if item.case_id in seen:
+            break
+        seen.add(item.case_id)
+        part.append(item)
+    return part
+
+
 class DeadlineFiring(CommandBase):
     """Firing claimed deadlines, and the lists they feed."""
 
@@ -101,6 +122,10 @@ class DeadlineFiring(CommandBase):
         """Claiming due deadlines for a worker, and giving claims back (``scheduler/sweep.py``)."""
         return DeadlineClaims(self.uow, self.sql)
 
+    @functools.cached_property
+    def _chunk_sql(self) -> ChunkStatements:
+        return ChunkStatements(self.sql)
+
     def fire_deadline(self, deadline_id: int, *, worker: str,
                       now: datetime | None = None) -> Fired:  # fmt: skip
         """Fire deadline ``deadline_id`` in its own transaction, if ``worker`` holds its claim."""
@@ -108,29 +133,35 @@ class DeadlineFiring(CommandBase):
             peek = self.sql.load_deadline(conn, deadline_id, for_update=False)
         if peek is None:
             return Fired(deadline_id, "skipped")
-        return self._fire_again_on_conflict(deadline_id, peek.case_id, worker, now)
+        return self._fire_again_on_conflict(Claimed(deadline_id, peek.case_id, peek.due_at),
+                                            worker, now)  # fmt: skip
 
-    def fire_chunk(self, items: Sequence[Claimed], *, worker: str,
-                   now: datetime | None = None) -> list[Fired]:  # fmt: skip
-        """Fire claimed deadlines in one transaction, in the order given.
+    def fire_chunk(self, items: Sequence[Claimed], *, worker: str, now: datetime | None = None,
+                   horizon: datetime | None = None) -> list[Fired]:  # fmt: skip
+        """Fire claimed deadlines in one transaction, a few statements for the whole chunk.
 
-        Each deadline is still marked fired in the transaction that writes its event, so it
-        fires exactly once; one commit serves the chunk.  The chunk stops early when a firing
-        opens a deadline that is already due and earlier than the next item (the next visit of
-        a long-missed plan), so that catch-up keeps due order; the caller claims again.  If
-        any firing fails, the chunk is rolled back and its deadlines fired one transaction
-        each, so one bad deadline delays no other.
+        The chunk is the longest run of ``items`` with no case twice (at least one item); the
+        results say which were fired, so the caller goes on with the rest.  The chunk also
+        stops before an item due later than ``horizon`` or than a deadline one of its firings
+        opened that is due already (the next visit of a long-missed plan): the caller gives the
+        rest back and claims again, so that a catch-up fires in due order across cases -- which
+        of two cases of a household is paid a month depends on it.  Each deadline is
+        still marked fired in the transaction that writes its event, so it fires exactly once.
+        A deadline whose case has an earlier one open is ``deferred`` (the caller gives it
+        back; it fires after that one), so that each case's events follow due order after a
+        downtime.  If the chunk fails, it is rolled back and its deadlines fired one
+        transaction each, so one bad deadline delays no other.
         """
+        part = _one_per_case(items)
         try:
             with self.uow.write() as conn:
-                return self._fire_each(items, lambda item: self._fire_in(
-                    conn, item.id, item.case_id, worker, now), now)  # fmt: skip
+                return self._fire_set(conn, part, worker, now, horizon)
         except Exception:  # noqa: BLE001 - the job boundary: each is retried on its own below
-            if len(items) > 1:
-                log.info("chunk of %d rolled back; firing one by one", len(items))
-            return self._fire_each(items, lambda item: self._fire_alone(item, worker, now), now)
+            if len(part) > 1:
+                log.info("chunk of %d rolled back; firing one by one", len(part))
+            return [self._fire_alone(item, worker, now) for item in part]
 
-    def _fire_again_on_conflict(self, deadline_id: int, case_id: str, worker: str,
+    def _fire_again_on_conflict(self, item: Claimed, worker: str,
                                 now: datetime | None) -> Fired:  # fmt: skip
         """Fire in a transaction of its own; a lost race (another case of the household paid
         the same month at the same moment: ``household_months`` refused the second row) is
@@ -138,62 +169,69 @@ class DeadlineFiring(CommandBase):
         for attempt in range(1, RETRIES + 1):
             try:
                 with self.uow.write() as conn:
-                    return self._fire_in(conn, deadline_id, case_id, worker, now)
+                    return self._fire_set(conn, [item], worker, now)[0]
             except ConcurrencyConflict:
                 if attempt == RETRIES:
                     raise
-                log.info("deadline %s of case %s lost a race; firing again", deadline_id,
-                         case_id)  # fmt: skip
+                log.info("deadline %s of case %s lost a race; firing again", item.id,
+                         item.case_id)  # fmt: skip
         raise AssertionError("unreachable")
 
     def _fire_alone(self, item: Claimed, worker: str, now: datetime | None) -> Fired:
         try:
-            return self._fire_again_on_conflict(item.id, item.case_id, worker, now)
+            return self._fire_again_on_conflict(item, worker, now)
         except Exception as exc:  # noqa: BLE001 - left claimed; retried after its lease
             log.error("deadline %s of case %s could not fire: %s", item.id, item.case_id, exc)
             return Fired(item.id, "failed", item.case_id)
 
-    def _fire_each(self, items: Sequence[Claimed], fire: Callable[[Claimed], Fired],
-                   now: datetime | None) -> list[Fired]:  # fmt: skip
+    def _fire_set(self, conn: Connection, items: Sequence[Claimed], worker: str,
+                  now: datetime | None, horizon: datetime | None = None) -> list[Fired]:  # fmt: skip
+        """Fire ``items`` (one per case) on ``conn``: read their cases (locked, in id order,
+        before the deadline rows, as commands lock them: no deadlock) and the claims still
+        held, decide each firing in memory, then write them all (:class:`ChunkWrites`)."""
+        chunk_sql = self._chunk_sql
+        cases = chunk_sql.load_cases(conn, [item.case_id for item in items])
+        held = chunk_sql.claims_held(conn, [item.id for item in items], worker)
+        writes = ChunkWrites(chunk_sql, worker)
+        writes.know_months(conn, {  # the months a chunk of payments pays: paid already?
+            (row.household_id, row.programme, row.facts["allowance"]["next_month"])
+            for row in cases.values() if row.facts.get("allowance")})  # fmt: skip
+        at = now or self.clock.now()
         results: list[Fired] = []
-        for i, item in enumerate(items):
-            fired = fire(item)
+        for item in items:
+            if horizon is not None and item.due_at > horizon:
+                break  # a firing opened something due earlier: it fires first (the caller)
+            fired = self._fire_one(conn, writes, item, cases.get(item.case_id),
+                                   held.get(item.id), worker, at)  # fmt: skip
             results.append(fired)
-            later = items[i + 1].due_at if i + 1 < len(items) else None
-            if (
-                fired.next_due is not None
-                and later is not None
-                and (fired.next_due < later and fired.next_due <= (now or self.clock.now()))
-            ):
-                break  # a newly opened deadline is due before the next claimed one
+            horizon = earlier_due(horizon, fired, at)
+        writes.flush(conn)
         return results
 
-    def _fire_in(self, conn: Connection, deadline_id: int, case_id: str, worker: str,
-                 now: datetime | None) -> Fired:  # fmt: skip
-        # Lock the case before the deadline row, in the order commands lock them (a command
-        # closing this deadline holds the case first): no deadlock between them.
-        row = self.sql.load_case(conn, case_id, for_update=True)
-        if row is None:
-            return Fired(deadline_id, "skipped")
-        now = now or self.clock.now()
+    def _fire_one(self, conn: Connection, writes: ChunkWrites, item: Claimed, row: Any,
+                  claim: tuple[str, datetime] | None, worker: str, now: datetime) -> Fired:  # fmt: skip
+        if row is None or claim is None:
+            return Fired(item.id, "skipped")  # not ours any more: fired or taken over
+        kind, due_at = claim
         model = rows.model_of(row)
-        claimed = self.sql.deadline_fired(conn, deadline_id, worker, now, model.seq + 1)
-        if claimed is None:
-            return Fired(deadline_id, "skipped")  # not ours any more: fired or taken over
-        kind, due_at = claimed
         if model.deadlines.get(kind) != due_at:
-            self.sql.deadline_stale(conn, deadline_id)  # closed meanwhile; nothing to fire
-            return Fired(deadline_id, "stale", case_id, kind)
+            writes.mark_stale(item.id)  # closed meanwhile; nothing to fire
+            return Fired(item.id, "stale", item.case_id, kind)
+        if any(due < due_at for other, due in model.deadlines.items() if other != kind):
+            return Fired(item.id, "deferred", item.case_id, kind)  # an earlier one fires first
+        writes.mark_fired(item.id, now, model.seq + 1)
+        before = dict(model.deadlines)
         trigger, payload = self._deadline_event(model, row, kind, due_at, now)
         if trigger == pay_run.TRIGGER:  # the month paid already under another case: withheld
-            other = chain.other_case(self.sql, conn, row, payload["month"])
+            other = chain.other_case(writes, conn, row, payload["month"])  # type: ignore[arg-type]
             if other is not None:
                 payload = pay_run.overlapped(payload, other)
         county = row.org_path.split("/", 1)[0]
-        view = self._append(conn, model, row, trigger, payload,
-                            Actor(Role.SYSTEM, county, worker), now, None, fired=kind)  # fmt: skip
-        next_due = min((parse_iso_utc(d) for d in view.deadlines.values()), default=None)
-        return Fired(deadline_id, "fired", case_id, kind, payload["late_by_seconds"], next_due)
+        self._record(conn, writes, model, row, trigger, payload,
+                     Actor(Role.SYSTEM, county, worker), now, None, fired=kind)  # fmt: skip
+        opened = min((due for k, due in model.deadlines.items() if before.get(k) != due),
+                     default=None)  # fmt: skip
+        return Fired(item.id, "fired", item.case_id, kind, payload["late_by_seconds"], opened)
 
     @staticmethod
     def _deadline_event(model: CaseModel, row: Any, kind: str, due_at: datetime,

@@ -24,7 +24,8 @@ from ..workflows import REGISTRY, fast_track, standard, temporary
 from ..workflows.base import Label
 from ..workflows.deadline_labels import TASK_DEADLINES, VISIT
 from .actors import PERMISSIONS, Actor, require_role
-from .base import CommandBase, same_command
+from .base import CommandBase
+from .command_names import same_command
 from .paging import page_limit
 from .views import CaseView
 

@@ -23,7 +23,7 @@ from ..api.endpoints import Route, resolve, shape_of
 from ..api.routes import ROUTES
 from ..errors import InvalidInput
 from ..service.actors import PERMISSIONS, ROLE_LABELS, Actor, Role
-from ..service.base import COMMAND_TRIGGERS
+from ..service.command_names import COMMAND_TRIGGERS
 from ..service.service import CaseService
 from ..service.views import CaseView
 from ..workflows import circumstance, fast_track, out_of_area, review
