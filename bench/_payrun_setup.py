@@ -28,7 +28,7 @@ import jiuzhu
 from jiuzhu import FakeClock
 from jiuzhu.audit.canonical import canonical_json
 from jiuzhu.audit.chain import GENESIS, event_document
-from jiuzhu.audit.leaves import event_leaf, record_leaf
+from jiuzhu.audit.leaves import REGISTRY, _plain
 from jiuzhu.models.db import make_engine
 from jiuzhu.models.digests import DIGEST_KEY_SETTING, case_no, id_number_digest
 from jiuzhu.models.rows import actor_of
@@ -99,6 +99,15 @@ class Template:
             actor=actor_of(_Row(e)), occurred_at=jiuzhu.clock.iso_utc(e["occurred_at"]),
             prev_hash=e["prev_hash"])) for e in self.events]  # fmt: skip
         self.old = [self.case["id"], hh, *(p["id"] for p in self.persons), self.case["case_no"]]
+        # the canonical text of each registry record (a leaf covers its digest), ids to replace
+        self.household_record = _record_text("household", self.household)
+        self.person_records = [_record_text("person", p) for p in self.persons]
+        self.leaves_per_case = 1 + len(self.persons) + len(self.events)
+
+
+def _record_text(kind: str, row: dict[str, Any]) -> str:
+    fields = REGISTRY[kind][2] or tuple(row)
+    return canonical_json({n: _plain(row[n]) for n in fields})
 
 
 def _one_of(conn: Any, table: str, key: str, value: str,
@@ -148,14 +157,16 @@ class Clones:
         leaves = out["log_leaves"]
         hh = {**t.household, "id": hh_id}
         out["households"].append(tuple(hh[c] for c in HOUSEHOLD_COLS))
-        leaves.append(_leaf(idx, record_leaf("household", hh)))
+        leaves.append(_record_leaf(idx, "household", hh_id, sub(t.household_record)))
         idx += 1
         for k, p in enumerate(t.persons):
             number = _common.id_number(2 * j + k)
-            person = {**p, "id": new[2 + k], "household_id": hh_id, "id_number": number}
+            pid = new[2 + k]
+            person = {**p, "id": pid, "household_id": hh_id, "id_number": number}
             out["persons"].append(tuple(person[c] for c in PERSON_COLS))
-            out["person_digests"].append((person["id"], id_number_digest(self.secret, number)))
-            leaves.append(_leaf(idx, record_leaf("person", person)))
+            out["person_digests"].append((pid, id_number_digest(self.secret, number)))
+            record = sub(t.person_records[k]).replace(p["id_number"], number)
+            leaves.append(_record_leaf(idx, "person", pid, record))
             idx += 1
         prev, events = GENESIS, []
         for e, payload, doc in zip(t.events, t.payloads, t.documents, strict=True):
@@ -164,7 +175,8 @@ class Clones:
             events.append((case_id, e["seq"], e["type"], sub(payload), e["actor_role"],
                            e["actor_org"], e["actor_user"], e["occurred_at"], prev, digest,
                            None))  # fmt: skip
-            leaves.append(_leaf(idx, event_leaf(case_id, e["seq"], digest)))
+            data = f'{{"case_id":"{case_id}","hash":"{digest}","seq":{e["seq"]},"t":"event"}}'
+            leaves.append(_leaf(idx, "event", f"{case_id}/{e['seq']}", data))
             idx, prev = idx + 1, digest
         row = {**t.case, "id": case_id, "household_id": hh_id, "facts": sub(t.facts),
                "deadlines": t.deadline_json, "head_hash": prev, "case_no": new[-1]}  # fmt: skip
@@ -174,8 +186,14 @@ class Clones:
         return idx
 
 
-def _leaf(idx: int, leaf: Any) -> tuple[Any, ...]:
-    return (idx, leaf.kind, leaf.ref, leaf.hash.hex(), leaf.data.decode())
+def _leaf(idx: int, kind: str, ref: str, data: str) -> tuple[Any, ...]:
+    """A log leaf row: RFC 9162 leaf hash SHA-256(0x00 || data) (``audit/leaves.py``)."""
+    return (idx, kind, ref, hashlib.sha256(b"\x00" + data.encode()).hexdigest(), data)
+
+
+def _record_leaf(idx: int, kind: str, key: str, record: str) -> tuple[Any, ...]:
+    digest = hashlib.sha256(record.encode()).hexdigest()
+    return _leaf(idx, kind, key, f'{{"id":"{key}","record":"{digest}","t":"{kind}"}}')
 
 
 COLUMNS = {"households": HOUSEHOLD_COLS, "persons": PERSON_COLS,
@@ -185,9 +203,13 @@ JSON_COLS = {"facts", "deadlines", "payload"}
 ORDER = ("households", "persons", "person_digests", "cases", "events", "deadlines", "log_leaves")
 
 
-def clone(url: str, n: int) -> None:
+WRITERS = 2  # processes generating and copying clones on PostgreSQL (one on SQLite)
+_STATE: dict[str, Any] = {}  # what forked writers inherit: the url, the clones
+
+
+def clone(url: str, n: int, writers: int = WRITERS) -> None:
     """Bring the database made by :func:`make_templates` to ``n`` cases by cloning."""
-    engine = make_engine(_common.without_commit_flush(url))
+    engine = make_engine(url)
     try:
         with engine.connect() as conn:
             cases = metadata.tables["cases"]
@@ -195,27 +217,60 @@ def clone(url: str, n: int) -> None:
             templates = [Template(conn, c) for c in found]
             secret = conn.execute(text("SELECT value FROM database_settings WHERE key = :k"),
                                   {"k": DIGEST_KEY_SETTING}).scalar_one()  # fmt: skip
-            county, year, _last = conn.execute(text(
-                "SELECT county, year, last FROM case_number_counters")).one()  # fmt: skip
+            county, year = conn.execute(text(
+                "SELECT county, year FROM case_number_counters")).one()  # fmt: skip
             size = conn.execute(text("SELECT size FROM log_head")).scalar_one()
-        clones = Clones(templates, secret, county, year)
         postgres = engine.dialect.name == "postgresql"
-        for lo in range(len(templates), n, CHUNK):
-            hi = min(n, lo + CHUNK)
-            batch = clones.rows(lo, hi, size)
-            size += len(batch["log_leaves"])
-            with engine.begin() as conn:
-                for table in ORDER:
-                    write(conn, table, batch[table], postgres)
-                conn.execute(text("UPDATE log_head SET size = :s"), {"s": size})
-                conn.execute(text("UPDATE case_number_counters SET last = :n"), {"n": hi})
-            if hi % (10 * CHUNK) == 0 or hi == n:
-                _common.info(f"  cloned {hi:,} of {n:,} cases")
+    finally:
+        engine.dispose()
+    per_case = {t.leaves_per_case for t in templates}
+    if len(per_case) != 1:
+        raise RuntimeError(f"templates of different shapes: {per_case} leaves a case")
+    leaves, first = per_case.pop(), len(templates)
+    # each clone's leaves have their numbers known in advance: writers need not take turns
+    spans = [(lo, min(n, lo + CHUNK), size + (lo - first) * leaves)
+             for lo in range(first, n, CHUNK)]  # fmt: skip
+    _STATE.update(url=_common.without_commit_flush(url), postgres=postgres,
+                  clones=Clones(templates, secret, county, year))  # fmt: skip
+    done = 0
+    if postgres and writers > 1 and len(spans) > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("fork").Pool(writers) as pool:
+            for count in pool.imap_unordered(_write_span, spans):
+                done = _progress(done, count, n - first)
+    else:
+        for span in spans:
+            done = _progress(done, _write_span(span), n - first)
+    engine = make_engine(_STATE["url"])
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE log_head SET size = :s"),
+                         {"s": size + (n - first) * leaves})  # fmt: skip
+            conn.execute(text("UPDATE case_number_counters SET last = :n"), {"n": max(n, first)})
         if postgres:
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("ANALYZE"))
     finally:
         engine.dispose()
+
+
+def _progress(done: int, count: int, total: int) -> int:
+    if (done + count) // (10 * CHUNK) > done // (10 * CHUNK) or done + count == total:
+        _common.info(f"  cloned {done + count:,} of {total:,}")
+    return done + count
+
+
+def _write_span(span: tuple[int, int, int]) -> int:
+    lo, hi, leaf_idx = span
+    batch = _STATE["clones"].rows(lo, hi, leaf_idx)
+    engine = _STATE.get("engine")
+    if engine is None:
+        engine = _STATE["engine"] = make_engine(_STATE["url"])
+    with engine.begin() as conn:
+        for table in ORDER:
+            write(conn, table, batch[table], _STATE["postgres"])
+    return hi - lo
 
 
 def write(conn: Any, table: str, rows: list[tuple[Any, ...]], postgres: bool) -> None:
@@ -225,8 +280,7 @@ def write(conn: Any, table: str, rows: list[tuple[Any, ...]], postgres: bool) ->
     if postgres:
         raw = conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
-            for row in rows:
-                cp.write_row(row)
+            cp.write("".join("\t".join(map(_copy_text, row)) + "\n" for row in rows))
         return
     dicts = [dict(zip(cols, r, strict=True)) for r in rows]
     for d in dicts:  # the typed insert wants the JSON columns decoded
@@ -234,3 +288,18 @@ def write(conn: Any, table: str, rows: list[tuple[Any, ...]], postgres: bool) ->
             d[c] = json.loads(d[c])
     conn.execute(metadata.tables[table].insert(), dicts)
 
+
+def _copy_text(value: Any) -> str:
+    """One field of COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            value = (value.replace("\\", "\\\\").replace("\t", "\\t")
+                     .replace("\n", "\\n").replace("\r", "\\r"))  # fmt: skip
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value)
