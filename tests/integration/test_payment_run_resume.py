@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from jiuzhu import CaseService, FakeClock
 from jiuzhu.audit.verify import verify_database
 from jiuzhu.models import rows as store
+from jiuzhu.scheduler.catchup import allowance_booked
 from jiuzhu.scheduler.heartbeat import beat
 from jiuzhu.scheduler.sweep import claim_items, sweep
 
@@ -113,3 +114,16 @@ def test_a_dead_workers_claimed_cases_are_paid_once_by_the_next_worker(
     again = svc.fire_chunk(claimed[2:], worker="dead:1", now=silent)
     assert {f.outcome for f in again} == {"skipped"}
     assert_paid_once(svc, cases, ["2024-03"])
+
+
+def test_the_runs_counter_counts_the_allowance_months_booked_since_it_started(
+    svc: CaseService, org: Org, clock: FakeClock
+) -> None:
+    case_in(svc, org, "provisionally_approved")  # paid before the counter starts
+    sweep(svc, worker="pay:1", now=clock.now())
+    cases = [case_in(svc, org, "provisionally_approved").id for _ in range(3)]
+    booked = allowance_booked(svc.engine)
+    assert booked() == (0, 0)
+    sweep(svc, worker="pay:1", now=clock.now(), batch=2, chunk=1)
+    fen = sum(e.amount_fen for c in cases for e in svc.ledger(org.county, c).entries)
+    assert booked() == (3, fen) and fen == 3 * 200_000  # 2,000 yuan a month each
