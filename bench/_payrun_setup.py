@@ -264,12 +264,13 @@ def _progress(done: int, count: int, total: int) -> int:
 def _write_span(span: tuple[int, int, int]) -> int:
     lo, hi, leaf_idx = span
     batch = _STATE["clones"].rows(lo, hi, leaf_idx)
-    engine = _STATE.get("engine")
-    if engine is None:
-        engine = _STATE["engine"] = make_engine(_STATE["url"])
-    with engine.begin() as conn:
-        for table in ORDER:
-            write(conn, table, batch[table], _STATE["postgres"])
+    engine = make_engine(_STATE["url"])  # one per span, disposed: a template copies only
+    try:  # when nothing is connected to it
+        with engine.begin() as conn:
+            for table in ORDER:
+                write(conn, table, batch[table], _STATE["postgres"])
+    finally:
+        engine.dispose()
     return hi - lo
 
 
