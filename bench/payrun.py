@@ -55,7 +55,7 @@ from jiuzhu.models.db import make_engine  # noqa: E402
 
 BENCH = "payrun"
 UNIT = "cases/s"
-QUICK_N, DEFAULT_N = 3_000, 1_000_000
+QUICK_N, DEFAULT_N = 2_000, 1_000_000
 RUN_AT = "2026-03-15T09:00:00+08:00"  # the pay day, as the operator's simulated clock
 RESTART_AT = "2026-03-15T10:00:00+08:00"  # after the killed worker's lease (300 s) ran out
 TARGET_SECONDS_1M = 300.0
