@@ -15,6 +15,11 @@ month's allowance and the next visit of a chain missed for months), which fire i
 sweep.  So every ``every`` seconds ``recount`` (when given) says how many are still due, and
 the total becomes what fired plus that: the bar and the time left stay honest about what is
 known, and grow while the chains unroll.
+
+For the monthly payment run ``paid`` (when given; :meth:`CatchUp.watch` gives it) says, at the
+same moments and at the end, how many allowance months the ledger booked since the start and
+their sum: the lines and the bar show the months paid and the amount in yuan (every worker's
+payments, when several run at once), and the summary gives both.
 """
 
 from __future__ import annotations
@@ -26,9 +31,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from ..clock import Clock
+from ..models import rows
+from ..money import yuan
 from ..service.firing import Fired
 from .due import DueGroup, due_groups, late_text
 
@@ -53,12 +60,16 @@ class CatchUp:
     started: float = 0.0
     recount: Callable[[], int] | None = None  # how many are still due (asked every ``every`` s)
     still_due: int | None = None
+    paid: Callable[[], tuple[int, int]] | None = None  # allowance months, fen since the start
+    paid_months: int = 0
+    paid_fen: int = 0
     _last_shown: float = 0.0
 
     # -- the tally ---------------------------------------------------------------------------
     def watch(self, engine: Engine, clock: Clock) -> None:
         """Begin with what is due in ``engine`` now, and recount it there as the sweep goes."""
         self.recount = lambda: sum(g.due for g in due_groups(engine, clock.now()))
+        self.paid = allowance_booked(engine)
         now = clock.now()
         self.begin(due_groups(engine, now), now)
 
@@ -85,6 +96,7 @@ class CatchUp:
 
     def end(self) -> dict[str, Any]:
         """The summary, shown and returned."""
+        self.count_paid()
         summary = self.summary()
         self.show_end(summary)
         return summary
@@ -107,11 +119,30 @@ class CatchUp:
         return (self.total - self.fired - self.failed) / rate if rate > 0 else None
 
     def summary(self) -> dict[str, Any]:
-        return {"due_at_start": self.due, "fired": self.fired,
-                "fired_by_kind": dict(sorted(self.fired_by_kind.items())),
-                "failed": self.failed, "max_late_seconds": round(self.max_late_seconds),
-                "elapsed_seconds": round(self.elapsed(), 3),
-                "rate_per_second": round(self.rate(), 1)}  # fmt: skip
+        out = {"due_at_start": self.due, "fired": self.fired,
+               "fired_by_kind": dict(sorted(self.fired_by_kind.items())),
+               "failed": self.failed, "max_late_seconds": round(self.max_late_seconds),
+               "elapsed_seconds": round(self.elapsed(), 3),
+               "rate_per_second": round(self.rate(), 1)}  # fmt: skip
+        if self.paid is not None:
+            out |= {"allowance_months_paid": self.paid_months,
+                    "allowance_paid_yuan": yuan(self.paid_fen)}  # fmt: skip
+        return out
+
+    def count_paid(self) -> None:
+        """Ask the ledger what the run paid so far (when ``paid`` is given)."""
+        if self.paid is not None:
+            self.paid_months, self.paid_fen = self.paid()
+
+    def paid_text(self) -> str:
+        """The months paid and their amount, or nothing when the run paid none."""
+        if not self.paid_months:
+            return ""
+        return f"paid 已发放 {self.paid_months:,} month(s) 月次, {self.yuan_text()} yuan 元"
+
+    def yuan_text(self) -> str:
+        whole, _, cents = yuan(self.paid_fen).partition(".")
+        return f"{int(whole):,}.{cents}"
 
     # -- the lines (the console program overrides these with a progress bar) ------------------
     def start_text(self) -> str:
@@ -124,14 +155,18 @@ class CatchUp:
     def progress_text(self) -> str:
         eta = self.eta_seconds()
         left = "-" if eta is None else f"{eta:.0f} s"
+        paid = self.paid_text()
         return (f"catch-up: fired {self.fired:,} of {self.total:,} 已触发, failed "
-                f"{self.failed:,}; {self.rate():,.0f}/s, about {left} left 预计剩余")  # fmt: skip
+                f"{self.failed:,}; {self.rate():,.0f}/s, about {left} left 预计剩余"
+                + (f"; {paid}" if paid else ""))  # fmt: skip
 
     def end_text(self, summary: dict[str, Any]) -> str:
         kinds = ", ".join(f"{k} {n:,}" for k, n in summary["fired_by_kind"].items()) or "-"
+        paid = self.paid_text()
         return (f"catch-up done 补扫完成: fired {self.fired:,} ({kinds}), failed "
                 f"{self.failed:,}, up to {late_text(self.max_late_seconds)} late 最迟; "
-                f"{summary['elapsed_seconds']:.1f} s, {summary['rate_per_second']:,.0f}/s")  # fmt: skip
+                f"{summary['elapsed_seconds']:.1f} s, {summary['rate_per_second']:,.0f}/s"
+                + (f"; {paid}" if paid else ""))  # fmt: skip
 
     def show_start(self) -> None:
         log.info("%s", self.start_text())
@@ -144,6 +179,7 @@ class CatchUp:
         self._last_shown = now
         if self.recount is not None:
             self.still_due = self.recount()
+        self.count_paid()
         return True
 
     def show_progress(self) -> None:
@@ -152,3 +188,23 @@ class CatchUp:
 
     def show_end(self, summary: dict[str, Any]) -> None:
         log.log(logging.WARNING if self.failed else logging.INFO, "%s", self.end_text(summary))
+
+
+def allowance_booked(engine: Engine) -> Callable[[], tuple[int, int]]:
+    """A counter of the ``allowance`` ledger lines booked after now: (lines, fen) so far.
+
+    Each call counts every line after the ledger's last id at the start (an index range): a
+    line another worker committed late, under a lower id than one already seen, still counts.
+    """
+    led = rows.ledger
+    with engine.connect() as conn:
+        start = conn.execute(select(func.max(led.c.id))).scalar() or 0
+    query = select(func.count(), func.coalesce(func.sum(led.c.amount_fen), 0)).where(
+        led.c.id > start, led.c.kind == "allowance")  # fmt: skip
+
+    def booked() -> tuple[int, int]:
+        with engine.connect() as conn:
+            lines, fen = conn.execute(query).one()
+        return int(lines), int(fen)
+
+    return booked
