@@ -282,16 +282,19 @@ def child(kind: str, url: str, n: int) -> None:
                   "ok": report.ok and report.checkpoints == 1 and not report.notes,
                   "breaks": [str(b) for b in report.breaks[:5]], "jobs": jobs,
                   "workers": len(parallel.last_peaks)}  # fmt: skip
-    elif kind == "export":
-        from jiuzhu.audit.export import export
+    elif kind.startswith("export"):
+        from jiuzhu.audit import parallel
+        from jiuzhu.audit.parallel_export import export_parallel
         from jiuzhu.models import make_engine
 
+        jobs = int(kind.split(":")[1])
         with tempfile.TemporaryDirectory() as tmp:
             started = time.perf_counter()
-            manifest = export(make_engine(url), Path(tmp) / "out", now=START)
+            manifest = export_parallel(make_engine(url), Path(tmp) / "out", jobs, now=START)
             seconds = time.perf_counter() - started
+        workers_mb = sum(parallel.last_peaks.values()) / 1024
         result = {"events": manifest["events"], "cases": manifest["cases"], "seconds": seconds,
-                  "ok": manifest["events"] == 5 * n}  # fmt: skip
+                  "ok": manifest["events"] == 5 * n, "jobs": jobs}  # fmt: skip
     else:
         result = replay_baseline(url, n)
     result["peak_mb"] = round(_common.peak_memory_mb() + workers_mb, 1)
@@ -316,7 +319,7 @@ def measure(backend: str, url: str, baseline_url: str, n: int, jobs: int) -> Non
     worker's peak added up), ``export`` (``jiuzhu audit export``), the baseline, and ratios."""
     runs = {"engine:1-process": run_child("engine:1", url, n),
             "engine": run_child(f"engine:{jobs}", url, n),
-            "export": run_child("export", url, n),
+            "export": run_child(f"export:{jobs}", url, n),
             "baseline:eventsourcing": run_child("baseline", baseline_url, n)}  # fmt: skip
     rates = {}
     for label, result in runs.items():

@@ -35,7 +35,7 @@ from .export import (
     write_cases,
     write_checkpoints,
 )
-from .parallel import READY_SECONDS, _data_version, case_spans
+from .parallel import READY_SECONDS, _data_version, case_spans, last_peaks
 
 PARTS = ("events.jsonl", "cases.jsonl")
 
@@ -64,6 +64,7 @@ def export_parallel(engine: Engine, out: Path, jobs: int, *, now: datetime,
         progress = None if advance is None else (lambda _events: advance(1))
         return export(engine, out, now=now, where=where, progress=progress, key=key)
     _prepare(out)
+    last_peaks.clear()
     url = engine.url.render_as_string(hide_password=False)
     probe = make_readonly_engine(url) if is_sqlite(engine) else None
     try:
@@ -91,6 +92,8 @@ def export_parallel(engine: Engine, out: Path, jobs: int, *, now: datetime,
                     for waiting in futures:
                         waiting.cancel()
                 counts = [f.result() for f in futures if not f.cancelled()] if same else []
+            for done in counts:
+                last_peaks[done["pid"]] = max(last_peaks.get(done["pid"], 0), done["peak_kb"])
             if same:
                 totals = _join(out, writers, len(spans), counts)
             else:  # SQLite changed as the workers opened it: write the cases here
