@@ -33,23 +33,30 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import queue
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from ..models import log_sql
 from ..models.db import is_sqlite, make_readonly_engine, snapshot
-from ..models.tables import metadata
 from . import merkle, sources
 from .breaks import Break
 from .checkpoint import checkpoint_breaks, head_line, load_checkpoints
 from .claims import bad_claims
-from .leaves import REGISTRY, record_leaf
 from .log import _checkpoint_breaks, checkpoints, log_breaks
-from .parallel_tasks import CasesPart, LogPart, cases_part, log_part, start
+from .parallel_tasks import (
+    CasesPart,
+    LogPart,
+    cases_part,
+    log_part,
+    records_digest,
+    records_part,
+    start,
+)
 from .verify import Audit, VerifyReport, verify_connection
 
 MAX_JOBS = 64
@@ -58,6 +65,7 @@ LOG_RANGE = 1 << 16  # leaves per log part (a power of two)
 SPAN_CASES = 5_000  # cases per span, at least one span per job
 READY_SECONDS = 120
 last_peaks: dict[int, int] = {}  # pid -> peak resident kB of the last run's workers
+last_workers: list[int] = []  # the pids of the last run's workers, once in the snapshot
 
 
 def default_jobs(cases: int) -> int:
@@ -79,6 +87,7 @@ def verify_parallel(engine: Engine, jobs: int, *, trusted_key: str | None = None
     checked (one progress bar over all the workers)."""
     url = engine.url.render_as_string(hide_password=False)
     last_peaks.clear()
+    last_workers.clear()
     if jobs <= 1 or (is_sqlite(engine) and engine.url.database in (None, "", ":memory:")):
         with snapshot(engine) as conn:
             return verify_connection(conn, trusted_key=trusted_key, now=now,
@@ -128,6 +137,7 @@ def _run(conn: Connection, url: str, exported: str | None, jobs: int, trusted_ke
     ready = context.Queue()
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=start,
                              initargs=(url, exported, ready)) as pool:  # fmt: skip
+        records = pool.submit(records_part)
         case_futures: list[Future[CasesPart]] = []
         log_futures: list[Future[LogPart]] = []
         for i in range(max(len(spans), len(ranges))):
@@ -140,8 +150,7 @@ def _run(conn: Connection, url: str, exported: str | None, jobs: int, trusted_ke
                 if advance is not None:
                     future.add_done_callback(_advancing(advance))
                 case_futures.append(future)
-        for _ in range(jobs):
-            ready.get(timeout=READY_SECONDS)
+        await_ready(ready, jobs, [*case_futures, *log_futures])
         if not unchanged():  # SQLite: something committed while the workers opened theirs
             for waiting in case_futures:
                 waiting.cancel()
@@ -153,12 +162,17 @@ def _run(conn: Connection, url: str, exported: str | None, jobs: int, trusted_ke
                                 "verified in one process, in one snapshot")  # fmt: skip
             return report
         roots = head_roots(conn, cps)
-        records = stored_records(conn)
         claims = [Break(b.case_id, b.seq, "stuck_claim", b.detail)
                   for b in bad_claims(conn, now=now)]  # fmt: skip
         log_clean = not _checkpoint_breaks(conn, log_cps, size, trusted_key)
         parts = [f.result() for f in case_futures]
         pieces = [f.result() for f in log_futures]
+        stored = records.result()
+    latest: dict[tuple[str, str], bytes] = {}
+    for piece in pieces:  # the latest leaf of each record, the later range's last
+        latest.update(piece.latest)
+        piece.latest = {}
+    last_peaks[stored[3]] = stored[4]
     for pid, kb in [(p.pid, p.peak_kb) for p in parts] + [(p.pid, p.peak_kb) for p in pieces]:
         last_peaks[pid] = max(last_peaks.get(pid, 0), kb)
     audit = Audit(cps, trusted_key, with_ids=True)
@@ -173,7 +187,9 @@ def _run(conn: Connection, url: str, exported: str | None, jobs: int, trusted_ke
         audit.grown_events = [a + b for a, b in zip(audit.grown_events, part.grown_events,
                                                     strict=True)]  # fmt: skip
     report.breaks += audit.checkpoint_totals()
-    log_clean = log_clean and _log_holds(pieces, parts, log_cps, records, size)
+    count, distinct, digest = stored[:3]  # each record read once, and as its latest leaf
+    log_clean = log_clean and count == distinct == len(latest) and digest == records_digest(latest)
+    log_clean = log_clean and _log_holds(pieces, parts, log_cps, size)
     report.breaks += [] if log_clean else log_breaks(conn, trusted_key)
     report.breaks += claims
     return report
@@ -209,31 +225,30 @@ def head_roots(conn: Connection, cps: list[Any]) -> list[Any]:
     return roots
 
 
-def stored_records(conn: Connection) -> tuple[dict[tuple[str, str], bytes], int]:
-    """Every registry record's leaf as stored now, and how many records were read."""
-    found: dict[tuple[str, str], bytes] = {}
-    count = 0
-    for kind, (name, _key, _fields) in REGISTRY.items():
-        table = metadata.tables[name]
-        for row in conn.execute(select(table)):
-            leaf = record_leaf(kind, dict(row._mapping))
-            found[(kind, leaf.ref)] = leaf.hash
-            count += 1
-    return found, count
+def await_ready(ready: Any, jobs: int, futures: list[Any]) -> None:
+    """Wait until every worker is inside the snapshot; a worker that failed to start (its
+    parts fail with it) raises its error here instead of a wait to the time-out."""
+    waited = 0.0
+    last_workers.clear()
+    while len(last_workers) < jobs:
+        try:
+            last_workers.append(int(ready.get(timeout=0.2)))
+        except queue.Empty:
+            waited += 0.2
+            for future in futures:
+                if future.done() and future.exception() is not None:
+                    future.result()
+            if waited > READY_SECONDS:
+                message = f"the worker processes did not start in {READY_SECONDS} s"
+                raise TimeoutError(message) from None
 
 
 def _log_holds(pieces: list[LogPart], parts: list[CasesPart], log_cps: list[Any],
-               records: tuple[dict[tuple[str, str], bytes], int], size: int) -> bool:  # fmt: skip
+               size: int) -> bool:  # fmt: skip
     """Whether :func:`~.log.log_breaks` would find nothing (see the module's docstring)."""
     if not all(p.whole for p in pieces) or not all(p.leaves_match for p in parts):
         return False
     if sum(p.rows for p in pieces) != sum(p.logged for p in parts):
-        return False
-    latest: dict[tuple[str, str], bytes] = {}
-    for piece in pieces:
-        latest.update(piece.latest)
-    stored, count = records
-    if count != len(stored) or stored != latest:
         return False
     due = {cp.size: cp.root for cp in log_cps}
     whole = merkle.TreeBuilder()  # over the parts' roots: its peaks are the tree's at a start

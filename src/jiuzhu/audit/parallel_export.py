@@ -35,7 +35,7 @@ from .export import (
     write_cases,
     write_checkpoints,
 )
-from .parallel import READY_SECONDS, _data_version, case_spans, last_peaks
+from .parallel import _data_version, await_ready, case_spans, last_peaks
 
 PARTS = ("events.jsonl", "cases.jsonl")
 
@@ -84,8 +84,7 @@ def export_parallel(engine: Engine, out: Path, jobs: int, *, now: datetime,
                 if advance is not None:
                     for future in futures:
                         future.add_done_callback(_advancing(advance))
-                for _ in range(jobs):
-                    ready.get(timeout=READY_SECONDS)
+                await_ready(ready, jobs, futures)
                 same = before == _data_version(probe)
                 checkpoints = write_checkpoints(conn, writers)
                 if not same:
