@@ -157,3 +157,28 @@ def test_a_commit_while_the_workers_open_their_snapshots_falls_back_to_one_proce
 def test_default_jobs_are_one_for_a_small_database() -> None:
     assert parallel.default_jobs(10) == 1
     assert 1 <= parallel.default_jobs(1_000_000) <= parallel.MAX_JOBS
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_command_with_two_jobs_prints_what_one_job_prints(
+    svc: CaseService, generated: list[str], db_url: str, tmp_path: Any
+) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    with committed(svc) as conn:
+        _payload(conn, generated)
+        _leaf(conn, generated)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JIUZHU_")}
+
+    def verify(jobs: str) -> Any:
+        done = subprocess.run([sys.executable, "-m", "jiuzhu.cli", "audit", "verify", "--json",
+                               "--jobs", jobs, "--db", db_url], capture_output=True, text=True,
+                              env=env, timeout=300, check=False)  # fmt: skip
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        return json.loads(done.stdout)
+
+    one = verify("1")
+    assert one["breaks"] and verify("2") == one
