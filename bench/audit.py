@@ -267,20 +267,37 @@ def replay_baseline(url: str, n: int) -> dict[str, Any]:
 # -- children ------------------------------------------------------------------------------------
 def child(kind: str, url: str, n: int) -> None:
     _common.reset_peak_memory()
-    if kind == "engine":
-        from jiuzhu.audit.verify import verify_database
+    workers_mb = 0.0
+    if kind.startswith("engine"):
+        from jiuzhu.audit import parallel
         from jiuzhu.models import make_engine
 
         engine = make_engine(url)
+        jobs = int(kind.split(":")[1])
         started = time.perf_counter()
-        report = verify_database(engine)
+        report = parallel.verify_parallel(engine, jobs)
         seconds = time.perf_counter() - started
+        workers_mb = sum(parallel.last_peaks.values()) / 1024
         result = {"events": report.events, "cases": report.cases, "seconds": seconds,
-                  "ok": report.ok and report.checkpoints == 1,
-                  "breaks": [str(b) for b in report.breaks[:5]]}  # fmt: skip
+                  "ok": report.ok and report.checkpoints == 1 and not report.notes,
+                  "breaks": [str(b) for b in report.breaks[:5]], "jobs": jobs,
+                  "workers": len(parallel.last_peaks)}  # fmt: skip
+    elif kind.startswith("export"):
+        from jiuzhu.audit import parallel
+        from jiuzhu.audit.parallel_export import export_parallel
+        from jiuzhu.models import make_engine
+
+        jobs = int(kind.split(":")[1])
+        with tempfile.TemporaryDirectory() as tmp:
+            started = time.perf_counter()
+            manifest = export_parallel(make_engine(url), Path(tmp) / "out", jobs, now=START)
+            seconds = time.perf_counter() - started
+        workers_mb = sum(parallel.last_peaks.values()) / 1024
+        result = {"events": manifest["events"], "cases": manifest["cases"], "seconds": seconds,
+                  "ok": manifest["events"] == 5 * n, "jobs": jobs}  # fmt: skip
     else:
         result = replay_baseline(url, n)
-    result["peak_mb"] = _common.peak_memory_mb()
+    result["peak_mb"] = round(_common.peak_memory_mb() + workers_mb, 1)
     print(json.dumps(result))
 
 
@@ -296,20 +313,27 @@ def run_child(kind: str, url: str, n: int) -> dict[str, Any]:
     return result
 
 
-def measure(backend: str, url: str, baseline_url: str, n: int) -> None:
-    engine = run_child("engine", url, n)
-    base = run_child("baseline", baseline_url, n)
+def measure(backend: str, url: str, baseline_url: str, n: int, jobs: int) -> None:
+    """``engine:1-process`` (the serial audit), ``engine`` (``jobs`` worker processes, what
+    ``jiuzhu audit verify`` runs by default at this size; peak_mb: the parent's and every
+    worker's peak added up), ``export`` (``jiuzhu audit export``), the baseline, and ratios."""
+    runs = {"engine:1-process": run_child("engine:1", url, n),
+            "engine": run_child(f"engine:{jobs}", url, n),
+            "export": run_child(f"export:{jobs}", url, n),
+            "baseline:eventsourcing": run_child("baseline", baseline_url, n)}  # fmt: skip
     rates = {}
-    for label, result in (("engine", engine), ("baseline:eventsourcing", base)):
+    for label, result in runs.items():
         rates[label] = result["events"] / result["seconds"]
         _common.emit({"bench": "audit", "label": label, "backend": backend,
                       "n": result["events"], "rate": round(rates[label], 1), "unit": "events/s",
                       "p50_ms": None, "p99_ms": None, "cases": result["cases"],
-                      "seconds": round(result["seconds"], 2), "peak_mb": result["peak_mb"]})  # fmt: skip
-    _common.emit({"bench": "audit", "label": "ratio:engine/baseline", "backend": backend,
-                  "n": engine["events"], "rate": round(rates["engine"] / rates[
-                      "baseline:eventsourcing"], 2), "unit": "x", "p50_ms": None,
-                  "p99_ms": None})  # fmt: skip
+                      "seconds": round(result["seconds"], 2), "peak_mb": result["peak_mb"],
+                      "jobs": result.get("jobs", 1)})  # fmt: skip
+    for label in ("engine", "engine:1-process", "export"):
+        _common.emit({"bench": "audit", "label": f"ratio:{label}/baseline", "backend": backend,
+                      "n": runs[label]["events"], "rate": round(rates[label] / rates[
+                          "baseline:eventsourcing"], 2), "unit": "x", "p50_ms": None,
+                      "p99_ms": None})  # fmt: skip
 
 
 def main() -> None:
@@ -317,6 +341,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2,000 cases (a smoke test)")
     parser.add_argument("--n", type=int, default=100_000, help="cases (default 100,000)")
     parser.add_argument("--pg", metavar="ADMIN_URL", help="also run on PostgreSQL")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        choices=range(1, 65),
+        metavar="1-64",
+        help="worker processes of the parallel audit (default: the cores)",
+    )
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "jiuzhu-bench-audit"),
                         help="directory of the cached SQLite databases")  # fmt: skip
     parser.add_argument("--child", nargs=2, metavar=("KIND", "URL"), help=argparse.SUPPRESS)
@@ -335,7 +366,10 @@ def main() -> None:
     if not es_db.exists():
         fill_baseline(f"sqlite:///{cache / f'eventsourcing-{n}.partial.db'}", n, template()[0])
         (cache / f"eventsourcing-{n}.partial.db").rename(es_db)
-    measure("sqlite", f"sqlite:///{db}", f"sqlite:///{es_db}", n)
+    from jiuzhu.audit.parallel import SMALL, default_jobs
+
+    jobs = args.jobs or default_jobs(SMALL)  # the cores, whatever the size (--quick too)
+    measure("sqlite", f"sqlite:///{db}", f"sqlite:///{es_db}", n, jobs)
     if args.pg:
         with _common.PostgresScratch(args.pg) as pg:
             _common.info(pg.server_version())
@@ -343,7 +377,7 @@ def main() -> None:
             build(url, n)
             add_checkpoint(url)
             fill_baseline(es_url, n, template()[0])
-            measure("postgresql", url, es_url, n)
+            measure("postgresql", url, es_url, n, jobs)
     _common.info(f"done; load {os.getloadavg()[0]:.1f}")
 
 

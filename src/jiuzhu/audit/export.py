@@ -36,7 +36,7 @@ from . import sources
 from .breaks import Break
 from .canonical import canonical_json
 from .chain import event_document
-from .checkpoint import load_checkpoints, sign, signature_ok
+from .checkpoint import Checkpoint, load_checkpoints, sign, signature_ok
 
 FORMAT = "jiuzhu-audit-export"
 FORMAT_VERSION = 1
@@ -62,7 +62,7 @@ class ExportFilter:
                 "to": None if self.end is None else iso_utc(self.end), "org": self.org}  # fmt: skip
 
 
-class _Writer:
+class Writer:
     """A JSON Lines file written with its SHA-256 and line count."""
 
     def __init__(self, path: Path) -> None:
@@ -76,6 +76,14 @@ class _Writer:
         self.digest.update(data)
         self.lines += 1
 
+    def append(self, path: Path) -> None:
+        """The lines of another file written by a :class:`Writer` (a parallel export's part)."""
+        with path.open("rb") as part:
+            while chunk := part.read(1 << 20):
+                self.handle.write(chunk)
+                self.digest.update(chunk)
+                self.lines += chunk.count(b"\n")
+
     def close(self) -> dict[str, Any]:
         self.handle.close()
         return {"sha256": self.digest.hexdigest(), "lines": self.lines}
@@ -84,36 +92,66 @@ class _Writer:
 def export(engine: Engine, out: Path, *, now: datetime, where: ExportFilter = ExportFilter(),
            progress: Callable[[int], None] | None = None, key: Any = None) -> dict[str, Any]:  # fmt: skip
     """Write the export of what ``where`` selects into the new or empty directory ``out``;
-    with ``key`` (the agency's Ed25519 private key) the manifest is signed (§6)."""
+    with ``key`` (the agency's Ed25519 private key) the manifest is signed (§6).  (In several
+    processes: :func:`jiuzhu.audit.parallel_export.export_parallel`.)"""
     _prepare(out)
     with snapshot(engine) as conn:
-        org_path = _org_path(conn, where.org) if where.org is not None else None
-        source = sources.DatabaseSource(conn)
-        checkpoints = load_checkpoints(conn)
-        writers = {name: _Writer(out / name) for name in FILES}
-        for cp in checkpoints:
-            writers["checkpoints.jsonl"].write(cp.to_dict())
-        for case_id, heads in source.heads():
-            for k, seq, digest in heads:
-                writers["checkpoint_heads.jsonl"].write(
-                    {"checkpoint": k, "case_id": case_id, "seq": seq, "hash": digest})  # fmt: skip
-        counts = {"cases": 0, "events": 0, "database_cases": 0}
-        streams = (source.events(), source.cases(), source.open_deadlines(), source.ledger(),
-                   source.credits())  # fmt: skip
-        for case_id, (events, row, deadlines, money, credits) in sources.merge(*streams):
-            counts["database_cases"] += events is not None
-            if events is None or not _selected(events, row, org_path, where):
-                continue
-            _write_case(writers, case_id, events, row, deadlines or {}, money or [],
-                        credits or [])  # fmt: skip
-            counts["cases"] += 1
-            counts["events"] += len(events)
-            if progress is not None:
-                progress(len(events))
-        covered = checkpoints[-1].high_water if checkpoints else 0
-        newest = conn.execute(select(store.events.c.id).order_by(store.events.c.id.desc())
-                              .limit(1)).scalar()  # fmt: skip
+        org_path = org_path_of(conn, where)
+        writers = {name: Writer(out / name) for name in FILES}
+        checkpoints = write_checkpoints(conn, writers)
+        counts = write_cases(sources.DatabaseSource(conn), writers, org_path, where, progress)
+        newest = newest_event(conn)
     files = {name: writer.close() for name, writer in writers.items()}
+    return finish(out, now=now, where=where, counts=counts, checkpoints=checkpoints,
+                  newest=newest, files=files, key=key)  # fmt: skip
+
+
+def org_path_of(conn: Any, where: ExportFilter) -> str | None:
+    return _org_path(conn, where.org) if where.org is not None else None
+
+
+def write_checkpoints(conn: Any, writers: dict[str, Writer]) -> list[Checkpoint]:
+    """checkpoints.jsonl and checkpoint_heads.jsonl (every case's head lines)."""
+    checkpoints = load_checkpoints(conn)
+    for cp in checkpoints:
+        writers["checkpoints.jsonl"].write(cp.to_dict())
+    for case_id, heads in sources.DatabaseSource(conn).heads():
+        for k, seq, digest in heads:
+            writers["checkpoint_heads.jsonl"].write(
+                {"checkpoint": k, "case_id": case_id, "seq": seq, "hash": digest})  # fmt: skip
+    return checkpoints
+
+
+def write_cases(source: sources.DatabaseSource, writers: dict[str, Writer],
+                org_path: str | None, where: ExportFilter,
+                progress: Callable[[int], None] | None) -> dict[str, int]:  # fmt: skip
+    """events.jsonl and cases.jsonl of the selected cases of ``source`` (all, or a span)."""
+    counts = {"cases": 0, "events": 0, "database_cases": 0}
+    streams = (source.events(), source.cases(), source.open_deadlines(), source.ledger(),
+               source.credits())  # fmt: skip
+    for case_id, (events, row, deadlines, money, credits) in sources.merge(*streams):
+        counts["database_cases"] += events is not None
+        if events is None or not _selected(events, row, org_path, where):
+            continue
+        _write_case(writers, case_id, events, row, deadlines or {}, money or [],
+                    credits or [])  # fmt: skip
+        counts["cases"] += 1
+        counts["events"] += len(events)
+        if progress is not None:
+            progress(len(events))
+    return counts
+
+
+def newest_event(conn: Any) -> int | None:
+    found = conn.execute(select(store.events.c.id).order_by(store.events.c.id.desc()).limit(1))
+    return None if (newest := found.scalar()) is None else int(newest)
+
+
+def finish(out: Path, *, now: datetime, where: ExportFilter, counts: dict[str, int],
+           checkpoints: list[Checkpoint], newest: int | None, files: dict[str, Any],
+           key: Any) -> dict[str, Any]:  # fmt: skip
+    """Write (and with ``key`` sign) the manifest; return it."""
+    covered = checkpoints[-1].high_water if checkpoints else 0
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "exported_at": iso_utc(now),
         "filter": where.to_dict(), "complete": where.empty,
@@ -162,7 +200,7 @@ def _selected(events: list[dict[str, Any]], row: dict[str, Any] | None, org_path
     return any(start <= ev["occurred_at"] < end for ev in events)
 
 
-def _write_case(writers: dict[str, _Writer], case_id: str, events: list[dict[str, Any]],
+def _write_case(writers: dict[str, Writer], case_id: str, events: list[dict[str, Any]],
                 row: dict[str, Any] | None, deadlines: dict[str, str],
                 money: list[dict[str, Any]], credits: list[dict[str, Any]]) -> None:  # fmt: skip
     for ev in events:

@@ -59,14 +59,31 @@ def grouped(rows: Iterable[Any], key: Any = lambda r: r[0]) -> Iterator[tuple[st
 class DatabaseSource:
     """The streams of one connection, inside the caller's (snapshot) transaction."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, span: tuple[str | None, str | None] = (None, None)
+                 ) -> None:  # fmt: skip
         self.conn = conn
+        self.span = span  # only case ids in [low, high): None is open (a parallel audit's part)
         self.dbapi: Any = conn.connection.driver_connection
         self.dialect = dialect_of(conn.dialect.name)
         self.sqlite = self.dialect.sqlite
         self.order = "case_id" if self.sqlite or self._sorts_by_code_point() else (
             'case_id COLLATE "C"')  # fmt: skip
         self._cursors = itertools.count()
+
+    def within(self, column: str, where: str) -> str:
+        """``where`` (empty, ``WHERE …`` or ``AND …``) with this source's span of case ids on
+        ``column`` added, compared as the streams are ordered (code points)."""
+        low, high = self.span
+        key = self.order.replace("case_id", column, 1)
+        bounds = ([f"{key} >= {self.mark('span_low')}"] if low is not None else []) + (
+            [f"{key} < {self.mark('span_high')}"] if high is not None else [])  # fmt: skip
+        if not bounds:
+            return where
+        clause = " AND ".join(bounds)
+        if not where:
+            return f"WHERE {clause}"
+        keyword, rest = where.split(" ", 1)
+        return f"{keyword} {clause} AND {rest}"
 
     def _sorts_by_code_point(self) -> bool:
         collation = self.conn.exec_driver_sql(
@@ -82,7 +99,8 @@ class DatabaseSource:
             cur = self.dbapi.cursor(name=f"jiuzhu_audit_{next(self._cursors)}")
             cur.itersize = FETCH
         try:
-            cur.execute(sql, params or {})
+            spans = {"span_low": self.span[0], "span_high": self.span[1]}
+            cur.execute(sql, {**(params or {}), **{k: v for k, v in spans.items() if k in sql}})
             while batch := cur.fetchmany(FETCH):
                 yield from batch
         finally:
@@ -115,6 +133,7 @@ class DatabaseSource:
     def events(self, where: str = "", params: dict[str, Any] | None = None
                ) -> Iterator[tuple[str, list[dict[str, Any]]]]:  # fmt: skip
         cols = ", ".join(self.instant(c) if c == "occurred_at" else c for c in EVENT_COLUMNS)
+        where = self.within("case_id", where)
         rows = self.rows(f"SELECT {cols} FROM events {where} ORDER BY {self.order}, seq", params)
         load = self.dialect.read_json
         iso = sqlite_iso if self.sqlite else _same
@@ -133,6 +152,7 @@ class DatabaseSource:
         order = self.order.replace("case_id", "id", 1)
         load = self.dialect.read_json
         iso = sqlite_iso if self.sqlite else _same
+        where = self.within("id", where)
         for row in self.rows(f"SELECT {cols} FROM cases {where} ORDER BY {order}", params):
             values = dict(zip(CASE_COLUMNS, row, strict=True))
             for name in CASE_JSON:
@@ -143,6 +163,7 @@ class DatabaseSource:
 
     def open_deadlines(self, where: str = "", params: dict[str, Any] | None = None
                        ) -> Iterator[tuple[str, dict[str, str]]]:  # fmt: skip
+        where = self.within("case_id", where or "AND TRUE")
         rows = self.rows(f"SELECT case_id, kind, {self.instant('due_at')} FROM deadlines "
                          f"WHERE status IN ('pending', 'claimed') {where} "
                          f"ORDER BY {self.order}, kind", params)  # fmt: skip
@@ -152,6 +173,7 @@ class DatabaseSource:
 
     def ledger(self, where: str = "", params: dict[str, Any] | None = None
                ) -> Iterator[tuple[str, list[dict[str, Any]]]]:  # fmt: skip
+        where = self.within("case_id", where)
         rows = self.rows("SELECT case_id, seq, line, kind, amount_fen, booked_on, period, ref "
                          f"FROM ledger_entries {where} ORDER BY {self.order}, seq, line", params)  # fmt: skip
         for case_id, group in grouped(rows):
@@ -164,6 +186,7 @@ class DatabaseSource:
 
     def credits(self, where: str = "", params: dict[str, Any] | None = None
                 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:  # fmt: skip
+        where = self.within("case_id", where)
         rows = self.rows("SELECT case_id, seq, person_id, reason, recorded_on FROM credit_records "
                          f"{where} ORDER BY {self.order}, seq", params)  # fmt: skip
         for case_id, group in grouped(rows):
@@ -174,8 +197,9 @@ class DatabaseSource:
             ]  # fmt: skip
 
     def heads(self) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
-        rows = self.rows("SELECT case_id, checkpoint, seq, hash FROM audit_checkpoint_heads "
-                         f"ORDER BY {self.order}, checkpoint")  # fmt: skip
+        where = self.within("case_id", "")
+        rows = self.rows(f"SELECT case_id, checkpoint, seq, hash FROM audit_checkpoint_heads "
+                         f"{where} ORDER BY {self.order}, checkpoint")  # fmt: skip
         for case_id, group in grouped(rows):
             yield case_id, [(int(k), int(seq), digest) for _, k, seq, digest in group]
 

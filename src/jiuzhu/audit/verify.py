@@ -174,6 +174,13 @@ class Audit:
     def run(self, source: Any, progress: Progress | None) -> VerifyReport:
         report = self.report
         report.breaks += checkpoint_breaks(self.checkpoints, self.trusted_key)
+        self.walk(source, progress)
+        report.breaks += self.checkpoint_totals()
+        return report
+
+    def walk(self, source: Any, progress: Progress | None) -> None:
+        """Check every case of ``source`` (all of them, or a parallel audit's span)."""
+        report = self.report
         streams = (source.events(), source.cases(), source.open_deadlines(), source.heads(),
                    source.ledger(), source.credits())  # fmt: skip
         for case_id, (events, row, deadlines, heads, money, credits) in sources.merge(*streams):
@@ -186,8 +193,6 @@ class Audit:
             report.breaks += sorted(found.values(), key=lambda b: (b.seq, b.kind))
             if progress is not None and (row is not None or events is not None):
                 progress(len(events or ()))
-        report.breaks += self.checkpoint_totals()
-        return report
 
     # -- one case ------------------------------------------------------------------------------
     def case(self, case_id: str, events: list[dict[str, Any]] | None, row: dict[str, Any] | None,

@@ -28,6 +28,18 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
         yield lambda _events: progress.advance(task)
 
 
+@contextmanager
+def cases_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A bar advanced by a number of cases at a time (by the workers of a parallel audit)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=err()) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda cases: progress.advance(task, cases)
+
+
 def count_cases(engine: Engine) -> int:
     from sqlalchemy import func, select
 
@@ -37,12 +49,16 @@ def count_cases(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(store.cases)).scalar_one())
 
 
-def verify_with_progress(engine: Engine, trusted_key: str | None = None) -> VerifyReport:
-    from ..audit.verify import verify_database
+def verify_with_progress(engine: Engine, trusted_key: str | None = None,
+                         jobs: int | None = None) -> VerifyReport:  # fmt: skip
+    """Verify in ``jobs`` processes (default :func:`~jiuzhu.audit.parallel.default_jobs`),
+    with one bar over all of them."""
+    from ..audit.parallel import default_jobs, verify_parallel
 
-    with progress_bar("核对哈希链 verifying chains", count_cases(engine)) as advance:
-        return verify_database(engine, progress=advance, trusted_key=trusted_key,
-                               now=clock_of(engine))  # fmt: skip
+    cases = count_cases(engine)
+    with cases_bar("核对哈希链 verifying chains", cases) as advance:
+        return verify_parallel(engine, jobs or default_jobs(cases), trusted_key=trusted_key,
+                               now=clock_of(engine), advance=advance)  # fmt: skip
 
 
 def verify_export_with_progress(directory: Path, trusted: str | None) -> VerifyReport:
