@@ -146,11 +146,9 @@ class CursorStatements:
 
     @staticmethod
     def _cursor(conn: Connection) -> Any:
-        """A cursor for a read: what the unit of work holds back is sent first (see
-        :mod:`jiuzhu.models.pipeline`), so that the read sees it."""
-        if conn.info.get(pipeline.KEY):
-            pipeline.send(conn)
-        return conn.connection.cursor()
+        """A cursor for a read: what the unit of work holds back goes out before it, so that
+        the read sees it (see :mod:`jiuzhu.models.pipeline`)."""
+        return pipeline.read_cursor(conn)
 
     def load_case(self, conn: Connection, case_id: str, *, for_update: bool) -> Any:
         cur = self._cursor(conn)

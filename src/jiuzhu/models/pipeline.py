@@ -28,14 +28,33 @@ _MARK = "jiuzhu-count-check"
 _MISS = re.compile(_MARK + r":([a-z_]+):([^:\"]*):(\d+)")
 
 
+class _Held(list[tuple[str, Any, bool]]):
+    """The statements held back, the driver's pipeline while one is open (``opened``), and
+    whether this unit of work sent its own ``BEGIN`` (``began``: see :func:`read_cursor`)."""
+
+    opened: Any = None
+    began = False
+
+
 def begin(conn: Connection) -> None:
     """Hold back the command path's statements on this connection until :func:`send`."""
-    conn.info[KEY] = []
+    conn.info[KEY] = _Held()
 
 
 def end(conn: Connection) -> None:
-    """Stop holding statements back (what is still held is dropped: the caller rolls back)."""
-    conn.info.pop(KEY, None)
+    """Stop holding statements back; what is still held is dropped and an open pipeline is
+    closed (after an error: the caller rolls back)."""
+    held = conn.info.pop(KEY, None)
+    if held is None:
+        return
+    try:
+        if held.opened is not None:
+            _close(held)
+    except Exception:  # noqa: BLE001 - the error that brought us here is the one to raise
+        pass
+    finally:
+        if held.began:
+            _give_back(conn.connection.driver_connection)
 
 
 def defer(conn: Connection, sql: str, params: Any, *, many: bool = False) -> bool:
@@ -47,31 +66,91 @@ def defer(conn: Connection, sql: str, params: Any, *, many: bool = False) -> boo
     return True
 
 
+def read_cursor(conn: Connection) -> Any:
+    """A driver cursor for a read of the command path.  In a unit of work that pipelines, the
+    read joins a pipeline left open: its ``BEGIN`` (before the first read) and the writes held
+    back go out with it, and its fetch waits for them all: one round trip."""
+    held = conn.info.get(KEY)
+    raw = conn.connection.driver_connection
+    if held is None:
+        return raw.cursor()
+    if held.opened is None:
+        # psycopg syncs after the BEGIN it sends itself, a round trip of its own; with no
+        # transaction open yet, this unit of work sends its own BEGIN in the pipeline instead
+        begin_here = not held.began and _plain_idle(raw)
+        if begin_here:
+            raw.autocommit = True  # no BEGIN of the driver's; ours opens the transaction
+            held.began = True
+        held.opened = raw.pipeline()
+        held.opened.__enter__()
+        if begin_here:
+            raw.cursor().execute("BEGIN")
+    _run(raw, held)
+    return raw.cursor()
+
+
+def _plain_idle(raw: Any) -> bool:
+    """No transaction open, and none of the driver's transaction settings that its own BEGIN
+    would spell out."""
+    from psycopg.pq import TransactionStatus
+
+    return (raw.pgconn.transaction_status == TransactionStatus.IDLE and not raw.autocommit
+            and raw.isolation_level is None and raw.read_only is None
+            and raw.deferrable is None)  # fmt: skip
+
+
+def _give_back(raw: Any) -> None:
+    """The connection as the driver had it: a transaction still open (after an error) is
+    rolled back, and the driver opens transactions itself again."""
+    from psycopg.pq import TransactionStatus
+
+    if raw.pgconn.transaction_status != TransactionStatus.IDLE:
+        raw.rollback()
+    raw.autocommit = False
+
+
 def send(conn: Connection, *, commit: bool = False) -> None:
     """Run the statements held back, in order, in one pipeline sync; with ``commit``, the
     transaction's ``COMMIT`` goes in the same sync.  The first error raises here, and the
-    statements after it (``COMMIT`` too) do not run."""
+    statements after it (``COMMIT`` too) do not run.  The pipeline is closed afterwards, so
+    that SQLAlchemy may use the connection again."""
     held = conn.info.get(KEY)
-    if not held and not commit:
-        return
-    items = list(held or ())
-    if held:
-        held.clear()
+    if held is None or (not held and held.opened is None and not (commit and held.began)):
+        return  # nothing held, nothing open, and no transaction of ours to commit
     raw = conn.connection.driver_connection
-    with raw.pipeline():
-        cur = raw.cursor()
-        try:
-            for sql, params, many in items:
-                if many:
-                    cur.executemany(sql, params)
-                else:
-                    cur.execute(sql, params)
-            if commit:
-                # the pipeline's closing sync carries it; the driver sees the transaction
-                # closed, so SQLAlchemy's own commit afterwards sends nothing
-                cur.execute("COMMIT")
-        finally:
-            cur.close()
+    if held.opened is None:
+        held.opened = raw.pipeline()
+        held.opened.__enter__()
+    _run(raw, held)
+    if commit:
+        # the pipeline's closing sync carries it; the driver sees the transaction closed, so
+        # SQLAlchemy's own commit afterwards sends nothing
+        raw.cursor().execute("COMMIT")
+    _close(held)
+    if commit and held.began:
+        held.began = False
+        _give_back(raw)
+
+
+def _run(raw: Any, held: _Held) -> None:
+    if not held:
+        return
+    items = list(held)
+    held.clear()
+    cur = raw.cursor()
+    try:
+        for sql, params, many in items:
+            if many:
+                cur.executemany(sql, params)
+            else:
+                cur.execute(sql, params)
+    finally:
+        cur.close()
+
+
+def _close(held: _Held) -> None:
+    opened, held.opened = held.opened, None
+    opened.__exit__(None, None, None)  # the sync: the first error of the pipeline raises here
 
 
 def counted(statement: str, expected: str, what: str, ref: str, *, ctes: str = "") -> str:
@@ -96,7 +175,8 @@ def miss(exc: BaseException) -> tuple[str, str, int] | None:
 
 
 def _send_before(conn: Connection, *_args: Any) -> None:
-    if conn.info.get(KEY):
+    held = conn.info.get(KEY)
+    if held or (held is not None and held.opened is not None):
         send(conn)
 
 
