@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 from helpers import Org, case_in, db_snapshot, fire, make_county
-from sqlalchemy import func, insert, select
+from sqlalchemy import create_engine, func, insert, select
 
 import jiuzhu
 from jiuzhu import CaseService, ConcurrencyConflict, FakeClock, StorageError
 from jiuzhu.models import log_sql, pipeline, rows
+from jiuzhu.models.db import ping_when_idle
 
 
 @pytest.fixture
@@ -126,3 +127,34 @@ def test_a_missing_log_counter_fails_inside_the_pipeline(pg: tuple[CaseService, 
         fire(svc, org, case, "review")
     assert "log_head" in caught.value.message and "log_head" in caught.value.zh
     assert db_snapshot(svc) == before
+
+
+@pytest.mark.postgres
+def test_an_idle_connection_is_pinged_and_replaced_when_dead(postgres_url: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Back in use within a second a pooled connection is not pinged; after longer, it is, and
+    one the server closed meanwhile is replaced before the caller sees it."""
+    now = [100.0]
+    engine = create_engine(postgres_url, pool_size=1, max_overflow=0)
+    ping_when_idle(engine, idle_s=1.0, clock=lambda: now[0])
+    pings: list[int] = []
+    real = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(1) or real(c))
+    pid = "SELECT pg_backend_pid()"
+    try:
+        with engine.connect() as conn:
+            first = conn.exec_driver_sql(pid).scalar_one()
+        now[0] += 0.5
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql(pid).scalar_one() == first
+        assert pings == []  # reused within a second: not pinged
+        admin = create_engine(postgres_url)
+        with admin.connect() as other:  # the server drops it
+            assert other.exec_driver_sql(f"SELECT pg_terminate_backend({first}, 5000)").scalar()
+        admin.dispose()
+        now[0] += 2.0
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql(pid).scalar_one() != first  # a new connection
+        assert pings == [1]
+    finally:
+        engine.dispose()
