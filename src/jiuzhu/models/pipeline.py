@@ -71,7 +71,7 @@ def read_cursor(conn: Connection) -> Any:
     read joins a pipeline left open: its ``BEGIN`` (before the first read) and the writes held
     back go out with it, and its fetch waits for them all: one round trip."""
     held = conn.info.get(KEY)
-    raw = conn.connection.driver_connection
+    raw: Any = conn.connection.driver_connection
     if held is None:
         return raw.cursor()
     if held.opened is None:
@@ -117,7 +117,7 @@ def send(conn: Connection, *, commit: bool = False) -> None:
     held = conn.info.get(KEY)
     if held is None or (not held and held.opened is None and not (commit and held.began)):
         return  # nothing held, nothing open, and no transaction of ours to commit
-    raw = conn.connection.driver_connection
+    raw: Any = conn.connection.driver_connection
     if held.opened is None:
         held.opened = raw.pipeline()
         held.opened.__enter__()
