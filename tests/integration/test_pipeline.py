@@ -158,3 +158,27 @@ def test_an_idle_connection_is_pinged_and_replaced_when_dead(postgres_url: str,
         assert pings == [1]
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_refused_command_gives_the_connection_back_as_the_driver_had_it(
+    pg: tuple[CaseService, Org],
+) -> None:
+    """A command refused after its read (its BEGIN sent in the pipeline) rolls back, and the
+    pooled connection opens transactions itself again (autocommit off, no transaction)."""
+    from psycopg.pq import TransactionStatus
+
+    from jiuzhu import TransitionNotAllowed
+
+    svc, org = pg
+    case = case_in(svc, org, "promised")
+    before = db_snapshot(svc)
+    with pytest.raises(TransitionNotAllowed):
+        fire(svc, org, case, "approve")  # not allowed before the appraisal
+    assert db_snapshot(svc) == before
+    with svc.engine.connect() as conn:  # the pool hands the same connection back (LIFO)
+        raw = conn.connection.driver_connection
+        assert raw is not None and raw.autocommit is False
+        assert raw.pgconn.transaction_status == TransactionStatus.IDLE
+        assert pipeline.KEY not in conn.info
+    assert fire(svc, org, case, "review").state == "reviewed"

@@ -4,11 +4,14 @@ A command reads its case ``FOR UPDATE`` and must wait for that answer; nothing i
 that needs one.  So inside a unit of work on PostgreSQL (:func:`begin`), the statements of the
 command path (:mod:`jiuzhu.models.cursor`, :mod:`jiuzhu.models.log_sql`) are held back
 (:func:`defer`) instead of each costing a round trip, and :func:`send` runs them in psycopg's
-pipeline mode with ``COMMIT`` last: one sync, one round trip for all the writes.
+pipeline mode with ``COMMIT`` last: one sync, one round trip for all the writes.  The first
+read opens that pipeline with a ``BEGIN`` of its own (:func:`read_cursor`), so that ``BEGIN``
+and ``SELECT ... FOR UPDATE`` cost one round trip too: two for a command.
 
-Reading your own writes stays exact: every read of the command path, and every statement that
-goes through SQLAlchemy on the connection (a ``before_cursor_execute`` listener,
-:func:`watch`), sends what is held back first (without committing).  A statement that must
+Reading your own writes stays exact: a read of the command path sends what is held back ahead
+of it in the pipeline, and every statement that goes through SQLAlchemy on the connection (a
+``before_cursor_execute`` listener, :func:`watch`) first sends it and closes the pipeline
+(SQLAlchemy cannot read results in pipeline mode).  A statement that must
 change rows to be right (the case row's ``row_version`` check, the Merkle log's counter) cannot
 have its row count looked at before ``COMMIT`` is sent, so it counts the rows itself and fails
 in the database when the count is wrong (:func:`counted`): the transaction is then aborted
@@ -52,9 +55,11 @@ def end(conn: Connection) -> None:
             _close(held)
     except Exception:  # noqa: BLE001 - the error that brought us here is the one to raise
         pass
-    finally:
-        if held.began:
+    if held.began:
+        try:
             _give_back(conn.connection.driver_connection)
+        except Exception:  # noqa: BLE001 - never pool a connection left in autocommit
+            conn.invalidate()
 
 
 def defer(conn: Connection, sql: str, params: Any, *, many: bool = False) -> bool:
