@@ -9,7 +9,9 @@ commit, on the same kind of database, the same tables and the same engine settin
 
 Engine and baseline run in the same process, interleaved in chunks (ABBA order) after a warm-up,
 so that background load on a shared machine hits both alike; the ratio of their rates is the
-figure to watch (target: engine >= 0.9x baseline).
+figure to watch.  On PostgreSQL a second baseline, ``baseline:psycopg-pipeline``, does the
+raw-core writes and the COMMIT on a bare psycopg connection in pipeline mode, one sync (one
+round trip) per command: the floor of what the driver can do.
 
 Output: JSON lines on stdout (see bench/README.md); progress on stderr.
 """
@@ -61,6 +63,7 @@ from jiuzhu.workflows import fast_track  # noqa: E402
 BENCH = "transitions"
 ENGINE = "engine"
 BASELINE = "baseline:raw-core"
+PIPELINE = "baseline:psycopg-pipeline"
 COMMANDS = ("apply", "promise", "record_appraisal", "approve", "record_verification")
 QUICK_LIFECYCLES = 300
 DEFAULT_LIFECYCLES = 2000
@@ -328,6 +331,57 @@ class BaselineSide:
         self.engine.dispose()
 
 
+class PipelineSide(BaselineSide):
+    """PostgreSQL only: the same writes as ``baseline:raw-core`` per command, on a bare psycopg
+    connection kept in pipeline mode: UPDATE (version check), INSERT event, INSERT deadline and
+    COMMIT sent together, one sync (one round trip) per command."""
+
+    label = PIPELINE
+
+    def __init__(self, url: str, total: int) -> None:
+        import psycopg
+        from psycopg.types.json import Json
+        from sqlalchemy.engine import make_url
+
+        super().__init__(url, total)  # schema, org units, households, case rows
+        self.json = Json
+        libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.conn = psycopg.connect(libpq)
+        self.pipeline = self.conn.pipeline()
+        self.pipeline.__enter__()
+        self.cur, self.inserts = self.conn.cursor(), self.conn.cursor()
+
+    def _command(self, case: RawCase, state: str, type_: str, payload: dict[str, Any],
+                 actor: dict[str, str]) -> None:  # fmt: skip
+        seq = case.seq + 1
+        digest = event_hash(case_id=case.id, seq=seq, type=type_, payload=payload, actor=actor,
+                            occurred_at=self.occurred, prev_hash=case.head)  # fmt: skip
+        cur = self.cur
+        cur.execute("UPDATE cases SET state = %s, row_version = row_version + 1 "
+                    "WHERE id = %s AND row_version = %s", (state, case.id, case.version))  # fmt: skip
+        events = self.inserts
+        events.execute(
+            "INSERT INTO events (case_id, seq, type, payload, actor_role, actor_org, actor_user, "
+            "occurred_at, prev_hash, hash, idempotency_key) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL)",
+            (case.id, seq, type_, self.json(payload), actor["role"], actor["org"],
+             actor.get("user"), self.now, case.head, digest))  # fmt: skip
+        events.execute("INSERT INTO deadlines (case_id, kind, due_at, status, opened_seq) "
+                       "VALUES (%s, %s, %s, 'pending', %s)",
+                       (case.id, f"{type_}_due", self.due, seq))  # fmt: skip
+        self.conn.commit()  # COMMIT and the sync: one round trip
+        if cur.rowcount != 1:  # known once the sync has brought the results back
+            raise RuntimeError(f"{self.label}: version conflict on case {case.id}")
+        case.version, case.seq, case.head = case.version + 1, seq, digest
+
+    def close(self) -> None:
+        try:
+            self.pipeline.__exit__(None, None, None)
+            self.conn.close()
+        finally:
+            super().close()
+
+
 def check_database(label: str, engine: Engine, expected: dict[str, int]) -> None:
     """After the run (untimed): the cases by state as expected, five events per verified case."""
     cases, events = CaseRecord.__table__, EventRecord.__table__
@@ -342,6 +396,9 @@ def check_database(label: str, engine: Engine, expected: dict[str, int]) -> None
 
 # -- one backend ----------------------------------------------------------------------------------
 Side = EngineSide | BaselineSide
+
+
+PIPELINE_DATABASES: dict[str, str] = {}  # engine URL -> the pipeline baseline's database
 
 
 def no_log_url(engine_url: str, backend: str) -> str:
@@ -372,6 +429,9 @@ def run_backend(backend: str, engine_url: str, baseline_url: str, args: argparse
         info(f"{backend}: setting up the baseline database ({total} case rows)")
         baseline_side = BaselineSide(baseline_url, total)
         sides.append(baseline_side)
+        if engine_url in PIPELINE_DATABASES:
+            info(f"{backend}: setting up the {PIPELINE} database ({total} case rows)")
+            sides.append(PipelineSide(PIPELINE_DATABASES[engine_url], total))
         if args.log_cost:
             info(f"{backend}: setting up the engine:no-log database ({total} households)")
             sides.append(NoLogEngineSide(no_log_url(engine_url, backend), total))
@@ -420,6 +480,16 @@ def report(backend: str, timings: dict[str, Timings]) -> None:
     emit({"bench": BENCH, "label": "ratio:engine/baseline", "backend": backend,
           "n": len(timings[ENGINE].all), "rate": round(rates[ENGINE] / rates[BASELINE], 3),
           "unit": "x", "p50_ms": None, "p99_ms": None})  # fmt: skip
+    if PIPELINE in timings:
+        samples = timings[PIPELINE].all
+        stats = summarise(samples)
+        rates[PIPELINE] = len(samples) / sum(samples)
+        emit({"bench": BENCH, "label": PIPELINE, "backend": backend, "n": len(samples),
+              "rate": stats["rate"], "unit": "commands/s", "p50_ms": stats["p50_ms"],
+              "p99_ms": stats["p99_ms"]})  # fmt: skip
+        emit({"bench": BENCH, "label": "ratio:engine/psycopg-pipeline", "backend": backend,
+              "n": len(samples), "rate": round(rates[ENGINE] / rates[PIPELINE], 3), "unit": "x",
+              "p50_ms": None, "p99_ms": None})  # fmt: skip
     p50 = {label: summarise(timings[label].all)["p50_ms"] for label in (ENGINE, BASELINE)}
     info(
         f"{backend}: ratio of rates {rates[ENGINE] / rates[BASELINE]:.3f}; ratio of medians "
@@ -438,7 +508,9 @@ def report(backend: str, timings: dict[str, Timings]) -> None:
         info(f"{backend}: the Merkle log costs {100 * (1 - with_log):.1f}% of the command rate "
              f"(median {summarise(timings[ENGINE].all)['p50_ms']:.3f} ms with, "
              f"{stats['p50_ms']:.3f} ms without)")  # fmt: skip
-    for label in (ENGINE, BASELINE):
+    for label in (ENGINE, BASELINE, PIPELINE):
+        if label not in timings:
+            continue
         parts = []
         for command, ns in timings[label].by_command.items():
             s = summarise(ns)
@@ -459,9 +531,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             "                     transaction each\n"
             "  baseline:raw-core  per command: version-checked UPDATE of the case, INSERT of an\n"
             "                     event hashed with jiuzhu's event_hash, INSERT of a deadline,\n"
-            "                     one commit\n\n"
+            "                     one commit\n"
+            "  baseline:psycopg-pipeline  (--pg only) the same writes and COMMIT on a bare\n"
+            "                     psycopg connection in pipeline mode: one sync per command\n\n"
             "stdout: one JSON line per label and backend (rate in commands/s, p50_ms, p99_ms),\n"
-            "then one per backend with label 'ratio:engine/baseline' (rate = ratio, unit 'x').\n"
+            "then one per backend with label 'ratio:engine/baseline' (rate = ratio, unit 'x'),\n"
+            "and on PostgreSQL 'ratio:engine/psycopg-pipeline'.\n"
             "stderr: progress, per-command percentiles, the ratio of medians."
         ),
         epilog=(
@@ -585,6 +660,7 @@ def main(argv: list[str] | None = None) -> int:
         report("sqlite", timings)
         if pg is not None:
             engine_url, baseline_url = pg.create("engine"), pg.create("baseline")
+            PIPELINE_DATABASES[engine_url] = pg.create("pipeline")
             if args.log_cost:
                 NO_LOG_DATABASES[engine_url] = pg.create("nolog")
             timings = run_backend("postgresql", engine_url, baseline_url, args, profiles,

@@ -8,6 +8,9 @@ to the DB-API cursor directly, with statements generated once from the SQLModel 
 column lists cannot drift from the schema) and the two type conversions that matter done here:
 JSON columns and UTC instants (:mod:`jiuzhu.models.dialect`).  The transaction, the pool and every other query stay with
 SQLAlchemy.  Both databases run the same integration contract suite through this path.
+
+On PostgreSQL, inside a unit of work, the writes are held back and sent with the ``COMMIT`` in
+one pipeline sync (:mod:`jiuzhu.models.pipeline`); every read here sends them first.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from sqlalchemy import JSON, Connection, Table
 
 from ..audit.leaves import credit_leaf, entry_leaves, event_leaf
 from ..ledger import Entry
-from . import log_sql, rows
+from . import log_sql, pipeline, rows
 from .dialect import Dialect, dialect_of
 from .types import UTCDateTime
 
@@ -87,6 +90,9 @@ class CursorStatements:
         self.update_case = (
             f"UPDATE cases SET {sets} WHERE id = {ph('id')} AND row_version = {ph('old_version')}"
         )
+        # held back in a pipeline, the version check fails in the database when it misses
+        self.update_case_checked = pipeline.counted(self.update_case + " RETURNING 1", "1",
+                                                    "case", ph("id"))  # fmt: skip
         self.insert_event = self.events.insert(_EVENT_COLUMNS)
         self.insert_deadline = self.deadlines.insert(_DEADLINE_COLUMNS)
         self.select_members = (
@@ -140,7 +146,9 @@ class CursorStatements:
 
     @staticmethod
     def _cursor(conn: Connection) -> Any:
-        return conn.connection.cursor()
+        """A cursor for a read: what the unit of work holds back goes out before it, so that
+        the read sees it (see :mod:`jiuzhu.models.pipeline`)."""
+        return pipeline.read_cursor(conn)
 
     def load_case(self, conn: Connection, case_id: str, *, for_update: bool) -> Any:
         cur = self._cursor(conn)
@@ -167,6 +175,8 @@ class CursorStatements:
     def update_case_row(self, conn: Connection, values: dict[str, Any], old_version: int) -> int:
         params = self.cases.encode({n: values[n] for n in _MUTABLE})
         params.update(id=values["id"], old_version=old_version)
+        if pipeline.defer(conn, self.update_case_checked, params):
+            return 1  # the database checks the version: a miss fails the sync, before COMMIT
         return self._run(conn, self.update_case, params)
 
     def append_event(self, conn: Connection, params: dict[str, Any]) -> None:
@@ -218,11 +228,7 @@ class CursorStatements:
                  "amount_fen": e.amount_fen, "period": e.period, "ref": e.ref,
                  "booked_on": codec.write_date(e.booked_on), "org_path": org_path,
                  "created_at": codec.write_instant(at)} for e in entries]  # fmt: skip
-        cur = self._cursor(conn)
-        try:
-            cur.executemany(self.insert_ledger, rows)
-        finally:
-            cur.close()
+        self._run_many(conn, self.insert_ledger, rows)
         log_sql.queue(conn, entry_leaves(entries))
 
     def hold_months(self, conn: Connection, household_id: str, programme: str,
@@ -231,13 +237,9 @@ class CursorStatements:
         """Rows of ``household_months``: the household's ``programme`` paid for ``periods`` by
         event ``seq`` of ``case_id``.  A month another case holds fails the primary key."""
         when = self.codec.write_instant(at)
-        cur = self._cursor(conn)
-        try:
-            cur.executemany(self.insert_month, [
-                {"household_id": household_id, "programme": programme, "period": period,
-                 "case_id": case_id, "seq": seq, "created_at": when} for period in periods])  # fmt: skip
-        finally:
-            cur.close()
+        self._run_many(conn, self.insert_month, [
+            {"household_id": household_id, "programme": programme, "period": period,
+             "case_id": case_id, "seq": seq, "created_at": when} for period in periods])  # fmt: skip
 
     def month_holder(self, conn: Connection, household_id: str, programme: str,
                      period: str) -> tuple[str, int] | None:  # fmt: skip
@@ -289,10 +291,25 @@ class CursorStatements:
         params["worker"] = worker
         self._run(conn, self.release_sql.format(self.codec.marks("id", len(ids))), params)
 
-    def _run(self, conn: Connection, sql: str, params: dict[str, Any]) -> int:
-        cur = self._cursor(conn)
+    @staticmethod
+    def _run(conn: Connection, sql: str, params: dict[str, Any]) -> int:
+        """Run a write now, or hold it back in the unit of work's pipeline (then -1: no count
+        yet; no caller of a held write looks at it)."""
+        if pipeline.defer(conn, sql, params):
+            return -1
+        cur = conn.connection.cursor()
         try:
             cur.execute(sql, params)
             return int(cur.rowcount)
+        finally:
+            cur.close()
+
+    @staticmethod
+    def _run_many(conn: Connection, sql: str, rows: list[dict[str, Any]]) -> None:
+        if pipeline.defer(conn, sql, rows, many=True):
+            return
+        cur = conn.connection.cursor()
+        try:
+            cur.executemany(sql, rows)
         finally:
             cur.close()

@@ -11,14 +11,15 @@ every statement dispatch events, which cost ~15% of a command.)
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 
 from ..errors import InvalidInput
 
@@ -79,9 +80,45 @@ def make_engine(db: str | None = None, *, synchronous: str | None = None,
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine, level)
     else:
-        kwargs.setdefault("pool_pre_ping", True)
+        own_ping = "pool_pre_ping" not in kwargs
         engine = create_engine(url, **kwargs)
+        if own_ping:
+            ping_when_idle(engine)
     return engine
+
+
+PING_AFTER_IDLE_S = 1.0
+"""A pooled PostgreSQL connection idle longer than this is pinged before it is used again."""
+_IDLE_SINCE = "jiuzhu.idle_since"
+
+
+def ping_when_idle(engine: Engine, *, idle_s: float = PING_AFTER_IDLE_S,
+                   clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+    """Ping a pooled connection at checkout only when it lay idle for ``idle_s`` or more.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout: one round trip of a command's
+    three on PostgreSQL (see :mod:`jiuzhu.models.pipeline`).  A connection back in use within
+    a second is as good as tested by its last use; one idle longer (a restarted server, a
+    dropped idle connection) is pinged, and if the ping finds it dead the pool replaces it
+    before the command starts, as ``pool_pre_ping`` would.
+    """
+
+    @event.listens_for(engine.pool, "checkin")
+    def _idle(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = clock()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _ping(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)  # None: connected just now
+        if since is None or clock() - since < idle_s:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_conn, None):
+                raise DisconnectionError(str(exc)) from exc  # the pool connects afresh
+            raise
 
 
 def _configure_sqlite(engine: Engine, synchronous: str) -> None:

@@ -6,7 +6,9 @@ counter, so the leaves of concurrent transactions get consecutive numbers in the
 transactions commit.  Taking the counter last keeps its row lock to the commit itself, and
 since no transaction takes another lock after it, the counter cannot deadlock.  On PostgreSQL
 the counter and the leaves are one statement (an ``UPDATE ... RETURNING`` feeding the
-``INSERT``), so the log costs one round trip per command.  Writes outside a unit of work
+``INSERT``), and inside a unit of work it is held back and sent with the other writes and the
+``COMMIT`` in one pipeline sync (:mod:`jiuzhu.models.pipeline`): the log costs no round trip of
+its own.  Writes outside a unit of work
 (``jiuzhu token create`` say) append at once (:func:`append`).
 """
 
@@ -21,7 +23,10 @@ from sqlalchemy import Connection, Table, select
 
 from ..audit.leaves import REGISTRY, Leaf, record_leaf
 from ..errors import StorageError
-from . import log_tables  # noqa: F401  (the tables join the metadata)
+from . import (
+    log_tables,  # noqa: F401  (the tables join the metadata)
+    pipeline,
+)
 from .tables import metadata
 
 PENDING = "jiuzhu.log_pending"
@@ -72,15 +77,17 @@ def flush(conn: Connection, leaves: Sequence[Leaf]) -> None:
                 for i, leaf in enumerate(part):
                     params.update({f"k{i}": leaf.kind, f"r{i}": leaf.ref,
                                    f"h{i}": leaf.hash.hex(), f"d{i}": leaf.data.decode()})  # fmt: skip
+                if pipeline.defer(conn, _pg_append_checked(len(part)), params):
+                    continue  # a missing counter row fails the sync, before COMMIT
                 cur.execute(_pg_append(len(part)), params)
                 if cur.rowcount != len(part):
-                    raise _no_head()
+                    raise no_head()
         else:
             cur.execute("UPDATE log_head SET size = size + :k WHERE id = 1 RETURNING size",
                         {"k": len(leaves)})  # fmt: skip
             head = cur.fetchone()
             if head is None:
-                raise _no_head()
+                raise no_head()
             start = int(head[0]) - len(leaves)
             cur.executemany(
                 "INSERT INTO log_leaves (idx, kind, ref, hash, data) VALUES (:i, :k, :r, :h, :d)",
@@ -99,21 +106,34 @@ def flush(conn: Connection, leaves: Sequence[Leaf]) -> None:
         cur.close()
 
 
-def _no_head() -> StorageError:
+def no_head() -> StorageError:
     return StorageError("the Merkle log's counter (table log_head) has no row: the database "
                         "was not set up by jiuzhu's migrations or was tampered with",
                         "默克尔日志计数器（log_head 表）缺少记录：数据库未经 jiuzhu 迁移建立，或已被篡改")  # fmt: skip
 
 
-@cache
-def _pg_append(n: int) -> str:
+_PG_HEAD = "head AS (UPDATE log_head SET size = size + %(k)s WHERE id = 1 RETURNING size)"
+
+
+def _pg_insert(n: int) -> str:
     values = ", ".join(f"({i}, %(k{i})s, %(r{i})s, %(h{i})s, %(d{i})s)" for i in range(n))
     return (
-        "WITH head AS (UPDATE log_head SET size = size + %(k)s WHERE id = 1 RETURNING size) "
         "INSERT INTO log_leaves (idx, kind, ref, hash, data) "
         "SELECT head.size - %(k)s + v.o, v.kind, v.ref, v.hash, v.data "
         f"FROM head, (VALUES {values}) AS v (o, kind, ref, hash, data)"
     )
+
+
+@cache
+def _pg_append(n: int) -> str:
+    return f"WITH {_PG_HEAD} {_pg_insert(n)}"
+
+
+@cache
+def _pg_append_checked(n: int) -> str:
+    """:func:`_pg_append` failing in the database unless it appended ``n`` leaves."""
+    return pipeline.counted(_pg_insert(n) + " RETURNING 1", "%(k)s", "log", "'head'",
+                            ctes=_PG_HEAD + ", ")  # fmt: skip
 
 
 def record_leaves(conn: Connection, kind: str, keys: Iterable[str]) -> list[Leaf]:

@@ -3,6 +3,11 @@
 On SQLite a command begins with ``BEGIN IMMEDIATE``; on PostgreSQL the case row is read
 ``FOR UPDATE``.  Either way commands on one case queue instead of interleaving, and the
 ``row_version`` check in the UPDATE remains as the last line of defence.
+
+On PostgreSQL the command path's writes, the Merkle log's statement and the ``COMMIT`` go in
+one pipeline sync at the end (:mod:`jiuzhu.models.pipeline`); an error there (a unique index, a
+missed version check) aborts the transaction before ``COMMIT`` and is translated here as it
+would be had the statement run alone.
 """
 
 from __future__ import annotations
@@ -11,10 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from ..errors import ConcurrencyConflict, JiuzhuError, StorageError
-from ..models import log_sql
+from ..models import log_sql, pipeline
 from ..models.db import begin_sqlite
 
 
@@ -27,6 +32,9 @@ class UnitOfWork:
         self._operational = (
             (OperationalError, dbapi.OperationalError) if dbapi else (OperationalError,)
         )
+        self._data = (DataError, dbapi.DataError) if dbapi else (DataError,)
+        if not self.sqlite:
+            pipeline.watch(engine)  # SQLAlchemy's statements see the writes held back
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -37,13 +45,23 @@ class UnitOfWork:
                     begin_sqlite(conn, write=True)
                 with conn.begin():
                     log_sql.begin(conn)  # the leaves of the Merkle log, appended last
+                    if not self.sqlite:
+                        pipeline.begin(conn)  # the writes, held back until the COMMIT
                     try:
                         yield conn
                         log_sql.flush_pending(conn)
+                        if not self.sqlite:
+                            pipeline.send(conn, commit=True)
                     finally:
                         log_sql.discard(conn)
+                        pipeline.end(conn)
         except JiuzhuError:
             raise
+        except self._data as exc:
+            missed = _missed(exc)
+            if missed is None:
+                raise
+            raise missed from exc
         except self._integrity as exc:
             raise ConcurrencyConflict(
                 "another change to the same record was saved at the same moment; "
@@ -60,6 +78,20 @@ class UnitOfWork:
                 yield conn
         except OperationalError as exc:
             raise translate(exc) from exc
+
+
+def _missed(exc: Exception) -> JiuzhuError | None:
+    """The error a counted statement's failure in a pipeline stands for (None: not one)."""
+    found = pipeline.miss(exc)
+    if found is None:
+        return None
+    what, ref, _rows = found
+    if what == "log":
+        return log_sql.no_head()
+    return ConcurrencyConflict(
+        f"case {ref} was changed by someone else at the same moment; reload it and decide again",
+        f"案件 {ref} 刚被他人修改，请刷新后重新办理",
+    )
 
 
 def translate(exc: Exception) -> JiuzhuError:
