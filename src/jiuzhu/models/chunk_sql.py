@@ -26,7 +26,7 @@ from sqlalchemy import Connection
 
 from ..audit.leaves import credit_leaf, entry_leaves, event_leaf
 from ..errors import ConcurrencyConflict
-from . import log_sql
+from . import log_sql, pipeline
 from .cursor import _MUTABLE
 
 if TYPE_CHECKING:
@@ -212,7 +212,8 @@ class ChunkWrites:
         firing writes them; raise :class:`ConcurrencyConflict` if a claim or a case row was
         not as read (the transaction then rolls back)."""
         sql = self.sql
-        cur = conn.connection.cursor()
+        pipeline.send(conn)  # PostgreSQL: what the unit of work holds back goes first, and
+        cur = conn.connection.cursor()  # these run outside a pipeline: their counts are read
         try:
             for statement, params, check in (
                 (self.statements.mark_fired, self.fired, True),
