@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, select
+from sqlalchemy import Engine, Table, bindparam, create_engine, event, select
 from sqlalchemy.exc import DBAPIError
 
 from ..clock import Clock, iso_utc
@@ -210,7 +210,8 @@ def resolve(engine: Engine, text: str, now: datetime) -> Actor:
 
 
 _READ = select(tokens.c.secret_sha256, tokens.c.role, tokens.c.org, tokens.c.user,
-               tokens.c.provider, tokens.c.revoked_at, tokens.c.expires_at)  # fmt: skip
+               tokens.c.provider, tokens.c.revoked_at,
+               tokens.c.expires_at).where(tokens.c.id == bindparam("token_id"))  # fmt: skip
 
 
 class TokenReader:
@@ -232,20 +233,19 @@ class TokenReader:
                                         pool_pre_ping=False, pool_size=4, max_overflow=8)  # fmt: skip
 
     def read(self, token_id: str) -> Any:
-        query = _READ.where(tokens.c.id == token_id)
         try:
-            return self._read(query)
+            return self._read(token_id)
         except DBAPIError as exc:
             if not (self.own and exc.connection_invalidated):
                 raise _unreachable() from None
         try:  # a connection the server closed since: once more, on a new one
-            return self._read(query)
+            return self._read(token_id)
         except DBAPIError:
             raise _unreachable() from None
 
-    def _read(self, query: Any) -> Any:
+    def _read(self, token_id: str) -> Any:
         with self.engine.connect() as conn:
-            return conn.execute(query).first()
+            return conn.execute(_READ, {"token_id": token_id}).first()
 
     def close(self) -> None:
         if self.own:
