@@ -1,23 +1,26 @@
 """Benchmark: the HTTP service under a mixed case-worker workload, against the library.
 
 ``http``: ``jiuzhu serve --workers 2`` (two uvicorn worker processes) on a fresh PostgreSQL
-database, driven over loopback by C client threads (one keep-alive connection each) for a
-bounded time.  Each thread repeats one case worker's round of eight requests:
+database, driven over loopback for a bounded time by C client threads, each with one bare
+keep-alive connection (``http.client``).  Each thread repeats one case worker's round of eight
+requests:
 
     POST /households, POST /cases (apply), POST promise, POST record-appraisal,
     POST approve (as the township), GET /cases/{id}, GET /cases?limit=20, GET history
 
 Baseline ``library``: the same rounds through ``jiuzhu.connect`` (the library an agency back
-end embeds), in as many processes as the server has workers, with the same number of threads
-in all, on its own fresh database.  It answers the question this benchmark is for: what does
-the HTTP layer (uvicorn, FastAPI, the token lookup, JSON both ways, loopback) cost on top of
-the commands themselves?  (A bare FastAPI endpoint doing one SELECT would measure only the
-framework's floor, not what a client of jiuzhu pays.)
+end embeds) on its own fresh database.  It answers the question this benchmark is for: what
+does the HTTP layer (uvicorn, FastAPI, the token lookup, JSON both ways, loopback) cost on top
+of the commands themselves?  Both sides drive from as many processes as the server has
+workers, the same threads in each, started together once all are ready; ``rate`` counts the
+time the threads drove, not process start-up.
 
-The two sides run in ABBA order (half the time each turn) so background load falls on both.
-``rate`` is requests per second of wall time (all threads together); ``p50_ms``/``p99_ms``
-are per request.  The client threads, the server's workers and PostgreSQL share the machine.
-Output: JSON lines on stdout (see bench/README.md); progress on stderr.
+The sides run in ABBA order (half the time each turn) so background load falls on both.
+``rate`` is requests per second (all threads together); ``p50_ms``/``p99_ms`` are per
+request; ``client_cpu_ms`` is CPU per request in the driving processes (on the library side
+that is all of jiuzhu's work), ``server_cpu_ms`` in the server's workers (Linux).  Clients,
+server and PostgreSQL share the machine.  JSON lines on stdout (bench/README.md); progress on
+stderr.
 """
 
 from __future__ import annotations
@@ -25,9 +28,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is named http_load.py, not http.py, so as not to shadow the standard library's
-# ``http`` (which httpx and uvicorn import); bench/transitions.py would still shadow the
-# state-machine library of that name.  Keep bench/ on the path, but last.
+# Named http_load.py so as not to shadow the standard library's ``http`` (used here and by
+# uvicorn); bench/transitions.py would still shadow that library.  bench/ goes on the path last.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
 
@@ -152,10 +154,7 @@ def drive(round_fn: Callable, targets: list[Any], handles: Any, seconds: float,
 class Reply:
     def __init__(self, status: int, body: bytes) -> None:
         self.status_code, self.body = status, body
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
+        self.text = body.decode("utf-8", "replace") if status >= 300 else ""
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -201,10 +200,8 @@ def side_process(label: str, target: str, secrets: dict[str, str], threads: int,
             svc = jiuzhu.connect(target, upgrade=False)
             closers.append(svc.close)
             targets: list[Any] = [svc] * threads
-            handles: Any = {
-                "village": Actor(Role.VILLAGE, _common.VILLAGE, "bench-village"),
-                "township": Actor(Role.TOWNSHIP, _common.TOWNSHIP, "bench-township"),
-            }
+            handles: Any = {"village": Actor(Role.VILLAGE, _common.VILLAGE, "bench-village"),
+                            "township": Actor(Role.TOWNSHIP, _common.TOWNSHIP, "bench-township")}  # fmt: skip
             round_fn: Callable = library_round
         else:
             targets = [KeepAlive(target) for _ in range(threads)]
@@ -216,6 +213,7 @@ def side_process(label: str, target: str, secrets: dict[str, str], threads: int,
         samples, wall = drive(round_fn, targets, handles, seconds, first_i)
         results.put((samples, wall, time.process_time() - cpu, None))
     except BaseException as exc:  # noqa: BLE001 - the parent reports it
+        barrier.abort()  # the other processes stop waiting
         results.put(({}, 0.0, 0.0, repr(exc)))
     finally:
         for close in closers:
@@ -283,9 +281,9 @@ def server_cpu(server: subprocess.Popen[bytes]) -> float:
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+        except OSError:  # the process ended meanwhile
             continue
-        if int(fields[1]) == server.pid:  # ppid
+        if int(fields[1]) == server.pid:  # its parent
             total += int(fields[11]) + int(fields[12])  # utime + stime
     return total / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.0
 
