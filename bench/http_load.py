@@ -1,23 +1,26 @@
 """Benchmark: the HTTP service under a mixed case-worker workload, against the library.
 
 ``http``: ``jiuzhu serve --workers 2`` (two uvicorn worker processes) on a fresh PostgreSQL
-database, driven over loopback by C client threads (one keep-alive connection each) for a
-bounded time.  Each thread repeats one case worker's round of eight requests:
+database, driven over loopback for a bounded time by C client threads, each with one bare
+keep-alive connection (``http.client``).  Each thread repeats one case worker's round of eight
+requests:
 
     POST /households, POST /cases (apply), POST promise, POST record-appraisal,
     POST approve (as the township), GET /cases/{id}, GET /cases?limit=20, GET history
 
 Baseline ``library``: the same rounds through ``jiuzhu.connect`` (the library an agency back
-end embeds), in as many processes as the server has workers, with the same number of threads
-in all, on its own fresh database.  It answers the question this benchmark is for: what does
-the HTTP layer (uvicorn, FastAPI, the token lookup, JSON both ways, loopback) cost on top of
-the commands themselves?  (A bare FastAPI endpoint doing one SELECT would measure only the
-framework's floor, not what a client of jiuzhu pays.)
+end embeds) on its own fresh database.  It answers the question this benchmark is for: what
+does the HTTP layer (uvicorn, FastAPI, the token lookup, JSON both ways, loopback) cost on top
+of the commands themselves?  Both sides drive from as many processes as the server has
+workers, the same threads in each, started together once all are ready; ``rate`` counts the
+time the threads drove, not process start-up.
 
-The two sides run in ABBA order (half the time each turn) so background load falls on both.
-``rate`` is requests per second of wall time (all threads together); ``p50_ms``/``p99_ms``
-are per request.  The client threads, the server's workers and PostgreSQL share the machine.
-Output: JSON lines on stdout (see bench/README.md); progress on stderr.
+The sides run in ABBA order (half the time each turn) so background load falls on both.
+``rate`` is requests per second (all threads together); ``p50_ms``/``p99_ms`` are per
+request; ``client_cpu_ms`` is CPU per request in the driving processes (on the library side
+that is all of jiuzhu's work), ``server_cpu_ms`` in the server's workers (Linux).  Clients,
+server and PostgreSQL share the machine.  JSON lines on stdout (bench/README.md); progress on
+stderr.
 """
 
 from __future__ import annotations
@@ -25,14 +28,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is named http_load.py, not http.py, so as not to shadow the standard library's
-# ``http`` (which httpx and uvicorn import); bench/transitions.py would still shadow the
-# state-machine library of that name.  Keep bench/ on the path, but last.
+# Named http_load.py so as not to shadow the standard library's ``http`` (used here and by
+# uvicorn); bench/transitions.py would still shadow that library.  bench/ goes on the path last.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
 
 import argparse  # noqa: E402
+import http.client  # noqa: E402
 import itertools  # noqa: E402
+import json  # noqa: E402
 import multiprocessing as mp  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
@@ -42,6 +46,8 @@ import time  # noqa: E402
 from collections import defaultdict  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
+from urllib.parse import urlencode  # noqa: E402
+from urllib.request import urlopen  # noqa: E402
 
 import _common  # noqa: E402
 
@@ -96,15 +102,17 @@ class Deadline(Exception):
 
 
 def drive(round_fn: Callable, targets: list[Any], handles: Any, seconds: float,
-          first_i: int) -> Samples:  # fmt: skip
-    """Run rounds on one thread per target until ``seconds`` pass; latencies (ns) per operation.
+          first_i: int) -> tuple[Samples, float]:  # fmt: skip
+    """Run rounds on one thread per target until ``seconds`` pass; latencies (ns) per operation
+    and the wall time the threads ran (from their start to the last one's end).
 
     Round ``k`` of thread ``slot`` registers ID number ``first_i + slot * 100_000 + k``.
     """
     samples: Samples = defaultdict(list)
     lock = threading.Lock()
-    stop_at = time.perf_counter() + seconds
     errors: list[BaseException] = []
+    started = time.perf_counter()
+    stop_at = started + seconds
 
     def worker(slot: int) -> None:
         mine: Samples = defaultdict(list)
@@ -136,39 +144,108 @@ def drive(round_fn: Callable, targets: list[Any], handles: Any, seconds: float,
         th.start()
     for th in pool:
         th.join()
+    wall = time.perf_counter() - started
     if errors:
         raise RuntimeError(f"{len(errors)} client thread(s) failed; first: {errors[0]!r}")
-    return dict(samples)
+    return dict(samples), wall
 
 
-# -- the library side: processes like the server's workers -----------------------------------
-def library_process(url: str, threads: int, seconds: float, first_i: int) -> Samples:
-    import jiuzhu
-    from jiuzhu import Actor, Role
+# -- the HTTP client: one keep-alive connection per thread -----------------------------------
+class Reply:
+    def __init__(self, status: int, body: bytes) -> None:
+        self.status_code, self.body = status, body
+        self.text = body.decode("utf-8", "replace") if status >= 300 else ""
 
-    svc = jiuzhu.connect(url, upgrade=False)
-    actors = {"village": Actor(Role.VILLAGE, _common.VILLAGE, "bench-village"),
-              "township": Actor(Role.TOWNSHIP, _common.TOWNSHIP, "bench-township")}  # fmt: skip
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class KeepAlive:
+    """A bare HTTP/1.1 keep-alive client (``http.client``): what a request costs the client is
+    the JSON both ways and the socket, not a client library's bookkeeping."""
+
+    def __init__(self, base: str) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=60)
+
+    def _call(self, method: str, path: str, body: Any, headers: dict[str, str]) -> Reply:
+        data = None if body is None else json.dumps(body).encode()
+        if data is not None:
+            headers = {**headers, "Content-Type": "application/json"}
+        self.conn.request(method, path, body=data, headers=headers)
+        response = self.conn.getresponse()
+        return Reply(response.status, response.read())
+
+    def post(self, path: str, *, json: Any, headers: dict[str, str]) -> Reply:
+        return self._call("POST", path, json, headers)
+
+    def get(self, path: str, *, headers: dict[str, str], params: Any = None) -> Reply:
+        return self._call("GET", f"{path}?{urlencode(params)}" if params else path, None, headers)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+# -- both sides: as many processes as the server has workers, the same threads in each -------
+def side_process(label: str, target: str, secrets: dict[str, str], threads: int,
+                 seconds: float, first_i: int, barrier: Any, results: Any) -> None:  # fmt: skip
+    """One process of ``label``'s side: ``threads`` threads on the library (``target`` is the
+    database) or on the server (``target`` is its base URL), once every process is ready."""
+    closers: list[Callable[[], None]] = []
     try:
-        return drive(library_round, [svc] * threads, actors, seconds, first_i)
+        if label == "library":
+            import jiuzhu
+            from jiuzhu import Actor, Role
+
+            svc = jiuzhu.connect(target, upgrade=False)
+            closers.append(svc.close)
+            targets: list[Any] = [svc] * threads
+            handles: Any = {"village": Actor(Role.VILLAGE, _common.VILLAGE, "bench-village"),
+                            "township": Actor(Role.TOWNSHIP, _common.TOWNSHIP, "bench-township")}  # fmt: skip
+            round_fn: Callable = library_round
+        else:
+            targets = [KeepAlive(target) for _ in range(threads)]
+            closers.extend(t.close for t in targets)
+            handles = {who: {"Authorization": f"Bearer {text}"} for who, text in secrets.items()}
+            round_fn = http_round
+        barrier.wait(timeout=120)
+        cpu = time.process_time()
+        samples, wall = drive(round_fn, targets, handles, seconds, first_i)
+        results.put((samples, wall, time.process_time() - cpu, None))
+    except BaseException as exc:  # noqa: BLE001 - the parent reports it
+        barrier.abort()  # the other processes stop waiting
+        results.put(({}, 0.0, 0.0, repr(exc)))
     finally:
-        svc.close()
+        for close in closers:
+            close()
 
 
-def run_library(url: str, workers: int, threads: int, seconds: float, first_i: int) -> Samples:
-    per = [threads // workers + (1 if n < threads % workers else 0) for n in range(workers)]
+def run_side(label: str, target: str, secrets: dict[str, str], workers: int, threads: int,
+             seconds: float, first_i: int) -> tuple[Samples, float, float]:  # fmt: skip
+    """Samples, wall time (the longest process' drive) and CPU seconds of the client processes."""
+    per = [n for n in (threads // workers + (1 if w < threads % workers else 0)
+                       for w in range(workers)) if n]  # fmt: skip
     ctx = mp.get_context("spawn")
-    with ctx.Pool(workers) as pool:
-        parts = pool.starmap(library_process, [
-            (url, n, seconds, first_i + w * 1_000_000) for w, n in enumerate(per) if n])  # fmt: skip
+    barrier, results = ctx.Barrier(len(per)), ctx.Queue()
+    procs = [ctx.Process(target=side_process, args=(label, target, secrets, n, seconds,
+                                                    first_i + w * 1_000_000, barrier, results))
+             for w, n in enumerate(per)]  # fmt: skip
+    for proc in procs:
+        proc.start()
+    parts = [results.get(timeout=seconds + 180) for _ in procs]
+    for proc in procs:
+        proc.join()
+    failed = [error for *_, error in parts if error]
+    if failed:
+        raise RuntimeError(f"{label}: {failed[0]}")
     merged: Samples = defaultdict(list)
-    for part in parts:
+    for part, *_ in parts:
         for name, values in part.items():
             merged[name].extend(values)
-    return dict(merged)
+    return dict(merged), max(p[1] for p in parts), sum(p[2] for p in parts)
 
 
-# -- the HTTP side ---------------------------------------------------------------------------
+# -- the server ------------------------------------------------------------------------------
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -176,8 +253,6 @@ def free_port() -> int:
 
 
 def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    import httpx
-
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("JIUZHU_")}
     process = subprocess.Popen(
@@ -189,9 +264,10 @@ def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     started = time.monotonic()
     while True:
         try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return process, base
-        except httpx.TransportError:
+            with urlopen(f"{base}/health", timeout=1) as answer:
+                if answer.status == 200:
+                    return process, base
+        except OSError:
             pass
         if process.poll() is not None or time.monotonic() - started > 60:
             process.kill()
@@ -199,17 +275,17 @@ def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
         time.sleep(0.1)
 
 
-def run_http(base: str, tokens: dict[str, str], threads: int, seconds: float,
-             first_i: int) -> Samples:  # fmt: skip
-    import httpx
-
-    auth = {who: {"Authorization": f"Bearer {text}"} for who, text in tokens.items()}
-    clients = [httpx.Client(base_url=base, timeout=60) for _ in range(threads)]
-    try:
-        return drive(http_round, clients, auth, seconds, first_i)
-    finally:
-        for client in clients:
-            client.close()
+def server_cpu(server: subprocess.Popen[bytes]) -> float:
+    """CPU seconds used so far by the server's worker processes (Linux /proc; else 0)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == server.pid:  # its parent
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.0
 
 
 # -- set-up, run, report ---------------------------------------------------------------------
@@ -230,12 +306,32 @@ def prepare(url: str) -> dict[str, str]:
     return made
 
 
-def report(label: str, samples: Samples, wall: float) -> dict[str, Any]:
+class Totals:
+    """One side's samples over its two turns, their wall time and CPU seconds."""
+
+    def __init__(self) -> None:
+        self.samples: Samples = defaultdict(list)
+        self.wall = self.client = self.server = 0.0
+
+    def add(self, samples: Samples, wall: float, client: float, server: float) -> None:
+        for name, values in samples.items():
+            self.samples[name].extend(values)
+        self.wall, self.client, self.server = (self.wall + wall, self.client + client,
+                                               self.server + server)  # fmt: skip
+
+
+def report(label: str, totals: Totals) -> dict[str, Any]:
+    """The side's line; ``client_cpu_ms`` is CPU per request in the driving processes (on the
+    library side: everything but PostgreSQL), ``server_cpu_ms`` in the server's workers."""
+    samples = totals.samples
     everything = sorted(v for values in samples.values() for v in values)
+    n = max(len(everything), 1)
     line = {"bench": "http", "label": label, "backend": "postgresql", "n": len(everything),
-            "rate": round(len(everything) / wall, 1), "unit": "requests/s",
+            "rate": round(len(everything) / totals.wall, 1), "unit": "requests/s",
             "p50_ms": round(_common.percentile_ns(everything, 50), 3),
-            "p99_ms": round(_common.percentile_ns(everything, 99), 3)}  # fmt: skip
+            "p99_ms": round(_common.percentile_ns(everything, 99), 3),
+            "client_cpu_ms": round(1000 * totals.client / n, 3),
+            "server_cpu_ms": round(1000 * totals.server / n, 3) if label == "http" else None}  # fmt: skip
     _common.emit(line)
     for name in OPS:
         values = sorted(samples.get(name, []))
@@ -262,24 +358,20 @@ def main(argv: list[str] | None = None) -> None:
         prepare(lib_url)
         server, base = start_server(http_url, args.workers)
         try:
-            results: dict[str, tuple[Samples, float]] = {"library": ({}, 0.0), "http": ({}, 0.0)}
+            results = {label: Totals() for label in ("library", "http")}
             for turn, label in enumerate(("library", "http", "http", "library")):
-                _common.info(f"{label}: {seconds / 2:.1f} s, {args.concurrency} threads")
-                t0 = time.perf_counter()
-                if label == "http":
-                    part = run_http(base, tokens, args.concurrency, seconds / 2, turn * 3_000_000)
-                else:
-                    part = run_library(lib_url, args.workers, args.concurrency, seconds / 2,
-                                       turn * 3_000_000)  # fmt: skip
-                wall = time.perf_counter() - t0
-                merged, total = results[label]
-                for name, values in part.items():
-                    merged.setdefault(name, []).extend(values)
-                results[label] = (merged, total + wall)
+                _common.info(f"{label}: {seconds / 2:.1f} s, {args.concurrency} threads in "
+                             f"{args.workers} processes")  # fmt: skip
+                target = base if label == "http" else lib_url
+                cpu = server_cpu(server)
+                part, wall, client = run_side(label, target, tokens, args.workers,
+                                              args.concurrency, seconds / 2, turn * 3_000_000)  # fmt: skip
+                results[label].add(part, wall, client,
+                                   server_cpu(server) - cpu if label == "http" else 0.0)  # fmt: skip
         finally:
             server.terminate()
             server.wait(timeout=60)
-        lines = {label: report(label, *results[label]) for label in ("http", "library")}
+        lines = {label: report(label, results[label]) for label in ("http", "library")}
         ratio = lines["http"]["rate"] / lines["library"]["rate"]
         _common.emit({"bench": "http", "label": "ratio:http/library", "backend": "postgresql",
                       "n": lines["http"]["n"], "rate": round(ratio, 3), "unit": "x",
