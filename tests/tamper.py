@@ -16,8 +16,9 @@ cases = store.cases
 
 
 @contextmanager
-def tampered(svc: CaseService) -> Iterator[Connection]:
-    """A transaction without the append-only guards, rolled back at the end."""
+def tampered(svc: CaseService, *, commit: bool = False) -> Iterator[Connection]:
+    """A transaction without the append-only guards, rolled back at the end (``commit``: kept,
+    for a test whose database is its own)."""
     with svc.engine.connect() as conn:
         if svc.engine.dialect.name == "sqlite":
             begin_sqlite(conn, write=True)
@@ -31,8 +32,11 @@ def tampered(svc: CaseService) -> Iterator[Connection]:
             conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
         try:
             yield conn
+            if commit:
+                trans.commit()
         finally:
-            trans.rollback()
+            if trans.is_active:
+                trans.rollback()
 
 
 def delete_case(conn: Connection, case_id: str) -> None:

@@ -9,15 +9,14 @@ ranges are joined, and the tree's root at the checkpoint is rebuilt from several
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from helpers import STATES, Org, case_in
 from sqlalchemy import Connection, select, text
-from tamper import delete_case
+from tamper import delete_case, tampered
 
 from jiuzhu import CaseService, FakeClock
 from jiuzhu.audit import parallel
@@ -25,7 +24,6 @@ from jiuzhu.audit.checkpoint import take_checkpoint
 from jiuzhu.audit.log import take_log_checkpoint
 from jiuzhu.audit.verify import verify_database
 from jiuzhu.models import rows as store
-from jiuzhu.models.db import begin_sqlite
 
 events = store.events
 
@@ -48,22 +46,9 @@ def generated(svc: CaseService, org: Org, clock: FakeClock, small_parts: None) -
     return ids
 
 
-@contextmanager
-def committed(svc: CaseService) -> Iterator[Connection]:
+def committed(svc: CaseService) -> Any:
     """A committed transaction without the append-only guards (this test's database only)."""
-    with svc.engine.connect() as conn:
-        if svc.engine.dialect.name == "sqlite":
-            begin_sqlite(conn, write=True)
-            trans = conn.begin()
-            names = conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars().all()  # fmt: skip
-            for name in names:
-                conn.exec_driver_sql(f"DROP TRIGGER {name}")
-        else:
-            trans = conn.begin()
-            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        yield conn
-        trans.commit()
+    return tampered(svc, commit=True)
 
 
 def both(svc: CaseService) -> tuple[list[Any], list[Any]]:

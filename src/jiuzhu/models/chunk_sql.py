@@ -33,6 +33,15 @@ if TYPE_CHECKING:
     from .cursor import CursorStatements
 
 
+def _fetch(conn: Connection, query: str, params: dict[str, Any]) -> list[Any]:
+    cur = conn.connection.cursor()
+    try:
+        cur.execute(query, params)
+        return list(cur.fetchall())
+    finally:
+        cur.close()
+
+
 def _in(codec: Any, name: str, n: int) -> str:
     return codec.marks(name, n)  # type: ignore[no-any-return]
 
@@ -73,12 +82,7 @@ class ChunkStatements:
                  f"AND claimed_by = {codec.placeholder('worker')}{codec.for_update}")  # fmt: skip
         params: dict[str, Any] = {f"d{i}": deadline_id for i, deadline_id in enumerate(ids)}
         params["worker"] = worker
-        cur = conn.connection.cursor()
-        try:
-            cur.execute(query, params)
-            found = cur.fetchall()
-        finally:
-            cur.close()
+        found = _fetch(conn, query, params)
         return {r[0]: (r[1], codec.read_instant(r[2])) for r in found}
 
     def month_holders(self, conn: Connection,
@@ -95,12 +99,7 @@ class ChunkStatements:
                  f"AND period IN ({_in(codec, 'p', len(periods))})")  # fmt: skip
         params: dict[str, Any] = {f"h{i}": h for i, h in enumerate(households)}
         params.update({f"p{i}": p for i, p in enumerate(periods)})
-        cur = conn.connection.cursor()
-        try:
-            cur.execute(query, params)
-            found = cur.fetchall()
-        finally:
-            cur.close()
+        found = _fetch(conn, query, params)
         return {(r[0], r[1], r[2]): r[3] for r in found if (r[0], r[1], r[2]) in wanted}
 
 
