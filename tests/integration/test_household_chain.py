@@ -131,16 +131,17 @@ def test_two_connections_paying_one_household_month_at_once_pay_it_once(
     barrier = threading.Barrier(len(claimed), timeout=20)
     seen = threading.local()
     for other in services:
-        real = other.sql.month_holder
+        reads = other._chunk_sql  # where a firing reads which months are held (one SELECT)
+        real = reads.month_holders
 
-        def holder(*args: Any, real: Any = real) -> Any:
+        def holders(*args: Any, real: Any = real) -> Any:
             found = real(*args)
             if postgres and not getattr(seen, "once", False):
                 seen.once = True
                 barrier.wait()  # both have read before either writes
             return found
 
-        other.sql.month_holder = holder  # type: ignore[method-assign]
+        reads.month_holders = holders  # type: ignore[method-assign]
     results: list[Any] = [None] * len(claimed)
 
     def run(i: int) -> None:
