@@ -96,19 +96,27 @@ def test_cases_of_other_households_are_each_paid(
 
 
 def test_a_lost_race_fails_the_transaction_is_fired_again_and_ends_withheld(
-    svc: CaseService, org: Org, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    svc: CaseService,
+    org: Org,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The primary key, not the read-check alone, keeps the rule: a firing that did not see the
     other case's month (read before the other committed) fails whole, and fired again it
-    withholds the month.  The stale read is forced for the first three look-ups: the chunk's
-    two and the second case's first lone firing."""
+    withholds the month.  One deadline per chunk, so each case fires in its own transaction;
+    the stale read is forced for the first three look-ups of held months: the first case's
+    chunk, the second case's chunk and its first lone firing."""
+    caplog.set_level(logging.INFO, logger="jiuzhu.scheduler")
     first, second = two_cases(svc, org)
-    real, blind = svc.sql.month_holder, iter(range(3))
-    monkeypatch.setattr(svc.sql, "month_holder", lambda *a: None if next(blind, None) is not None
+    reads = svc._chunk_sql  # where a firing reads which months are held (one SELECT)
+    real, blind = reads.month_holders, iter(range(3))
+    monkeypatch.setattr(reads, "month_holders", lambda *a: {} if next(blind, None) is not None
                         else real(*a))  # fmt: skip
     clock.set(shanghai(2024, 3, 20))
-    report = sweep(svc, worker=W, now=clock.now())
+    report = sweep(svc, worker=W, now=clock.now(), chunk=1)
     assert (report.fired, report.failed) == (2, 0)
+    assert sum("lost a race" in r.getMessage() for r in caplog.records) == 1
     assert allowance_months(svc, org, first.id) == ["2024-03"]
     assert allowance_months(svc, org, second.id) == []
     assert [p["overlap_case"] for p in payments(svc, second.id)] == [first.id]
